@@ -1,0 +1,206 @@
+import { BufferUsage, MapMode } from './flags.ts';
+import { deviceSync, uncaptured, type Device } from './device.ts';
+import { GPUOpError } from './errors.ts';
+import { BufferPool } from './memory.ts';
+
+/** One compute dispatch, as an op describes it. */
+export interface KernelCall {
+  /** Op name and shapes, e.g. `add [2, 3] [3]`: used in labels and error messages. */
+  label: string;
+  /** Pipeline cache key: identical keys must mean identical WGSL. */
+  key: string;
+  /** WGSL source, only built when the key is not cached yet. */
+  source: () => string;
+  /** Storage buffers in binding order (inputs first, outputs last). */
+  buffers: GPUBuffer[];
+  /** Packed uniform parameters (bound after the storage buffers), or none. */
+  uniforms?: ArrayBuffer;
+  workgroups: readonly [number, number, number];
+}
+
+const UNIFORM_ALIGN = 256;
+const ARENA_BYTES = 1 << 16;
+const MAX_DISPATCHES_PER_SUBMIT = 64;
+
+/**
+ * Records dispatches into one command encoder and submits them in batches. Each batch runs
+ * inside validation and out-of-memory error scopes; an error is rethrown, naming the ops of
+ * the batch, at the next dispatch or readback.
+ */
+export class Engine {
+  readonly pool = new BufferPool();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private labels: string[] = [];
+  private arena: GPUBuffer;
+  private arenaData = new Uint8Array(ARENA_BYTES);
+  private arenaUsed = 0;
+  private errors: string[] = [];
+  private inflight: Promise<void>[] = [];
+  dispatches = 0;
+  submits = 0;
+
+  constructor(private device: Device) {
+    this.arena = device.gpu.createBuffer({ size: ARENA_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+  }
+
+  get gpu(): GPUDevice { return this.device.gpu; }
+
+  pipeline(key: string, source: () => string): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      this.open();
+      const module = this.gpu.createShaderModule({ code: source(), label: key });
+      p = this.gpu.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number { return this.pipelines.size; }
+
+  /** Throws any error reported by an earlier batch, or device loss. */
+  check(): void {
+    if (this.device.lost) throw this.device.lost;
+    if (uncaptured.length > 0) this.errors.push(...uncaptured.splice(0));
+    if (this.errors.length > 0) {
+      const msg = this.errors.splice(0).join('\n');
+      throw new GPUOpError(msg);
+    }
+  }
+
+  private open(): void {
+    if (this.encoder) return;
+    this.check();
+    this.gpu.pushErrorScope('out-of-memory');
+    this.gpu.pushErrorScope('validation');
+    this.encoder = this.gpu.createCommandEncoder();
+  }
+
+  /** Opens a batch so buffer creation is covered by its error scopes. */
+  begin(): void { this.open(); }
+
+  dispatch(call: KernelCall): void {
+    this.check();
+    this.open();
+    if (this.labels.length >= MAX_DISPATCHES_PER_SUBMIT || this.arenaUsed + UNIFORM_ALIGN > ARENA_BYTES) {
+      this.flush();
+      this.open();
+    }
+    const pipeline = this.pipeline(call.key, call.source);
+    const entries: GPUBindGroupEntry[] = call.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    if (call.uniforms) {
+      const bytes = call.uniforms.byteLength;
+      if (bytes > UNIFORM_ALIGN) throw new GPUOpError(`${call.label}: uniform block of ${bytes} bytes exceeds ${UNIFORM_ALIGN}`);
+      const offset = this.arenaUsed;
+      this.arenaData.set(new Uint8Array(call.uniforms), offset);
+      this.arenaUsed += UNIFORM_ALIGN;
+      entries.push({ binding: call.buffers.length, resource: { buffer: this.arena, offset, size: Math.max(16, Math.ceil(bytes / 16) * 16) } });
+    }
+    const bindGroup = this.gpu.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: call.label });
+    if (!this.pass) this.pass = this.encoder!.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    const [x, y, z] = call.workgroups;
+    if (x > 0 && y > 0 && z > 0) this.pass.dispatchWorkgroups(x, y, z);
+    this.labels.push(call.label);
+    this.dispatches++;
+  }
+
+  /** Records a buffer copy (outside any compute pass). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.open();
+    if (this.pass) { this.pass.end(); this.pass = null; }
+    this.encoder!.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.arenaUsed > 0) this.gpu.queue.writeBuffer(this.arena, 0, this.arenaData, 0, this.arenaUsed);
+    this.gpu.queue.submit([this.encoder.finish()]);
+    this.submits++;
+    const labels = this.labels;
+    const validation = this.gpu.popErrorScope();
+    const oom = this.gpu.popErrorScope();
+    const done = Promise.all([validation, oom]).then(([v, o]) => {
+      for (const [kind, err] of [['validation', v], ['out of memory', o]] as const) {
+        if (err) this.errors.push(`WebGPU ${kind} error in a batch of ops [${summarize(labels)}]: ${err.message}`);
+      }
+    });
+    this.inflight.push(done);
+    void done.then(() => { this.inflight = this.inflight.filter((p) => p !== done); });
+    this.encoder = null;
+    this.labels = [];
+    this.arenaUsed = 0;
+    this.pool.recycle();
+  }
+
+  /** Copies `bytes` of a buffer back to the CPU. */
+  async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    this.check();
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.gpu.createBuffer({ size: Math.max(size, 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    this.copy(buffer, offset, staging, 0, size);
+    this.flush();
+    await staging.mapAsync(MapMode.READ);
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    await Promise.all(this.inflight);
+    this.check();
+    return out;
+  }
+
+  /** Waits until all submitted work has finished (and rethrows any error it produced). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.gpu.queue.onSubmittedWorkDone();
+    await Promise.all(this.inflight);
+    this.check();
+  }
+
+  upload(buffer: GPUBuffer, data: ArrayBufferView): void {
+    this.open();
+    this.gpu.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, Math.ceil(data.byteLength / 4) * 4);
+  }
+}
+
+function summarize(labels: string[]): string {
+  if (labels.length <= 12) return labels.join('; ');
+  return `${labels.slice(0, 6).join('; ')}; ... ${labels.length - 12} more ...; ${labels.slice(-6).join('; ')}`;
+}
+
+let engine: Engine | null = null;
+
+export function getEngine(): Engine {
+  const device = deviceSync();
+  if (!engine || engine.gpu !== device.gpu) engine = new Engine(device);
+  return engine;
+}
+
+/** Workgroup grid for `count` workgroups, split over x and y past the 65,535-per-dimension limit. */
+export function grid(count: number): [number, number, number] {
+  const max = 65535;
+  if (count <= max) return [count, 1, 1];
+  const y = Math.ceil(count / max);
+  return [Math.ceil(count / y), y, 1];
+}
+
+/** Builds a uniform block from u32 and f32 fields in order (each 4 bytes). */
+export class Uniforms {
+  private view: DataView;
+  private buf: ArrayBuffer;
+  private offset = 0;
+  constructor(bytes = 256) { this.buf = new ArrayBuffer(bytes); this.view = new DataView(this.buf); }
+  u32(...values: number[]): this { for (const v of values) { this.view.setUint32(this.offset, v, true); this.offset += 4; } return this; }
+  i32(...values: number[]): this { for (const v of values) { this.view.setInt32(this.offset, v, true); this.offset += 4; } return this; }
+  f32(...values: number[]): this { for (const v of values) { this.view.setFloat32(this.offset, v, true); this.offset += 4; } return this; }
+  /** Pads to a 16-byte boundary, where WGSL starts arrays of vec4. */
+  align16(): this { this.offset = Math.ceil(this.offset / 16) * 16; return this; }
+  /** `n` values as vec4<u32> words (padded with zeros), for arrays of vec4<u32> in WGSL. */
+  vec(values: readonly number[], n: number): this { this.align16(); for (let i = 0; i < n; i++) this.u32(values[i] ?? 0); return this; }
+  done(): ArrayBuffer { return this.buf.slice(0, Math.max(16, Math.ceil(this.offset / 16) * 16)); }
+}

@@ -1,0 +1,23 @@
+/** Errors thrown by @drgrade/tensor. Each names the op and the shapes involved. */
+export class TensorError extends Error {
+  override name = 'TensorError';
+}
+
+/** A WebGPU validation or out-of-memory error, reported with the ops of the batch it came from. */
+export class GPUOpError extends TensorError {
+  override name = 'GPUOpError';
+}
+
+/** The GPU device was lost (driver reset, out of memory, destroyed). */
+export class DeviceLostError extends TensorError {
+  override name = 'DeviceLostError';
+}
+
+/** No WebGPU adapter could be found; the message says what to install. */
+export class NoAdapterError extends TensorError {
+  override name = 'NoAdapterError';
+}
+
+export function describeShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

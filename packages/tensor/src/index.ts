@@ -1,0 +1,10 @@
+// @drgrade/tensor: an autograd tensor library whose every op is a hand-written WGSL kernel.
+export { Tensor, Storage, liveTensors, record, type DType, type GradNode } from './tensor.ts';
+export { getDevice, deviceInfo, describeDevice, type Device, type DeviceInfo, type DeviceOptions, type AdapterChoice } from './device.ts';
+export { TensorError, GPUOpError, DeviceLostError, NoAdapterError } from './errors.ts';
+export { tidy, keep, noGrad, isGradEnabled, setGradEnabled } from './scope.ts';
+export { Generator, manualSeed, defaultGenerator } from './random.ts';
+export { memoryStats, resetPeakMemory, sync, trimMemory, engineStats } from './stats.ts';
+export type { MemoryStats } from './memory.ts';
+export { sizeOf, stridesOf, broadcastShapes } from './shape.ts';
+export * from './ops/index.ts';

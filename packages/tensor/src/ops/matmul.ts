@@ -1,0 +1,73 @@
+// Batched matrix multiplication with broadcasting over leading (batch) axes.
+import scalarSrc from '../../../../shaders/matmul_scalar.wgsl';
+import tiledSrc from '../../../../shaders/matmul_tiled.wgsl';
+import vec4Src from '../../../../shaders/matmul_vec4.wgsl';
+import { deviceSync } from '../device.ts';
+import { getEngine, Uniforms } from '../engine.ts';
+import { TensorError } from '../errors.ts';
+import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
+import { record, Tensor } from '../tensor.ts';
+import { expand, reshape, transpose } from './movement.ts';
+import { sumTo } from './reduce.ts';
+
+export type MatmulVariant = 'vec4' | 'scalar' | 'tiled';
+
+/** The kernel for a problem: register-blocked on CPU adapters, shared-memory tiles on GPUs. */
+export function chooseMatmul(K: number, N: number): MatmulVariant {
+  if (deviceSync().info.kind === 'gpu') return 'tiled';
+  return K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar';
+}
+
+/**
+ * Raw kernel call: C[b] = A[b]·B[b] for contiguous A [*, M, K] and B [*, K, N]; a batch stride
+ * of 0 reuses one matrix for every batch entry.
+ */
+export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch: number, M: number, K: number, N: number,
+  strideA: number, strideB: number, variant: MatmulVariant = chooseMatmul(K, N)): void {
+  if (M === 0 || N === 0 || batch === 0) return;
+  const v = variant === 'vec4' && (K % 4 !== 0 || N % 4 !== 0) ? 'scalar' : variant;
+  const u = new Uniforms().u32(M, N, K, strideA, strideB, M * N).done();
+  const src = v === 'vec4' ? vec4Src : v === 'scalar' ? scalarSrc : tiledSrc;
+  const wg: [number, number, number] = v === 'tiled'
+    ? [Math.ceil(N / 64), Math.ceil(M / 64), batch]
+    : [Math.ceil((v === 'vec4' ? N / 4 : Math.ceil(N / 4)) / 8), Math.ceil(Math.ceil(M / 4) / 8), batch];
+  if (wg[2] > 65535) throw new TensorError(`${label}: batch ${batch} exceeds 65535`);
+  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => src, buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg });
+}
+
+/** a [..., M, K] @ b [..., K, N] (1-D operands are promoted as in NumPy and squeezed after). */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 0 || b.rank === 0) throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: operands must have at least one dimension`);
+  if (a.rank === 1) { const y = matmul(reshape(a, [1, a.shape[0]!]), b); return reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]!]); }
+  if (b.rank === 1) { const y = matmul(a, reshape(b, [b.shape[0]!, 1])); return reshape(y, y.shape.slice(0, -1)); }
+  const M = a.shape[a.rank - 2]!;
+  const K = a.shape[a.rank - 1]!;
+  const K2 = b.shape[b.rank - 2]!;
+  const N = b.shape[b.rank - 1]!;
+  if (K !== K2) throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: inner dimensions ${K} and ${K2} differ`);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()} must be float32`);
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes('matmul', aBatch, bBatch);
+  const batch = sizeOf(batchShape);
+  // An operand whose batch is all ones is reused (stride 0); a partial broadcast is materialised.
+  const prep = (t: Tensor, tb: readonly number[], rows: number, cols: number): [Tensor, number] => {
+    if (sizeOf(tb) === 1) return [t, 0];
+    if (sameShape(tb, batchShape)) return [t, rows * cols];
+    return [expand(t, [...batchShape, rows, cols]), rows * cols];
+  };
+  const [ae, sA] = prep(a, aBatch, M, K);
+  const [be, sB] = prep(b, bBatch, K, N);
+  const y = Tensor.empty([...batchShape, M, N]);
+  if (K === 0) {
+    y.dispose();
+    throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: inner dimension is 0`);
+  }
+  matmulInto(`matmul ${a.describe()} @ ${b.describe()}`, ae, be, y, batch, M, K, N, sA, sB);
+  if (ae !== a) ae.dispose();
+  if (be !== b) be.dispose();
+  return record(y, 'matmul', [a, b], (g) => [
+    a.requiresGrad ? sumTo(matmul(g, transpose(b)), a.shape) : null,
+    b.requiresGrad ? sumTo(matmul(transpose(a), g), b.shape) : null,
+  ]);
+}

@@ -1,0 +1,38 @@
+// softmax and logSoftmax along any axis, numerically stable (max subtracted first).
+import softmaxSrc from '../../../../shaders/softmax.wgsl';
+import { getEngine, grid, Uniforms } from '../engine.ts';
+import { TensorError } from '../errors.ts';
+import { normalizeAxis, sizeOf } from '../shape.ts';
+import { record, Tensor } from '../tensor.ts';
+import { exp, mul, sub } from './elementwise.ts';
+import { specialize } from './kernels.ts';
+import { sum } from './reduce.ts';
+
+function run(name: string, x: Tensor, axis: number, log: boolean): Tensor {
+  if (x.dtype !== 'float32') throw new TensorError(`${name}: ${x.describe()} must be float32`);
+  const a = normalizeAxis(name, axis, x.rank);
+  const outer = sizeOf(x.shape.slice(0, a));
+  const R = x.shape[a] ?? 1;
+  const inner = sizeOf(x.shape.slice(a + 1));
+  const y = Tensor.empty(x.shape);
+  if (y.size === 0) return y;
+  getEngine().dispatch({
+    label: `${name} ${x.describe()} axis ${a}`, key: `softmax:${log}`,
+    source: () => specialize(softmaxSrc, { LOG: log }),
+    buffers: [x.buffer, y.buffer], uniforms: new Uniforms().u32(outer, R, inner, 0).done(),
+    workgroups: grid(Math.ceil((outer * inner) / 256)),
+  });
+  return y;
+}
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const y = run('softmax', x, axis, false);
+  // dx = y ⊙ (g − Σ g⊙y)
+  return record(y, 'softmax', [x], (g) => [mul(y, sub(g, sum(mul(g, y), axis, true)))]);
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const y = run('logSoftmax', x, axis, true);
+  // dx = g − softmax(x) ⊙ Σ g
+  return record(y, 'logSoftmax', [x], (g) => [sub(g, mul(exp(y), sum(g, axis, true)))]);
+}

@@ -1,0 +1,32 @@
+import { getEngine } from './engine.ts';
+import type { MemoryStats } from './memory.ts';
+import { liveTensors } from './tensor.ts';
+
+/** Device memory held by the library: in use by live tensors, and held (in use + pooled). */
+export function memoryStats(): MemoryStats {
+  const pool = getEngine().pool;
+  return {
+    bytesInUse: pool.bytesInUse,
+    bytesHeld: pool.bytesHeld,
+    peakBytesInUse: pool.peakBytesInUse,
+    liveTensors: liveTensors(),
+    buffersCreated: pool.buffersCreated,
+  };
+}
+
+export function resetPeakMemory(): void {
+  const pool = getEngine().pool;
+  pool.peakBytesInUse = pool.bytesInUse;
+}
+
+/** Releases pooled (unused) device buffers. */
+export function trimMemory(): void { getEngine().pool.trim(); }
+
+/** Waits for all queued GPU work to finish; rethrows GPU errors it produced. */
+export async function sync(): Promise<void> { await getEngine().sync(); }
+
+/** Dispatch and pipeline counters, for benchmarks and tests. */
+export function engineStats(): { dispatches: number; submits: number; pipelines: number } {
+  const e = getEngine();
+  return { dispatches: e.dispatches, submits: e.submits, pipelines: e.pipelineCount };
+}

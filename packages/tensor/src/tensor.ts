@@ -1,0 +1,214 @@
+import { getEngine } from './engine.ts';
+import { TensorError, describeShape } from './errors.ts';
+import { isGradEnabled, keep, setTensorCheck, track } from './scope.ts';
+import { sizeOf, type Shape } from './shape.ts';
+import * as ops from './ops/index.ts';
+
+export type DType = 'float32' | 'int32';
+export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+
+/** A device buffer shared by tensors that are views of the same data (reshape). */
+export class Storage {
+  refs = 1;
+  constructor(public buffer: GPUBuffer, public readonly bytes: number) {}
+}
+
+/** How an op's output differentiates: `backward` maps the output's gradient to one per input. */
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  backward: (grad: Tensor) => (Tensor | null)[];
+}
+
+let nextId = 1;
+let live = 0;
+export function liveTensors(): number { return live; }
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly size: number;
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf tensor after `backward()`. */
+  grad: Tensor | null = null;
+  node: GradNode | null = null;
+  /** Optional name used in error messages (parameters get their dotted names). */
+  name: string | undefined;
+  private _storage: Storage | null;
+
+  constructor(storage: Storage, shape: Shape, readonly dtype: DType = 'float32', requiresGrad = false) {
+    this._storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.requiresGrad = requiresGrad;
+    live++;
+    track(this);
+  }
+
+  /** Allocates an uninitialised tensor (kernels fill it). */
+  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+    const bytes = Math.max(sizeOf(shape), 1) * 4;
+    return new Tensor(new Storage(getEngine().pool.acquire(bytes), bytes), shape, dtype);
+  }
+
+  get rank(): number { return this.shape.length; }
+  get isDisposed(): boolean { return this._storage === null; }
+
+  /** A short description for error messages: `tensor 'features.conv0.weight' [64, 3, 7, 7]`. */
+  describe(): string {
+    return `${this.name ? `tensor '${this.name}'` : 'tensor'} ${describeShape(this.shape)}${this.dtype === 'int32' ? ' int32' : ''}`;
+  }
+
+  get storage(): Storage {
+    if (!this._storage) throw new TensorError(`${this.describe()} was used after dispose() (inside tidy, return the tensors you need later, or keep() them)`);
+    return this._storage;
+  }
+
+  get buffer(): GPUBuffer { return this.storage.buffer; }
+
+  /** Releases the device memory now (shared with views until the last one is disposed). */
+  dispose(): void {
+    const s = this._storage;
+    if (!s) return;
+    this._storage = null;
+    live--;
+    if (--s.refs === 0) getEngine().pool.release(s.buffer);
+    if (this.grad) { this.grad.dispose(); this.grad = null; }
+    this.node = null;
+  }
+
+  /** A tensor sharing this one's storage with another shape (same number of elements). */
+  view(shape: Shape): Tensor {
+    const s = this.storage;
+    s.refs++;
+    return new Tensor(s, shape, this.dtype);
+  }
+
+  /**
+   * Replaces this tensor's data with `value`'s (same shape), keeping its identity: how optimisers
+   * update parameters and batch norm updates running statistics. `value` is consumed.
+   */
+  assign(value: Tensor): this {
+    if (value.size !== this.size || value.dtype !== this.dtype) {
+      throw new TensorError(`assign: ${value.describe()} does not fit ${this.describe()}`);
+    }
+    const old = this.storage;
+    const incoming = value.storage;
+    if (incoming.refs === 1) {
+      // Steal the buffer: no copy.
+      value._storage = null;
+      live--;
+      this._storage = incoming;
+    } else {
+      const fresh = Tensor.empty(this.shape, this.dtype);
+      getEngine().copy(incoming.buffer, 0, fresh.buffer, 0, this.size * 4);
+      this._storage = fresh.storage;
+      fresh._storage = null;
+      live--;
+      value.dispose();
+    }
+    if (--old.refs === 0) getEngine().pool.release(old.buffer);
+    return this;
+  }
+
+  /** Marks the tensor as a leaf that accumulates `.grad`. */
+  requireGrad(on = true): this { this.requiresGrad = on; return this; }
+
+  /** Keeps this tensor alive past the enclosing `tidy`. */
+  keep(): this { return keep(this); }
+
+  async toArray(): Promise<TypedArrayFor<DType>> {
+    const bytes = await getEngine().read(this.buffer, this.size * 4);
+    return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  /** The value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new TensorError(`item(): ${this.describe()} has ${this.size} elements, not 1`);
+    return (await this.toArray())[0]!;
+  }
+
+  /** Nested arrays, for printing and tests. */
+  async toNested(): Promise<unknown> {
+    const data = Array.from(await this.toArray());
+    const build = (dim: number, offset: number): unknown => {
+      if (dim === this.rank) return data[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim]! }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** Starts reverse-mode differentiation from this tensor (a scalar, or pass the upstream gradient). */
+  backward(grad?: Tensor): void { ops.backward(this, grad); }
+
+  /** The same data without a gradient history. */
+  detach(): Tensor { return this.view(this.shape); }
+
+  // Arithmetic and maths (see ops/elementwise.ts).
+  add(b: Tensor | number): Tensor { return ops.add(this, b); }
+  sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
+  mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
+  div(b: Tensor | number): Tensor { return ops.div(this, b); }
+  pow(b: number): Tensor { return ops.pow(this, b); }
+  maximum(b: Tensor | number): Tensor { return ops.maximum(this, b); }
+  minimum(b: Tensor | number): Tensor { return ops.minimum(this, b); }
+  eq(b: Tensor | number): Tensor { return ops.eq(this, b); }
+  ne(b: Tensor | number): Tensor { return ops.ne(this, b); }
+  lt(b: Tensor | number): Tensor { return ops.lt(this, b); }
+  le(b: Tensor | number): Tensor { return ops.le(this, b); }
+  gt(b: Tensor | number): Tensor { return ops.gt(this, b); }
+  ge(b: Tensor | number): Tensor { return ops.ge(this, b); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  square(): Tensor { return ops.square(this); }
+  clamp(min: number, max: number): Tensor { return ops.clamp(this, min, max); }
+  toFloat(): Tensor { return ops.toFloat(this); }
+
+  // Reductions (see ops/reduce.ts).
+  sum(axes?: number | number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
+  mean(axes?: number | number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
+  max(axes?: number | number[], keepdim = false): Tensor { return ops.max(this, axes, keepdim); }
+  min(axes?: number | number[], keepdim = false): Tensor { return ops.min(this, axes, keepdim); }
+  var(axes?: number | number[], keepdim = false, unbiased = false): Tensor { return ops.variance(this, axes, keepdim, unbiased); }
+  logsumexp(axes?: number | number[], keepdim = false): Tensor { return ops.logsumexp(this, axes, keepdim); }
+  argmax(axis: number, keepdim = false): Tensor { return ops.argmax(this, axis, keepdim); }
+  argmin(axis: number, keepdim = false): Tensor { return ops.argmin(this, axis, keepdim); }
+
+  // Linear algebra and normalisation.
+  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+
+  // Movement (see ops/movement.ts).
+  reshape(shape: number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startAxis = 0, endAxis = -1): Tensor { return ops.flatten(this, startAxis, endAxis); }
+  permute(axes: number[]): Tensor { return ops.permute(this, axes); }
+  transpose(a = -2, b = -1): Tensor { return ops.transpose(this, a, b); }
+  expand(shape: number[]): Tensor { return ops.expand(this, shape); }
+  slice(starts: number[], ends: number[], steps?: number[]): Tensor { return ops.slice(this, starts, ends, steps); }
+  pad(pads: [number, number][], value = 0): Tensor { return ops.pad(this, pads, value); }
+  indexSelect(axis: number, index: Tensor): Tensor { return ops.indexSelect(this, axis, index); }
+  squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
+  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
+  clone(): Tensor { return ops.clone(this); }
+}
+
+setTensorCheck((v: unknown): v is Tensor => v instanceof Tensor);
+
+/** Records `out` as produced by `op` from `inputs`, if any input needs a gradient. */
+export function record(out: Tensor, op: string, inputs: Tensor[], backward: GradNode['backward']): Tensor {
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.node = { op, inputs, backward };
+  }
+  return out;
+}

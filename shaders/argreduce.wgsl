@@ -1,0 +1,27 @@
+// Index of the first maximum (CMP = >) or minimum (<) along R of x viewed as [outer, R, inner].
+struct Params {
+  outer: u32,
+  R: u32,
+  inner: u32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<i32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * 256u;
+  if (t >= p.outer * p.inner) { return; }
+  let i = t % p.inner;
+  let o = t / p.inner;
+  let base = o * p.R * p.inner + i;
+  var best = x[base];
+  var arg = 0u;
+  for (var r = 1u; r < p.R; r++) {
+    let v = x[base + r * p.inner];
+    if (v {{CMP}} best) { best = v; arg = r; }
+  }
+  y[t] = i32(arg);
+}

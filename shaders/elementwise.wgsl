@@ -1,0 +1,42 @@
+// Element-wise map over one to three inputs with NumPy broadcasting.
+// Generated parts: INPUTS declares the input bindings (a, b, c), LOAD reads x, y, z at
+// the element's offsets, EXPR is the output as a function of x, y, z and p.alpha, p.beta.
+// OFFSETS computes each operand's offset: broadcast index math, or the identity when every
+// operand has the output's shape.
+struct Params {
+  n: u32,
+  rank: u32,
+  alpha: f32,
+  beta: f32,
+  shape: array<vec4<u32>, 2>,
+  sa: array<vec4<u32>, 2>,
+  sb: array<vec4<u32>, 2>,
+  sc: array<vec4<u32>, 2>,
+}
+
+{{INPUTS}}
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<f32>;
+@group(0) @binding({{PARAM_BINDING}}) var<uniform> p: Params;
+
+fn broadcastOffsets(i: u32) -> vec3<u32> {
+  var rem = i;
+  var o = vec3<u32>(0u, 0u, 0u);
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let q = u32(d) / 4u;
+    let r = u32(d) % 4u;
+    let dim = p.shape[q][r];
+    let idx = rem % dim;
+    rem = rem / dim;
+    o += idx * vec3<u32>(p.sa[q][r], p.sb[q][r], p.sc[q][r]);
+  }
+  return o;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p.n) { return; }
+  {{OFFSETS}}
+  {{LOAD}}
+  out[i] = {{EXPR}};
+}

@@ -1,0 +1,34 @@
+// One pass of a tree reduction of x viewed as [outer, R, inner] over R. Invocation (o, c, i)
+// combines the at most CH elements r = c, c + P, c + 2P, ... of its row into partial c, so
+// y is [outer, P, inner] with P = ceil(R / CH). Passes repeat until P = 1: every value in a
+// float32 sum goes through O(log_CH R) additions of similar magnitude, not one long serial loop.
+// Neighbouring invocations read neighbouring addresses (coalesced on GPUs, no barriers on CPUs).
+struct Params {
+  outer: u32,
+  R: u32,
+  inner: u32,
+  P: u32,
+  scale: f32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+const CH: u32 = {{CH}}u;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * nwg.x * 256u;
+  if (t >= p.outer * p.P * p.inner) { return; }
+  let i = t % p.inner;
+  let c = (t / p.inner) % p.P;
+  let o = t / (p.inner * p.P);
+  let base = o * p.R * p.inner + i;
+  var acc: f32 = {{INIT}};
+  for (var r = c; r < p.R; r += p.P) {
+    let v = x[base + r * p.inner];
+    acc = {{COMBINE}};
+  }
+  y[t] = acc * p.scale;
+}
