@@ -1,0 +1,4 @@
+export * from './env.ts';
+export * from './check.ts';
+export * from './golden.ts';
+export * from './gradcheck.ts';
