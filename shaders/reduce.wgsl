@@ -25,8 +25,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let c = (t / p.inner) % p.P;
   let o = t / (p.inner * p.P);
   let base = o * p.R * p.inner + i;
-  var acc: f32 = {{INIT}};
-  for (var r = c; r < p.R; r += p.P) {
+  // c < P <= R, so every partial has at least its first element to start from.
+  var acc = x[base + c * p.inner];
+  for (var r = c + p.P; r < p.R; r += p.P) {
     let v = x[base + r * p.inner];
     acc = {{COMBINE}};
   }

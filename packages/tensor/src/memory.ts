@@ -3,9 +3,10 @@ import { deviceSync } from './device.ts';
 
 /**
  * Pool of storage buffers keyed by size class. Sizes are rounded up to one of four steps per
- * power of two, so reuse is likely and waste is below 25%. A released buffer only becomes
- * reusable after the command buffer that last used it has been submitted (see `Engine.flush`),
- * because a `queue.writeBuffer` into it would otherwise run before those pending commands.
+ * power of two, so reuse is likely and waste is below 25%. A buffer released while its last
+ * users are still being recorded may at once hold another kernel's output (dispatches run in
+ * order), but may only take an upload after that command buffer is submitted (see
+ * `Engine.flush`): a `queue.writeBuffer` would otherwise run before those pending commands.
  */
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
@@ -22,10 +23,14 @@ export class BufferPool {
     return Math.ceil(n / step) * step;
   }
 
-  acquire(bytes: number): GPUBuffer {
+  acquire(bytes: number, forUpload = false): GPUBuffer {
     const size = BufferPool.sizeClass(bytes);
-    const list = this.free.get(size);
-    let buf = list?.pop();
+    let buf: GPUBuffer | undefined;
+    if (!forUpload) {
+      const i = this.pending.findIndex((b) => b.size === size);
+      if (i >= 0) buf = this.pending.splice(i, 1)[0];
+    }
+    buf ??= this.free.get(size)?.pop();
     if (!buf) {
       buf = deviceSync().gpu.createBuffer({
         size,
@@ -37,6 +42,12 @@ export class BufferPool {
     this.bytesInUse += size;
     if (this.bytesInUse > this.peakBytesInUse) this.peakBytesInUse = this.bytesInUse;
     return buf;
+  }
+
+  /** True when an upload of `bytes` would need a new buffer although one is waiting for the next submit. */
+  uploadWouldWait(bytes: number): boolean {
+    const size = BufferPool.sizeClass(bytes);
+    return !this.free.get(size)?.length && this.pending.some((b) => b.size === size);
   }
 
   release(buf: GPUBuffer): void {

@@ -45,10 +45,13 @@ export class Tensor {
     track(this);
   }
 
-  /** Allocates an uninitialised tensor (kernels fill it). */
-  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+  /** Allocates an uninitialised tensor (kernels fill it; `forUpload` when written from the CPU). */
+  static empty(shape: Shape, dtype: DType = 'float32', forUpload = false): Tensor {
     const bytes = Math.max(sizeOf(shape), 1) * 4;
-    return new Tensor(new Storage(getEngine().pool.acquire(bytes), bytes), shape, dtype);
+    const engine = getEngine();
+    // Submitting early lets an upload reuse a released buffer instead of growing the pool.
+    if (forUpload && engine.pool.uploadWouldWait(bytes)) engine.flush();
+    return new Tensor(new Storage(engine.pool.acquire(bytes, forUpload), bytes), shape, dtype);
   }
 
   get rank(): number { return this.shape.length; }

@@ -43,7 +43,7 @@ export function tensor(data: Nested | ArrayLike<number> | Float32Array | Int32Ar
   const typed = dtype === 'int32'
     ? (flat instanceof Int32Array ? flat : Int32Array.from(flat))
     : (flat instanceof Float32Array ? flat : Float32Array.from(flat));
-  const t = Tensor.empty(s, dtype);
+  const t = Tensor.empty(s, dtype, true);
   if (typed.length > 0) getEngine().upload(t.buffer, typed);
   return finish(t, opts);
 }

@@ -12,7 +12,6 @@ import { expand } from './movement.ts';
 import { full, specialize } from './kernels.ts';
 
 type Kind = 'sum' | 'max' | 'min';
-const INIT: Record<Kind, string> = { sum: '0.0', max: 'bitcast<f32>(0xff800000u)', min: 'bitcast<f32>(0x7f800000u)' };
 const COMBINE: Record<Kind, string> = { sum: 'acc + v', max: 'max(acc, v)', min: 'min(acc, v)' };
 /** Elements each invocation combines per pass: the fan-in of the reduction tree. */
 const CHUNK = 32;
@@ -28,7 +27,7 @@ function reduceRun(label: string, kind: Kind, x: Tensor, outer: number, R: numbe
     getEngine().dispatch({
       label: `${label} ${x.describe()}`,
       key: `reduce:${kind}:${CHUNK}`,
-      source: () => specialize(reduceSrc, { INIT: INIT[kind], COMBINE: COMBINE[kind], CH: CHUNK }),
+      source: () => specialize(reduceSrc, { COMBINE: COMBINE[kind], CH: CHUNK }),
       buffers: [cur.buffer, out.buffer], uniforms: u.done(), workgroups: grid(Math.ceil((outer * P * inner) / 256)),
     });
     if (cur !== x) cur.dispose();
