@@ -32,7 +32,7 @@ export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch
     ? [Math.ceil(N / 64), Math.ceil(M / 64), batch]
     : [Math.ceil((v === 'vec4' ? N / 4 : Math.ceil(N / 4)) / 8), Math.ceil(Math.ceil(M / 4) / 8), batch];
   if (wg[2] > 65535) throw new TensorError(`${label}: batch ${batch} exceeds 65535`);
-  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => src, buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg });
+  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => src, buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
 }
 
 /** a [..., M, K] @ b [..., K, N] (1-D operands are promoted as in NumPy and squeezed after). */

@@ -1,0 +1,69 @@
+// Shared pieces of the benchmarks: argument flags, our library (bundled build), TF.js WebGPU on
+// the same adapter, timing, and table / JSON output.
+import { performance } from 'node:perf_hooks';
+import { existsSync } from 'node:fs';
+
+export const args = new Set(process.argv.slice(2));
+export const json = args.has('--json');
+export const quick = args.has('--quick');
+
+const dist = new URL('../packages/tensor/dist/index.js', import.meta.url);
+if (!existsSync(dist)) {
+  console.error('bench: packages/tensor/dist/index.js is missing; run `npm run build` first.');
+  process.exit(1);
+}
+
+/** Loads @drgrade/tensor (must happen before TF.js installs navigator.gpu). */
+export async function loadOurs() {
+  const lib = await import(dist.href);
+  await lib.getDevice();
+  return lib;
+}
+
+/** Loads TF.js with its WebGPU backend on a Dawn instance in this process. */
+export async function loadTfjs() {
+  const { create, globals } = await import('webgpu');
+  // TF.js reads GPUBufferUsage & co. as globals, as in a browser.
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  globalThis.navigator = { gpu };
+  // Keeps the Dawn instance alive for the whole run.
+  globalThis.__benchGpu = gpu;
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  return tf;
+}
+
+/** Median seconds per call of `run` (which enqueues work), synchronising with `sync` once per round. */
+export async function timeIt(run, sync, { warmup = 2, reps = 5, rounds = 3, budget = 4 } = {}) {
+  for (let i = 0; i < warmup; i++) run();
+  await sync();
+  const times = [];
+  const started = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) run();
+    await sync();
+    times.push((performance.now() - t0) / 1000 / reps);
+    if ((performance.now() - started) / 1000 > budget) break;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export function geomean(values) {
+  const v = values.filter((x) => x > 0 && Number.isFinite(x));
+  return v.length ? Math.exp(v.reduce((s, x) => s + Math.log(x), 0) / v.length) : NaN;
+}
+
+export function printTable(title, adapter, rows, unit) {
+  if (json) return;
+  console.log(`\n${title} — adapter: ${adapter}${quick ? ' (--quick: trimmed shapes)' : ''}`);
+  console.log(`${'op'.padEnd(20)} ${'shape'.padEnd(34)} ${('ours ' + unit).padStart(12)} ${('tfjs ' + unit).padStart(12)} ${'ratio'.padStart(7)}`);
+  for (const r of rows) {
+    const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+    console.log(`${r.op.padEnd(20)} ${r.shape.padEnd(34)} ${f(r.ours).padStart(12)} ${f(r.tfjs).padStart(12)} ${f(r.ratio).padStart(7)}`);
+  }
+}
