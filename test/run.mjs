@@ -31,7 +31,7 @@ const outName = (f) => relative(join(root, 'test'), f).replace(/\//g, '__').repl
 const common = {
   bundle: true, format: 'esm', target: 'es2022', sourcemap: 'inline', loader: { '.wgsl': 'text' },
   tsconfig: join(root, 'tsconfig.json'), logLevel: 'error',
-  external: ['webgpu', 'node:*', 'pngjs', 'jpeg-js', 'playwright-core', 'worker_threads', 'fs', 'path', 'os', 'url', 'zlib', 'http', 'child_process', 'crypto'],
+  external: ['webgpu', 'node:*', 'pngjs', 'jpeg-js', 'playwright-core', 'esbuild', 'worker_threads', 'fs', 'path', 'os', 'url', 'zlib', 'http', 'child_process', 'crypto'],
 };
 
 /** Parses uvu's closing block ("Total: N", "Passed: N", "Skipped: N"). */

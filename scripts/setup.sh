@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system packages drgrade needs on Debian 12 / Ubuntu 24.04:
+# Installs the system packages drgrade needs on Debian 12 / Ubuntu 24.04 (run as root or with sudo):
 # a Vulkan loader, Mesa's lavapipe (a CPU Vulkan driver Dawn accepts: Mesa >= 24),
 # Debian's chromium (headless browser tests; also ships SwiftShader), and, with --torch,
 # PyTorch for regenerating the golden fixtures (tests never need it).
