@@ -1,0 +1,80 @@
+// Shipped configurations: one per row of the paper's Tables 1–2, plus `tiny`.
+import type { DrgradeConfig } from './config.ts';
+import { merge } from './schema.ts';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object | null ? DeepPartial<T[K]> | T[K] : T[K] };
+
+/** The paper's method, hbp-dsod-fl-or-ml: DenseNet169 (DSOD) + FPN + HBP, focal on SORD + SoftTriple. */
+export const PAPER: DrgradeConfig = {
+  name: 'hbp-dsod-fl-or-ml',
+  description: 'The paper\'s method: DSOD (DenseNet169) + FPN + HBP, focal loss on SORD labels + SoftTriple (α = β = 0.5)',
+  seed: 0,
+  data: {
+    imageSize: 512,
+    preprocess: { cropBorder: true, benGraham: true, sigma: 10, circleMask: false },
+    augment: {
+      randomResizedCrop: true, cropScale: [0.8, 1], cropRatio: [0.9, 1.1],
+      rotation: 180, translate: 0.05, scale: [0.95, 1.05], shear: 5,
+      hflip: true, vflip: true, colorJitter: 0,
+    },
+    normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+    balancedSampling: false,
+    workers: -1,
+  },
+  model: {
+    type: 'densenet-fpn-hbp',
+    numClasses: 5,
+    densenet: { growthRate: 32, blockConfig: [6, 12, 32, 32], numInitFeatures: 64, bnSize: 4, stem: 'dsod', poolLastTransitions: false, dropRate: 0 },
+    vgg: { widthDivisor: 1 },
+    fpn: { channels: 256 },
+    hbp: { dim: 8192, grid: 'coarsest' },
+    embeddingDim: 64,
+  },
+  loss: {
+    classification: 'focal',
+    classificationWeight: 0.5,
+    gamma: 2,
+    classWeights: null,
+    sord: { enabled: true, phi: 'squared', scale: 1 },
+    metric: { weight: 0.5, la: 20, gamma: 0.1, tau: 0.2, margin: 0.01, K: 10, warmupEpochs: 0, centersLrMultiplier: 1 },
+  },
+  optim: {
+    type: 'sgd', lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 1e-4, headLrMultiplier: 1,
+    schedule: { type: 'step', stepSize: 50, gamma: 0.1, milestones: [], warmupEpochs: 0 },
+  },
+  train: { epochs: 150, batchSize: 32, evalBatchSize: 32, folds: 5, tta: false, gradcamImages: 4 },
+};
+
+const noMetric = { weight: 0 };
+const ce = { classification: 'ce' as const, classificationWeight: 1, sord: { enabled: false }, metric: noMetric };
+const vgg = { type: 'vgg16-hbp' as const, hbp: { dim: 8192, grid: 'coarsest' as const } };
+
+const rows: Record<string, DeepPartial<DrgradeConfig>> = {
+  'hbp-vgg16': { name: 'hbp-vgg16', description: 'Baseline: HBP on VGG16 (relu5_1/5_2/5_3), cross-entropy', model: vgg, loss: ce },
+  'bcnn-vgg16': { name: 'bcnn-vgg16', description: 'Baseline: B-CNN on VGG16 relu5_3, cross-entropy', model: { type: 'vgg16-bcnn' }, loss: ce },
+  'hbp-dsod-ce': { name: 'hbp-dsod-ce', description: 'HBP on DSOD + FPN, cross-entropy', loss: ce },
+  'hbp-dsod-fl': { name: 'hbp-dsod-fl', description: 'HBP on DSOD + FPN, focal loss', loss: { classificationWeight: 1, sord: { enabled: false }, metric: noMetric } },
+  'hbp-dsod-fl-or': { name: 'hbp-dsod-fl-or', description: 'HBP on DSOD + FPN, focal loss on SORD labels', loss: { classificationWeight: 1, metric: noMetric } },
+  'hbp-dsod-fl-or-ml': {},
+  tiny: {
+    name: 'tiny',
+    description: 'A small DenseNet-FPN-HBP at 128x128 with the paper\'s loss, for CPU adapters and the synthetic data set',
+    data: { imageSize: 128, preprocess: { sigma: 3 }, augment: { rotation: 30, cropScale: [0.85, 1], translate: 0.03 }, workers: 2 },
+    model: {
+      densenet: { growthRate: 16, blockConfig: [4, 4, 4, 4], numInitFeatures: 32, bnSize: 4, stem: 'dsod', poolLastTransitions: true, dropRate: 0 },
+      fpn: { channels: 64 },
+      hbp: { dim: 256, grid: 'coarsest' },
+      embeddingDim: 64,
+    },
+    loss: { metric: { K: 3, la: 10, warmupEpochs: 3 } },
+    optim: { lr: 0.01, schedule: { type: 'cosine', warmupEpochs: 1 } },
+    train: { epochs: 12, batchSize: 16, evalBatchSize: 32, gradcamImages: 4 },
+  },
+};
+
+export const PRESET_NAMES = Object.keys(rows);
+
+export function preset(name: string): DrgradeConfig | null {
+  const over = rows[name];
+  return over ? merge(PAPER, over) : null;
+}
