@@ -1,0 +1,68 @@
+// What a training run records per fold, and the cross-validation summary over folds.
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  valLoss: number;
+  valKappa: number;
+  valAccuracy: number;
+  imagesPerSecond: number;
+}
+
+export interface GradcamRecord {
+  id: string;
+  grade: number;
+  predicted: number;
+  /** PNG of the overlay, base64. */
+  png: string;
+}
+
+export interface FoldResult {
+  fold: number;
+  /** Kappa, accuracy, per-class accuracy and confusion matrix of the best-by-kappa checkpoint on the fold's validation images. */
+  kappa: number;
+  accuracy: number;
+  perClassAccuracy: (number | null)[];
+  confusion: number[][];
+  bestEpoch: number;
+  history: EpochRecord[];
+  gradcams: GradcamRecord[];
+  trainImages: number;
+  valImages: number;
+  seconds: number;
+}
+
+export interface RunSummary {
+  config: string;
+  dataset: string;
+  adapter: string;
+  folds: FoldResult[];
+  kappaMean: number;
+  kappaStd: number;
+  accuracyMean: number;
+  /** Confusion matrix summed over folds, with the per-class accuracy it gives. */
+  confusion: number[][];
+  perClassAccuracy: (number | null)[];
+}
+
+export const GRADE_NAMES = ['No DR', 'Mild NPDR', 'Moderate NPDR', 'Severe NPDR', 'PDR'];
+
+/** Merges fold results (from one run or from separate --fold jobs) into the cross-validation summary. */
+export function summarize(config: string, dataset: string, adapter: string, folds: FoldResult[]): RunSummary {
+  const sorted = [...folds].sort((a, b) => a.fold - b.fold);
+  const k = sorted.map((f) => f.kappa);
+  const mean = k.reduce((a, b) => a + b, 0) / Math.max(k.length, 1);
+  // Sample standard deviation over folds (n − 1), as cross-validation reports usually give.
+  const std = k.length > 1 ? Math.sqrt(k.reduce((a, b) => a + (b - mean) ** 2, 0) / (k.length - 1)) : 0;
+  const C = sorted[0]?.confusion.length ?? 5;
+  const confusion = Array.from({ length: C }, (_, i) => Array.from({ length: C }, (_, j) => sorted.reduce((s, f) => s + (f.confusion[i]?.[j] ?? 0), 0)));
+  const perClassAccuracy = confusion.map((row, i) => {
+    const n = row.reduce((a, b) => a + b, 0);
+    return n ? row[i]! / n : null;
+  });
+  return {
+    config, dataset, adapter, folds: sorted, kappaMean: mean, kappaStd: std,
+    accuracyMean: sorted.reduce((a, f) => a + f.accuracy, 0) / Math.max(sorted.length, 1),
+    confusion, perClassAccuracy,
+  };
+}
