@@ -1,0 +1,65 @@
+import { UserError, errorMessage } from '../util/errors.ts';
+import { parseArgs, suggest } from './args.ts';
+import type { CliContext, Command } from './command.ts';
+import { COMMANDS } from './commands.ts';
+import { commandHelp, globalHelp } from './help.ts';
+
+/** The command whose (possibly multi-word) name starts argv, longest name first. */
+function findCommand(argv: readonly string[], commands: readonly Command[]): { command: Command; rest: string[] } | null {
+  const sorted = [...commands].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  for (const command of sorted) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(words.length) };
+  }
+  return null;
+}
+
+/**
+ * Runs `drgrade <argv>` and returns the exit status. A UserError (bad option, unreadable data)
+ * is printed as one `drgrade: ...` line with status 2 for usage and 1 otherwise; anything else
+ * is a bug and keeps its stack trace.
+ */
+export async function runCli(argv: readonly string[], context: CliContext, commands: readonly Command[] = COMMANDS): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    context.stdout.write(globalHelp(commands));
+    return first === undefined ? 2 : 0;
+  }
+  const found = findCommand(argv, commands);
+  if (!found) {
+    const group = commands.filter((c) => c.name.startsWith(`${first} `));
+    if (group.length > 0) {
+      const second = argv[1];
+      if (second === undefined || second === '--help' || second === '-h') {
+        context.stdout.write(globalHelp(commands, `${first} `));
+        return second === undefined ? 2 : 0;
+      }
+      const words = group.map((c) => c.name.split(' ')[1] as string);
+      context.stderr.write(`drgrade: unknown command "${first} ${second}"${suggest(second, words, `${first} `)}; run "drgrade ${first} --help" for the list\n`);
+      return 2;
+    }
+    const names = [...new Set(commands.map((c) => c.name.split(' ')[0] as string))];
+    context.stderr.write(`drgrade: unknown command "${first}"${suggest(first, names, '')}; run "drgrade --help" for the list\n`);
+    return 2;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    context.stdout.write(commandHelp(command));
+    return 0;
+  }
+  let args;
+  try {
+    args = parseArgs(rest, command.positionals, command.options);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    context.stderr.write(`drgrade ${command.name}: ${error.message}\nRun "drgrade ${command.name} --help" for usage.\n`);
+    return 2;
+  }
+  try {
+    return await command.run(args, context);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    context.stderr.write(`drgrade ${command.name}: ${errorMessage(error)}\n`);
+    return 1;
+  }
+}
