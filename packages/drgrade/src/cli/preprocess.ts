@@ -1,18 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, extname, join, relative, resolve } from 'node:path';
-import { imageProblemKind } from '../data/check-images.ts';
+import { dirname, join, resolve } from 'node:path';
 import { isInside } from '../data/image-files.ts';
-import { preprocessFile, type PreprocessJob } from '../data/preprocess-file.ts';
+import { preprocessItems } from '../data/preprocess-dataset.ts';
 import { readDataset } from '../data/read-dataset.ts';
-import { hasErrors, type DataProblem } from '../data/types.ts';
+import { hasErrors } from '../data/types.ts';
 import type { ImageFileFormat } from '../image/encode.ts';
 import type { PreprocessOptions } from '../image/preprocess.ts';
-import { ImageDecodeError, UserError, errorMessage } from '../util/errors.ts';
+import { UserError, errorMessage } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import { Progress } from '../util/progress.ts';
-import { WorkerPool } from '../util/worker-pool.ts';
-import { workerScriptPath } from '../util/worker-script.ts';
 import { booleanOption, numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
 import { FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
@@ -101,40 +96,10 @@ export const preprocessCommand: Command = {
       copyFileSync(join(dataset.root, file), join(out, file));
     }
 
-    const jobs: PreprocessJob[] = [];
-    let finished = 0;
-    for (const item of dataset.items) {
-      const rel = relative(dataset.root, item.path);
-      const dst = join(out, rel.slice(0, rel.length - extname(rel).length) + (imageFormat === 'png' ? '.png' : '.jpg'));
-      if (existsSync(dst)) finished++;
-      else jobs.push({ src: item.path, dst, options, format: imageFormat, quality });
-    }
-
-    const threads = numberOption(args, 'workers') ?? availableParallelism();
-    const pool = threads > 0 && jobs.length > 0 ? new WorkerPool<PreprocessJob, { width: number; height: number }>(workerScriptPath('preprocess'), Math.min(threads, jobs.length)) : null;
-    const progress = new Progress(context.stderr, dataset.items.length, 'preprocessing', finished);
-    const failures: DataProblem[] = [];
-    const started = performance.now();
-    const runJob = async (job: PreprocessJob): Promise<void> => {
-      try {
-        if (pool) await pool.run(job);
-        else preprocessFile(job);
-      } catch (error) {
-        if (!(error instanceof ImageDecodeError)) throw error;
-        failures.push({ kind: imageProblemKind(error.kind), severity: 'error', file: relative(dataset.root, job.src), message: error.message });
-      }
-      progress.tick();
-    };
-    try {
-      if (pool) await Promise.all(jobs.map(runJob));
-      else for (const job of jobs) await runJob(job);
-    } finally {
-      await pool?.close();
-    }
-    progress.finish();
-    const seconds = (performance.now() - started) / 1000;
-    const written = jobs.length - failures.length;
-    context.stdout.write(`wrote ${written} image(s) to ${out} in ${seconds.toFixed(1)} s${written > 0 ? ` (${(written / seconds).toFixed(1)} images/s, ${pool ? pool.size : 0} worker thread(s))` : ''}; ${finished} already done\n`);
+    const workers = numberOption(args, 'workers');
+    const outcome = await preprocessItems(dataset.root, dataset.items, out, { options, imageFormat, quality, ...(workers === undefined ? {} : { workers }) }, context.stderr);
+    const { written, seconds, failures } = outcome;
+    context.stdout.write(`wrote ${written} image(s) to ${out} in ${seconds.toFixed(1)} s${written > 0 ? ` (${(written / seconds).toFixed(1)} images/s, ${outcome.threads} worker thread(s))` : ''}; ${outcome.alreadyDone} already done\n`);
     if (failures.length > 0) {
       context.stderr.write(formatProblems(failures));
       if (!skipBad) return 1;

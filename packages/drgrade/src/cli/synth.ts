@@ -1,14 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { GRADES } from '../data/types.ts';
 import { encodePng } from '../image/encode.ts';
-import { planSyntheticDataset, writeSyntheticImage, writeSyntheticLabels, type SynthImage } from '../synth/dataset.ts';
 import { renderExampleGrid } from '../synth/grid.ts';
+import { writeSyntheticDataset } from '../synth/write-dataset.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import { Progress } from '../util/progress.ts';
-import { WorkerPool } from '../util/worker-pool.ts';
-import { workerScriptPath } from '../util/worker-script.ts';
 import { numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
 
@@ -45,25 +40,8 @@ export const synthCommand: Command = {
     if (!outOption) return 0;
 
     const out = resolve(context.cwd, outOption);
-    const plan = planSyntheticDataset(n, size, seed);
-    const threads = Math.min(numberOption(args, 'workers') ?? availableParallelism(), n);
-    const pool = threads > 0 ? new WorkerPool<{ out: string; image: SynthImage; quality: number }, string>(workerScriptPath('synth'), threads) : null;
-    const progress = new Progress(context.stderr, n, 'rendering');
     const started = performance.now();
-    let rows: string[];
-    try {
-      rows = await Promise.all(plan.map(async (image) => {
-        const row = pool ? await pool.run({ out, image, quality }) : writeSyntheticImage(out, image, quality);
-        progress.tick();
-        return row;
-      }));
-    } finally {
-      await pool?.close();
-    }
-    progress.finish();
-    writeSyntheticLabels(out, rows);
-    const counts = GRADES.map((g) => plan.filter((p) => p.spec.grade === g).length);
-    writeFileAtomic(resolve(out, 'drgrade-synth.json'), `${JSON.stringify({ tool: 'drgrade synth', n, size, seed, quality, grades: counts }, null, 2)}\n`);
+    const counts = await writeSyntheticDataset(out, { n, size, seed, quality, ...(numberOption(args, 'workers') === undefined ? {} : { workers: numberOption(args, 'workers') as number }) }, context.stderr);
     const seconds = (performance.now() - started) / 1000;
     context.stdout.write(`wrote ${n} images of ${Math.ceil(n / 2)} patients to ${out} in ${seconds.toFixed(1)} s; grades 0-4: ${counts.join('/')}\n`);
     return 0;
