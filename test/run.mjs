@@ -68,7 +68,8 @@ async function runNode() {
   for (const file of tests) {
     const t0 = performance.now();
     const output = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(dir, outName(file))], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
+      // Kernel autotuning is off unless asked for (DRGRADE_AUTOTUNE=1): results must not depend on timing.
+      const child = spawn(process.execPath, [join(dir, outName(file))], { cwd: root, env: { DRGRADE_AUTOTUNE: '0', ...process.env, FORCE_COLOR: '0' } });
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
       child.stderr.on('data', (d) => { out += d; });
@@ -89,7 +90,7 @@ function serve() {
     requests.push(url.pathname);
     if (url.pathname === '/runner.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!doctype html><meta charset="utf-8"><title>drgrade tests</title><script type="module" src="/build/test/browser/${url.searchParams.get('file')}"></script>`);
+      res.end(`<!doctype html><meta charset="utf-8"><title>drgrade tests</title><script>globalThis.DRGRADE_AUTOTUNE = ${JSON.stringify(process.env.DRGRADE_AUTOTUNE ?? '0')};</script><script type="module" src="/build/test/browser/${url.searchParams.get('file')}"></script>`);
       return;
     }
     const path = join(root, decodeURIComponent(url.pathname));
@@ -103,9 +104,8 @@ function serve() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, requests })));
 }
 
-export const CHROMIUM_ARGS = ['--headless=new', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan', '--disable-gpu-sandbox', '--no-sandbox', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+// Shared with tests that drive Chromium themselves (test/web/page.node.test.ts).
+export const CHROMIUM_ARGS = JSON.parse(readFileSync(join(root, 'test/helpers/chromium-args.json'), 'utf8'));
 
 async function runBrowser() {
   const browserTests = tests.filter((f) => !f.endsWith('.node.test.ts'));

@@ -20,6 +20,12 @@ export interface DeviceInfo {
   /** `lavapipe`, `swiftshader` or `gpu`: the family kernels are tuned for. */
   family: 'lavapipe' | 'swiftshader' | 'gpu';
   runtime: 'node' | 'browser';
+  /**
+   * The subgroup size when the device has the `subgroups` feature and the adapter fixes one size
+   * (lavapipe 8, SwiftShader 4); null otherwise. Kernels that share loads through subgroup
+   * shuffles are specialised to it.
+   */
+  subgroupSize: number | null;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -145,13 +151,18 @@ async function create(options: DeviceOptions): Promise<Device> {
     maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
   };
-  const gpuDevice = await adapter.requestDevice({ requiredLimits, label: 'drgrade' });
+  // Subgroup shuffles let CPU adapters load a value once per subgroup instead of once per lane.
+  const requiredFeatures = (['subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  const gpuDevice = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'drgrade' });
+  const sgInfo = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   const info: DeviceInfo = {
     name: adapterName(adapter.info),
     vendor: adapter.info.vendor,
     architecture: adapter.info.architecture,
     ...classify(adapter.info),
     runtime,
+    subgroupSize: gpuDevice.features.has('subgroups') && sgInfo.subgroupMinSize !== undefined && sgInfo.subgroupMinSize === sgInfo.subgroupMaxSize
+      ? sgInfo.subgroupMinSize : null,
     limits: {
       maxStorageBufferBindingSize: gpuDevice.limits.maxStorageBufferBindingSize,
       maxBufferSize: gpuDevice.limits.maxBufferSize,

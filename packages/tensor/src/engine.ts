@@ -58,6 +58,7 @@ export class Engine {
       const module = this.gpu.createShaderModule({ code: source(), label: key });
       p = this.gpu.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
       this.pipelines.set(key, p);
+      this.pacer.compiling();
     }
     return p;
   }
@@ -190,6 +191,8 @@ export class Pacer {
   private firstSubmit = 0;
   private secondsPerCost = 0;
   private unsubmittedCost = 0;
+  private compiled = false;
+  private sleptUntil = 0;
 
   constructor(public enabled: boolean) {}
 
@@ -201,21 +204,40 @@ export class Pacer {
     this.unsubmittedCost = 0;
   }
 
+  /**
+   * A pipeline was created for the pending work: drivers compile it when it first runs (measured
+   * on lavapipe: 40-50 ms per shader), which is no measure of the work's speed.
+   */
+  compiling(): void { this.compiled = true; }
+
   async idle(): Promise<void> {
+    this.sleptUntil = 0;
     if (!this.enabled || this.secondsPerCost === 0) return;
     const predicted = this.pendingCost * this.secondsPerCost * 1000;
     const remaining = 0.85 * predicted - (performance.now() - this.firstSubmit);
-    if (remaining > 1) await new Promise((r) => setTimeout(r, Math.min(remaining, 10_000)));
+    if (remaining > 1) {
+      await new Promise((r) => setTimeout(r, Math.min(remaining, 10_000)));
+      this.sleptUntil = performance.now();
+    }
   }
 
   completed(): void {
-    if (this.pendingCost > 0) {
-      const elapsed = (performance.now() - this.firstSubmit) / 1000;
+    if (this.pendingCost > 0 && !this.compiled) {
+      const now = performance.now();
+      const elapsed = (now - this.firstSubmit) / 1000;
       const rate = elapsed / this.pendingCost;
-      // Small batches are dominated by fixed overheads; only learn from substantial ones.
-      if (elapsed > 0.005) this.secondsPerCost = this.secondsPerCost === 0 ? rate : 0.7 * this.secondsPerCost + 0.3 * rate;
+      if (this.sleptUntil > 0 && now - this.sleptUntil < 1) {
+        // The work was done before the sleep ended, so `elapsed` measured the sleep, not the work:
+        // learning from it would keep an overestimate almost unchanged (0.7 + 0.3·0.85 per wait),
+        // and ops differ by 25x in seconds per unit of cost (a pooling backward after a matmul).
+        this.secondsPerCost *= 0.25;
+      } else if (elapsed > 0.005) {
+        // Small batches are dominated by fixed overheads; only learn from substantial ones.
+        this.secondsPerCost = this.secondsPerCost === 0 ? rate : 0.7 * this.secondsPerCost + 0.3 * rate;
+      }
     }
     this.pendingCost = 0;
+    this.compiled = false;
   }
 }
 

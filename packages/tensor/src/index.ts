@@ -8,3 +8,4 @@ export { memoryStats, resetPeakMemory, sync, trimMemory, engineStats } from './s
 export type { MemoryStats } from './memory.ts';
 export { sizeOf, stridesOf, broadcastShapes } from './shape.ts';
 export * from './ops/index.ts';
+export { tunePending, setAutotune, autotuneEnabled, autotuneDecisions, autotuneCachePath, clearAutotune, type AutotuneOptions } from './autotune.ts';

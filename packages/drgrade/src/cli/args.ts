@@ -13,17 +13,25 @@ export interface OptionSpec {
   /** Shown in help instead of the type, e.g. '<dir>'. */
   placeholder?: string;
   required?: boolean;
+  /** May be given several times (string options): the values are collected in `lists`. */
+  repeatable?: boolean;
 }
 
 export interface PositionalSpec {
   name: string;
   description: string;
   required?: boolean;
+  /** The last positional may take every remaining argument (collected in `rest`). */
+  variadic?: boolean;
 }
 
 export interface ParsedArgs {
   positionals: Record<string, string>;
   options: Record<string, OptionValue | undefined>;
+  /** Values of repeatable options, in order. */
+  lists: Record<string, string[]>;
+  /** Every argument taken by a variadic last positional (including the first). */
+  rest: string[];
 }
 
 /**
@@ -33,7 +41,7 @@ export interface ParsedArgs {
  */
 export function parseArgs(argv: readonly string[], positionals: readonly PositionalSpec[], options: readonly OptionSpec[]): ParsedArgs {
   const byName = new Map(options.map((o) => [o.name, o]));
-  const parsed: ParsedArgs = { positionals: {}, options: {} };
+  const parsed: ParsedArgs = { positionals: {}, options: {}, lists: {}, rest: [] };
   const free: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -73,7 +81,8 @@ export function parseArgs(argv: readonly string[], positionals: readonly Positio
       raw = next;
       i++;
     }
-    parsed.options[name] = convert(spec, raw);
+    if (spec.repeatable) (parsed.lists[name] ??= []).push(String(convert(spec, raw)));
+    else parsed.options[name] = convert(spec, raw);
   }
   positionals.forEach((p, i) => {
     const value = free[i];
@@ -81,7 +90,9 @@ export function parseArgs(argv: readonly string[], positionals: readonly Positio
       if (p.required) throw new UserError(`missing <${p.name}>: ${p.description}`);
     } else parsed.positionals[p.name] = value;
   });
-  if (free.length > positionals.length) throw new UserError(`unexpected argument "${free[positionals.length]}"`);
+  const last = positionals[positionals.length - 1];
+  if (last?.variadic) parsed.rest = free.slice(positionals.length - 1);
+  else if (free.length > positionals.length) throw new UserError(`unexpected argument "${free[positionals.length]}"`);
   for (const spec of options) {
     if (parsed.options[spec.name] === undefined) {
       if (spec.required) throw new UserError(`--${spec.name} is required: ${spec.description}`);

@@ -1,22 +1,9 @@
-import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { ImageDecodeError, errorMessage } from '../util/errors.ts';
-import { applyOrientation } from './orientation.ts';
-import { probeImage } from './probe.ts';
+import { decodeJpeg, finishDecoding, flattenRgba, probeForDecoding, type DecodeOptions } from './decode-portable.ts';
 import type { RgbImage } from './rgb-image.ts';
 
-export interface DecodeOptions {
-  /**
-   * Largest accepted width·height. A small file can declare an enormous image (decompression
-   * bomb); the check runs on the header, before any pixel memory is allocated. Default 64 MP,
-   * which admits every fundus camera (IDRiD 4288x2848 is 12 MP).
-   */
-  maxPixels?: number;
-  /** Rotate/flip by the JPEG EXIF orientation tag (default true). */
-  applyExifOrientation?: boolean;
-}
-
-export const DEFAULT_MAX_PIXELS = 64_000_000;
+export { DEFAULT_MAX_PIXELS, type DecodeOptions } from './decode-portable.ts';
 
 /**
  * Decodes a JPEG or PNG file to 8-bit RGB. Grayscale becomes R=G=B; 16-bit PNG samples are
@@ -24,34 +11,8 @@ export const DEFAULT_MAX_PIXELS = 64_000_000;
  * CMYK/YCCK JPEGs are converted by jpeg-js. Throws ImageDecodeError with the reason.
  */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RgbImage {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const info = probeImage(bytes);
-  if (info.width * info.height > maxPixels) {
-    throw new ImageDecodeError('too-large', `image is ${info.width}x${info.height} (${(info.width * info.height / 1e6).toFixed(1)} MP), over the limit of ${(maxPixels / 1e6).toFixed(1)} MP`);
-  }
-  const image = info.format === 'jpeg' ? decodeJpeg(bytes, maxPixels) : decodePng(bytes);
-  if (image.width !== info.width || image.height !== info.height) {
-    throw new ImageDecodeError('corrupt', `decoded size ${image.width}x${image.height} differs from the header's ${info.width}x${info.height}`);
-  }
-  return options.applyExifOrientation === false ? image : applyOrientation(image, info.orientation);
-}
-
-function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbImage {
-  try {
-    const decoded = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: false,
-      // Tolerates scans with surplus blocks, as other decoders do; a scan that ends early is
-      // already refused by probeImage (no end-of-image marker) instead of padded with grey.
-      tolerantDecoding: true,
-      maxResolutionInMP: maxPixels / 1e6,
-      // Components at full resolution plus the RGB output, with headroom for subsampling tables.
-      maxMemoryUsageInMB: Math.ceil((maxPixels * 8) / (1024 * 1024)) + 64,
-    });
-    return { width: decoded.width, height: decoded.height, data: decoded.data };
-  } catch (error) {
-    throw new ImageDecodeError('corrupt', `JPEG data is damaged: ${errorMessage(error)}`);
-  }
+  const info = probeForDecoding(bytes, options);
+  return finishDecoding(info.format === 'jpeg' ? decodeJpeg(bytes, options) : decodePng(bytes), info, options);
 }
 
 function decodePng(bytes: Uint8Array): RgbImage {
@@ -61,19 +22,5 @@ function decodePng(bytes: Uint8Array): RgbImage {
   } catch (error) {
     throw new ImageDecodeError('corrupt', `PNG data is damaged: ${errorMessage(error)}`);
   }
-  const { width, height, data: rgba } = decoded;
-  const out = new Uint8Array(width * height * 3);
-  for (let i = 0, o = 0; o < out.length; i += 4, o += 3) {
-    const a = rgba[i + 3] as number;
-    if (a === 255) {
-      out[o] = rgba[i] as number;
-      out[o + 1] = rgba[i + 1] as number;
-      out[o + 2] = rgba[i + 2] as number;
-    } else {
-      out[o] = Math.round(((rgba[i] as number) * a) / 255);
-      out[o + 1] = Math.round(((rgba[i + 1] as number) * a) / 255);
-      out[o + 2] = Math.round(((rgba[i + 2] as number) * a) / 255);
-    }
-  }
-  return { width, height, data: out };
+  return flattenRgba(decoded.data, decoded.width, decoded.height);
 }

@@ -23,6 +23,8 @@ export class Progress {
   private readonly start = performance.now();
   private lastDraw = performance.now();
   private lastDecile = -1;
+  /** Extra text after the rate and ETA (training shows the running loss here). */
+  detail = '';
 
   constructor(
     private readonly stream: ProgressStream,
@@ -67,6 +69,6 @@ export class Progress {
     const width = 24;
     const filled = Math.round(fraction * width);
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-    return `${this.label} [${bar}] ${this.done}/${this.total} ${Math.floor(fraction * 100)}% ${rate.toFixed(1)}/s ETA ${formatDuration(eta)}`;
+    return `${this.label} [${bar}] ${this.done}/${this.total} ${Math.floor(fraction * 100)}% ${rate.toFixed(1)}/s ETA ${formatDuration(eta)}${this.detail ? ` ${this.detail}` : ''}`;
   }
 }

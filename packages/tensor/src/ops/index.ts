@@ -5,3 +5,8 @@ export * from './matmul.ts';
 export * from './softmax.ts';
 export * from './creation.ts';
 export * from './autograd.ts';
+export * from './pool.ts';
+export * from './batchnorm.ts';
+export * from './interpolate.ts';
+export * from './bilinear.ts';
+export * from './conv.ts';

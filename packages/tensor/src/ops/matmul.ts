@@ -1,21 +1,76 @@
 // Batched matrix multiplication with broadcasting over leading (batch) axes.
 import scalarSrc from '../../../../shaders/matmul_scalar.wgsl';
+import sgSrc from '../../../../shaders/matmul_sg.wgsl';
 import tiledSrc from '../../../../shaders/matmul_tiled.wgsl';
 import vec4Src from '../../../../shaders/matmul_vec4.wgsl';
+import { sizeClass, tuned, type TuneBench } from '../autotune.ts';
 import { deviceSync } from '../device.ts';
 import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { fillTensor, specialize } from './kernels.ts';
 import { expand, reshape, transpose } from './movement.ts';
 import { sumTo } from './reduce.ts';
 
-export type MatmulVariant = 'vec4' | 'scalar' | 'tiled';
+export type MatmulVariant = 'vec4' | 'scalar' | 'tiled' | 'sg';
 
-/** The kernel for a problem: register-blocked on CPU adapters, shared-memory tiles on GPUs. */
-export function chooseMatmul(K: number, N: number): MatmulVariant {
-  if (deviceSync().info.kind === 'gpu') return 'tiled';
-  return K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar';
+/** Rows loaded per subgroup lane (R = subgroup size x SG_RV) and columns per invocation of the 'sg' kernel. */
+const SG_RV = 2;
+const SG_PL = 2;
+
+/** The kernels that can run a [M, K] @ [K, N] problem here, the adapter's default first. */
+export function matmulCandidates(K: number, N: number): MatmulVariant[] {
+  const info = deviceSync().info;
+  const reg: MatmulVariant = K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar';
+  if (info.kind === 'gpu') return info.subgroupSize ? ['tiled', reg, 'sg'] : ['tiled', reg];
+  return info.subgroupSize ? ['sg', reg, 'tiled'] : [reg, 'tiled'];
+}
+
+/**
+ * The kernel for a problem: the autotuner's choice for its shape class once timed (autotune.ts),
+ * until then (and with tuning off) register-blocked on CPU adapters, shared-memory tiles on GPUs.
+ */
+export function chooseMatmul(K: number, N: number, M = 64, batch = 1): MatmulVariant {
+  const candidates = matmulCandidates(K, N);
+  const cls = `m${sizeClass(M)} k${sizeClass(K)} n${sizeClass(N)} b${sizeClass(batch)} ${K % 4 === 0 && N % 4 === 0 ? 'aligned' : 'odd'}`;
+  return tuned('matmul', cls, candidates, candidates[0]!, () => matmulBench(batch, M, K, N)) as MatmulVariant;
+}
+
+function matmulBench(batch: number, M: number, K: number, N: number): TuneBench {
+  const a = Tensor.empty([batch, M, K]), b = Tensor.empty([batch, K, N]), c = Tensor.empty([batch, M, N]);
+  fillTensor(a, 0.5);
+  fillTensor(b, 0.5);
+  return {
+    run: (v) => matmulInto('matmul (autotune)', a, b, c, batch, M, K, N, M * K, K * N, v as MatmulVariant),
+    dispose: () => { a.dispose(); b.dispose(); c.dispose(); },
+  };
+}
+
+function sgSource(sg: number, kv: number): string {
+  const R = sg * SG_RV;
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const fma = (kk: number) => range(R).map((r) => {
+    const v = `av${Math.floor(r / sg)}${kv === 1 ? '' : `[${kk}]`}`;
+    return `      let w${r} = subgroupShuffle(${v}, ${r % sg}u);\n${range(SG_PL).map((j) => `      a${r}_${j} = fma(w${r}, x${j}, a${r}_${j});`).join('\n')}`;
+  }).join('\n');
+  return specialize(sgSrc, {
+    SG: sg, KV: kv, R, COLS: 64 * SG_PL, ATYPE: kv === 1 ? 'f32' : 'vec4<f32>',
+    SETUP: [
+      ...range(SG_PL).map((j) => `  let n${j} = min(nBase + ${j * 64}u, p.N - 1u);`),
+      ...range(SG_RV).map((v) => `  let ar${v} = aBase + min(m0 + si + ${v * sg}u, p.M - 1u) * KA;`),
+    ].join('\n'),
+    ACC_DECL: range(R).map((r) => range(SG_PL).map((j) => `  var a${r}_${j} = 0.0;`).join('\n')).join('\n'),
+    LOAD_A: range(SG_RV).map((v) => `    let av${v} = A[ar${v} + k];`).join('\n'),
+    STEPS: range(kv).map((kk) => `    {
+      let kb = bBase + (k * KV + ${kk}u) * p.N;
+${range(SG_PL).map((j) => `      let x${j} = B[kb + n${j}];`).join('\n')}
+${fma(kk)}
+    }`).join('\n'),
+    STORE: range(SG_PL).map((j) => `  if (nBase + ${j * 64}u < p.N) {
+${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * p.N + n${j}] = a${r}_${j}; }`).join('\n')}
+  }`).join('\n'),
+  });
 }
 
 /**
@@ -23,10 +78,19 @@ export function chooseMatmul(K: number, N: number): MatmulVariant {
  * of 0 reuses one matrix for every batch entry.
  */
 export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch: number, M: number, K: number, N: number,
-  strideA: number, strideB: number, variant: MatmulVariant = chooseMatmul(K, N)): void {
+  strideA: number, strideB: number, variant: MatmulVariant = chooseMatmul(K, N, M, batch)): void {
   if (M === 0 || N === 0 || batch === 0) return;
   const v = variant === 'vec4' && (K % 4 !== 0 || N % 4 !== 0) ? 'scalar' : variant;
   const u = new Uniforms().u32(M, N, K, strideA, strideB, M * N).done();
+  if (v === 'sg') {
+    const sg = deviceSync().info.subgroupSize;
+    if (sg === null) throw new TensorError(`${label}: the 'sg' matmul kernel needs an adapter with a fixed subgroup size`);
+    const kv = K % 4 === 0 && strideA % 4 === 0 ? 4 : 1;
+    const wg: [number, number, number] = [Math.ceil(N / (64 * SG_PL)), Math.ceil(M / (sg * SG_RV)), batch];
+    if (wg[2] > 65535) throw new TensorError(`${label}: batch ${batch} exceeds 65535`);
+    getEngine().dispatch({ label, key: `matmul:sg:${sg}:${kv}`, source: () => sgSource(sg, kv), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
+    return;
+  }
   const src = v === 'vec4' ? vec4Src : v === 'scalar' ? scalarSrc : tiledSrc;
   const wg: [number, number, number] = v === 'tiled'
     ? [Math.ceil(N / 64), Math.ceil(M / 64), batch]

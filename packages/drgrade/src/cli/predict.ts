@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { getDevice } from '@drgrade/tensor';
+import { decodeImage } from '../image/decode.ts';
+import { predictImage } from '../infer/predict.ts';
+import { GRADE_NAMES } from '../report/index.ts';
+import { ImageDecodeError, UserError } from '../util/errors.ts';
+import { booleanOption, stringOption } from './args.ts';
+import type { Command } from './command.ts';
+import { readModelFile } from './model-file.ts';
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'grade photographs with a trained model (grade and the five class probabilities)',
+  positionals: [{ name: 'image', description: 'JPEG or PNG photograph(s)', required: true, variadic: true }],
+  options: [
+    { name: 'checkpoint', type: 'string', required: true, placeholder: '<model.safetensors>', description: 'model file (model-best.safetensors of a run)' },
+    { name: 'json', type: 'boolean', description: 'print JSON: [{image, grade, gradeName, probabilities}]' },
+    { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips' },
+  ],
+  examples: ['drgrade predict --checkpoint runs/demo/fold-0/model-best.safetensors photo.jpg --json'],
+  async run(args, context) {
+    await getDevice();
+    const { model } = readModelFile(resolve(context.cwd, stringOption(args, 'checkpoint') as string));
+    const results = [];
+    for (const file of args.rest) {
+      const path = resolve(context.cwd, file);
+      let bytes: Uint8Array;
+      try { bytes = readFileSync(path); } catch { throw new UserError(`${file}: cannot read the file`); }
+      let photo;
+      try { photo = decodeImage(bytes); } catch (e) {
+        if (e instanceof ImageDecodeError) throw new UserError(`${file}: ${e.message}`);
+        throw e;
+      }
+      const p = await predictImage(model, photo, { tta: booleanOption(args, 'tta') });
+      results.push({ image: file, grade: p.grade, gradeName: GRADE_NAMES[p.grade] ?? String(p.grade), probabilities: p.probabilities });
+    }
+    if (booleanOption(args, 'json')) context.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else for (const r of results) context.stdout.write(`${r.image}: grade ${r.grade} (${r.gradeName}); probabilities ${r.probabilities.map((p) => p.toFixed(4)).join(' ')}\n`);
+    model.dispose();
+    return 0;
+  },
+};

@@ -1,0 +1,121 @@
+// Grading one photograph with a trained model: the training preprocessing, the forward pass,
+// optional test-time flips, and Grad-CAM. The same code runs in Node (CLI) and in the browser
+// page; it takes a decoded RGB image, so each side decodes files its own way.
+import { concat, noGrad, tensor, tidy, type Tensor } from '@drgrade/tensor';
+import { captureOutput, type Module } from '@drgrade/nn';
+import type { DrgradeConfig } from '../config/index.ts';
+import { camFromActivation, overlay, upsampleAndNormalize } from '../gradcam/gradcam.ts';
+import { flipHorizontal, flipVertical } from '../image/augment.ts';
+import { preprocessFundus, type PreprocessOptions } from '../image/preprocess.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import type { GradingModel } from '../train/model.ts';
+
+export interface Prediction {
+  grade: number;
+  probabilities: number[];
+}
+
+/** The preprocessing options a configuration trains with. */
+export function preprocessOptions(config: DrgradeConfig): PreprocessOptions {
+  const p = config.data.preprocess;
+  return { size: config.data.imageSize, sigma: p.benGraham ? (p.sigma ?? 'radius') : null, mask: p.circleMask, crop: p.cropBorder };
+}
+
+/** An image already at the network's size as a normalised [1, 3, H, W] tensor. */
+export function imageTensor(image: RgbImage, config: DrgradeConfig): Tensor {
+  const { mean, std } = config.data.normalize;
+  const plane = image.width * image.height;
+  const out = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < plane; i++) out[c * plane + i] = (image.data[i * 3 + c]! / 255 - mean[c]!) / std[c]!;
+  }
+  return tensor(out, [1, 3, image.height, image.width]);
+}
+
+function softmaxRows(logits: Float32Array, n: number, c: number): number[][] {
+  return Array.from({ length: n }, (_, i) => {
+    const row = Array.from(logits.subarray(i * c, (i + 1) * c));
+    const m = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / s);
+  });
+}
+
+/**
+ * Grade probabilities for a preprocessed image (`preprocessFundus` output). With `tta`, the
+ * probabilities are averaged over the image and its horizontal, vertical and double flips.
+ */
+export async function predictPreprocessed(model: GradingModel, image: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction> {
+  const views = opts.tta ? [image, flipHorizontal(image), flipVertical(image), flipVertical(flipHorizontal(image))] : [image];
+  model.eval();
+  const logits = noGrad(() => tidy(() => {
+    const batch = views.map((v) => imageTensor(v, model.config));
+    return model.forward(batch.length === 1 ? batch[0]! : concat(batch, 0)).logits;
+  }));
+  const C = logits.shape[1]!;
+  const rows = softmaxRows((await logits.toArray()) as Float32Array, views.length, C);
+  logits.dispose();
+  const probabilities = Array.from({ length: C }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
+  const grade = probabilities.indexOf(Math.max(...probabilities));
+  return { grade, probabilities };
+}
+
+/** Preprocesses a decoded photograph and grades it. */
+export async function predictImage(model: GradingModel, photo: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction & { preprocessed: RgbImage }> {
+  const preprocessed = preprocessFundus(photo, preprocessOptions(model.config));
+  return { ...(await predictPreprocessed(model, preprocessed, opts)), preprocessed };
+}
+
+export interface GradcamResult extends Prediction {
+  /** The class the map explains (the predicted grade unless one was given). */
+  target: number;
+  /** Heat map in [0, 1] at the preprocessed image's size. */
+  heat: Float32Array;
+  /** The heat map blended over the preprocessed image. */
+  overlay: RgbImage;
+  preprocessed: RgbImage;
+  layer: string;
+}
+
+/**
+ * Grad-CAM of `layer` (a module name; default the map the pooling head reads) for the predicted
+ * grade, or `target`: the pre-softmax score is back-propagated to the layer's output.
+ */
+export async function gradcamImage(model: GradingModel, photo: RgbImage,
+  opts: { layer?: string; target?: number; opacity?: number; preprocessed?: boolean } = {}): Promise<GradcamResult> {
+  // `preprocessed`: the image is already the output of preprocessFundus (the training cache).
+  const preprocessed = opts.preprocessed ? photo : preprocessFundus(photo, preprocessOptions(model.config));
+  const layer = opts.layer ?? model.defaultCamLayer();
+  let module: Module<unknown, Tensor>;
+  try {
+    module = model.getSubmodule(layer) as Module<unknown, Tensor>;
+  } catch (e) {
+    throw new Error(`gradcam: ${(e as Error).message}`);
+  }
+  const capture = captureOutput(module);
+  model.eval();
+  try {
+    // The predicted grade is needed before the backward pass, so the forward pass runs twice:
+    // once without a graph to read the scores, once with the graph the gradient flows through.
+    const { grade, probabilities } = await predictPreprocessed(model, preprocessed);
+    const C = probabilities.length;
+    const target = opts.target ?? grade;
+    if (!Number.isInteger(target) || target < 0 || target >= C) throw new Error(`gradcam: target class ${target} is not in 0..${C - 1}`);
+    tidy(() => {
+      const logits = model.forward(imageTensor(preprocessed, model.config)).logits;
+      const onehot = new Float32Array(C);
+      onehot[target] = 1;
+      logits.backward(tensor(onehot, [1, C]));
+    });
+    if (!capture.output || !capture.grad) throw new Error(`gradcam: layer '${layer}' produced no 4-D output with a gradient`);
+    if (capture.output.rank !== 4) throw new Error(`gradcam: layer '${layer}' outputs ${capture.output.describe()}, not a [1, C, h, w] map`);
+    const { map, height, width } = await camFromActivation(capture.output, capture.grad);
+    const heat = upsampleAndNormalize(map, height, width, preprocessed.height, preprocessed.width);
+    model.zeroGrad();
+    const blended = overlay(preprocessed.data, heat, opts.opacity ?? 0.45);
+    return { grade, probabilities, target, heat, overlay: { width: preprocessed.width, height: preprocessed.height, data: blended }, preprocessed, layer };
+  } finally {
+    capture.remove();
+  }
+}

@@ -1,0 +1,132 @@
+// A cross-validated training run: the data set (or a fresh synthetic one), folds written to
+// folds.csv, the preprocessing cache, the folds asked for, and the report over finished folds.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { deviceInfo } from '@drgrade/tensor';
+import type { DrgradeConfig } from '../config/index.ts';
+import { formatProblems } from '../cli/problem-report.ts';
+import { readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
+import { preprocessItems } from '../data/preprocess-dataset.ts';
+import { readDataset } from '../data/read-dataset.ts';
+import { hasErrors, type DatasetFormat, type DataItem } from '../data/types.ts';
+import { preprocessOptions } from '../infer/predict.ts';
+import { renderReport, summarize, type FoldResult, type RunSummary } from '../report/index.ts';
+import { writeSyntheticDataset } from '../synth/write-dataset.ts';
+import { UserError } from '../util/errors.ts';
+import { writeFileAtomic } from '../util/fs-atomic.ts';
+import type { ProgressStream } from '../util/progress.ts';
+import { readFoldResult, trainFold } from './trainer.ts';
+
+export interface TrainingRun {
+  config: DrgradeConfig;
+  /** Data-set folder; without it a synthetic data set is generated in the run folder. */
+  data?: string;
+  format?: DatasetFormat | 'auto';
+  out: string;
+  /** Folds to train (0-based); default all. */
+  folds?: number[];
+  foldsFile?: string;
+  cache?: string;
+  resume?: boolean;
+  pretrained?: string;
+  skipBad?: boolean;
+  synthetic?: { n: number; size: number; seed: number };
+  log: ProgressStream;
+  workers?: number;
+  /** Stop each fold after this many epochs in this call (tests of interrupted runs). */
+  maxEpochsThisRun?: number;
+}
+
+export const SYNTHETIC_DEFAULT = { n: 500, size: 256, seed: 1 };
+
+async function dataset(run: TrainingRun): Promise<{ root: string; name: string; items: DataItem[] }> {
+  let root = run.data ? resolve(run.data) : join(run.out, 'synthetic-data');
+  if (!run.data) {
+    const s = run.synthetic ?? SYNTHETIC_DEFAULT;
+    if (!existsSync(join(root, 'drgrade-synth.json'))) {
+      run.log.write(`no --data: generating a synthetic data set of ${s.n} images (${s.size} px, seed ${s.seed}) in ${root}\n`);
+      await writeSyntheticDataset(root, { n: s.n, size: s.size, seed: s.seed, quality: 92, ...(run.workers !== undefined ? { workers: run.workers } : {}) }, run.log);
+    }
+  }
+  const ds = readDataset(root, run.format ?? 'auto');
+  root = ds.root;
+  if (ds.problems.length) run.log.write(formatProblems(ds.problems, 50));
+  if (hasErrors(ds.problems) && !run.skipBad) throw new UserError(`${root}: the data set has errors (listed above); fix them or pass --skip-bad to leave those images out`);
+  if (ds.items.length === 0) throw new UserError(`${root}: no labelled images found`);
+  return { root, name: run.data ? `${basename(root)} (${ds.format}, ${ds.items.length} images)` : `synthetic (${ds.items.length} images)`, items: ds.items };
+}
+
+function assignFolds(run: TrainingRun, items: DataItem[]): FoldAssignment {
+  const k = run.config.train.folds;
+  const own = join(run.out, 'folds.csv');
+  const file = run.foldsFile ?? (existsSync(own) ? own : null);
+  if (file) {
+    const { folds, problems } = readFoldsFile(file, items);
+    if (problems.length) throw new UserError(`${file}:\n${formatProblems(problems)}`);
+    const used = new Set(folds.values());
+    if (used.size !== k) throw new UserError(`${file} assigns ${used.size} folds but train.folds is ${k}; pass --folds ${used.size}`);
+    if (file !== own) writeFoldsFile(own, folds);
+    return folds;
+  }
+  const folds = stratifiedGroupKFold(items, k, run.config.seed);
+  writeFoldsFile(own, folds);
+  return folds;
+}
+
+/** Runs the requested folds; returns the summary over every finished fold in the run folder. */
+export async function runTraining(run: TrainingRun): Promise<RunSummary> {
+  mkdirSync(run.out, { recursive: true });
+  const cfg = run.config;
+  const configPath = join(run.out, 'config.json');
+  writeFileAtomic(configPath, `${JSON.stringify(cfg, null, 2)}\n`);
+  const { root, name, items } = await dataset(run);
+  const folds = assignFolds(run, items);
+  const cacheDir = run.cache ? resolve(run.cache) : join(run.out, 'cache', `${cfg.data.imageSize}-${JSON.stringify(preprocessOptions(cfg)).replace(/[^a-z0-9.]+/gi, '_')}`);
+  const cached = await preprocessItems(root, items, cacheDir, { options: preprocessOptions(cfg), imageFormat: 'png', quality: 92, ...(run.workers !== undefined ? { workers: run.workers } : {}) }, run.log, 'preprocessing cache');
+  if (cached.failures.length) {
+    run.log.write(formatProblems(cached.failures));
+    if (!run.skipBad) throw new UserError('some images could not be decoded (listed above); pass --skip-bad to train without them');
+  }
+  const toRun = run.folds ?? Array.from({ length: cfg.train.folds }, (_, i) => i);
+  for (const f of toRun) if (!Number.isInteger(f) || f < 0 || f >= cfg.train.folds) throw new UserError(`--fold ${f} is not in 0..${cfg.train.folds - 1}`);
+  for (const fold of toRun) {
+    await trainFold({
+      config: cfg, items: cached.items, folds, fold, dir: join(run.out, `fold-${fold}`), resume: run.resume ?? false, preprocessed: true,
+      log: run.log, ...(run.pretrained ? { pretrained: run.pretrained } : {}), ...(run.workers !== undefined ? { workers: run.workers } : {}),
+      ...(run.maxEpochsThisRun !== undefined ? { maxEpochsThisRun: run.maxEpochsThisRun } : {}),
+    });
+  }
+  return writeReport([run.out], join(run.out, 'report.html'), name);
+}
+
+/** Finished fold results under run folders (each a run folder or a fold-k folder). */
+export function collectFolds(dirs: string[]): { results: FoldResult[]; config: string } {
+  const results: FoldResult[] = [];
+  let config = '';
+  for (const d of dirs) {
+    const dir = resolve(d);
+    if (!existsSync(dir)) throw new UserError(`${dir}: no such run folder`);
+    const foldDirs = basename(dir).startsWith('fold-') ? [dir] : readdirSync(dir).filter((n) => /^fold-\d+$/.test(n)).map((n) => join(dir, n));
+    for (const fd of foldDirs) {
+      const r = readFoldResult(fd);
+      if (r) results.push(r);
+    }
+    const cfgPath = join(basename(dir).startsWith('fold-') ? join(dir, '..') : dir, 'config.json');
+    if (!config && existsSync(cfgPath)) config = (JSON.parse(readFileSync(cfgPath, 'utf8')) as { name?: string }).name ?? '';
+  }
+  const seen = new Set<number>();
+  for (const r of results) {
+    if (seen.has(r.fold)) throw new UserError(`fold ${r.fold} appears in more than one of the given run folders`);
+    seen.add(r.fold);
+  }
+  return { results, config };
+}
+
+/** Merges finished folds into summary.json and a self-contained report.html. */
+export async function writeReport(dirs: string[], htmlPath: string, dataset: string): Promise<RunSummary> {
+  const { results, config } = collectFolds(dirs);
+  const summary = summarize(config, dataset, (await deviceInfo()).name, results);
+  writeFileAtomic(htmlPath, renderReport(summary));
+  writeFileAtomic(htmlPath.replace(/\.html$/, '.json'), `${JSON.stringify({ ...summary, folds: summary.folds.map((f) => ({ ...f, gradcams: f.gradcams.map((g) => ({ id: g.id, grade: g.grade, predicted: g.predicted })) })) }, null, 2)}\n`);
+  return summary;
+}

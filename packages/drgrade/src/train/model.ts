@@ -1,0 +1,98 @@
+// The network a configuration describes, with the extra pieces the paper's loss needs: a linear
+// embedding of the pooled vector (what SoftTriple sees) and the SoftTriple centres.
+import { Generator, randn, type Tensor } from '@drgrade/tensor';
+import { DenseNet, DrGradeNet, Linear, Module, VGG16_CONFIG, VGGBCNN, VGGHBP, type VGGConfig } from '@drgrade/nn';
+import type { DrgradeConfig } from '../config/index.ts';
+
+export interface ModelOutput {
+  logits: Tensor;
+  /** The metric-learning embedding, or null when the configuration has no metric loss. */
+  embedding: Tensor | null;
+}
+
+type Net = DrGradeNet | VGGHBP | VGGBCNN | DenseNet;
+
+function vggConfig(divisor: number): VGGConfig {
+  return VGG16_CONFIG.map((v) => (v === 'M' ? 'M' : Math.max(1, Math.round(v / divisor)))) as VGGConfig;
+}
+
+function buildNet(cfg: DrgradeConfig, generator: Generator): Net {
+  const m = cfg.model;
+  const d = m.densenet;
+  const backbone = {
+    growthRate: d.growthRate, blockConfig: d.blockConfig, bnSize: d.bnSize, stem: d.stem, dropRate: d.dropRate,
+    numInitFeatures: d.numInitFeatures, poolLastTransitions: d.poolLastTransitions,
+    // DSOD's stem is (w, w, 2w) channels: its width is half the features it hands the first block.
+    ...(d.stem === 'dsod' ? { dsodStemWidth: Math.max(1, Math.round(d.numInitFeatures / 2)) } : {}),
+  };
+  switch (m.type) {
+    case 'densenet-fpn-hbp':
+      return new DrGradeNet({ backbone, fpnChannels: m.fpn.channels, projDim: m.hbp.dim, numClasses: m.numClasses, grid: m.hbp.grid, generator });
+    case 'densenet':
+      return new DenseNet({ ...backbone, numClasses: m.numClasses, generator });
+    case 'vgg16-hbp':
+      return new VGGHBP({ cfg: vggConfig(m.vgg.widthDivisor), projDim: m.hbp.dim, numClasses: m.numClasses, generator });
+    case 'vgg16-bcnn':
+      return new VGGBCNN({ cfg: vggConfig(m.vgg.widthDivisor), numClasses: m.numClasses, generator });
+  }
+}
+
+export class GradingModel extends Module<Tensor, ModelOutput> {
+  readonly net: Net;
+  readonly embed: Linear | null;
+  readonly centers: Tensor | null;
+
+  constructor(readonly config: DrgradeConfig, seed = config.seed) {
+    super();
+    const generator = new Generator(seed);
+    this.net = this.registerModule('net', buildNet(config, generator));
+    const metric = config.loss.metric;
+    if (metric.weight > 0 && config.model.type === 'densenet') {
+      throw new Error('config: loss.metric.weight > 0 needs a model with a pooled embedding (densenet-fpn-hbp, vgg16-hbp or vgg16-bcnn), not a plain densenet');
+    }
+    if (metric.weight > 0) {
+      const pooled = this.pooledDim();
+      this.embed = this.registerModule('embed', new Linear(pooled, config.model.embeddingDim, { generator }));
+      // SoftTriple centres in the official [dim, C·K] layout; columns are normalised in the loss.
+      this.centers = this.registerParameter('centers', randn([config.model.embeddingDim, config.model.numClasses * metric.K], { generator, std: 1 }));
+    } else {
+      this.embed = null;
+      this.centers = null;
+    }
+  }
+
+  private pooledDim(): number {
+    const n = this.net;
+    if (n instanceof DrGradeNet) return 3 * n.hbp.projDim;
+    if (n instanceof VGGHBP) return 3 * n.hbp.projDim;
+    if (n instanceof VGGBCNN) return n.bcnn.opts.inChannels ** 2;
+    return 0;
+  }
+
+  forward(x: Tensor): ModelOutput {
+    const out = this.net.forward(x);
+    if (!('logits' in out)) return { logits: out, embedding: null };
+    return { logits: out.logits, embedding: this.embed ? this.embed.forward(out.embedding) : null };
+  }
+
+  /** Parameters in three groups: the head (HBP/B-CNN projections, classifier, embedding), the centres, and the rest. */
+  parameterGroups(): { backbone: Tensor[]; head: Tensor[]; centers: Tensor[] } {
+    const backbone: Tensor[] = [], head: Tensor[] = [];
+    for (const [name, p] of this.namedParameters()) {
+      if (p === this.centers) continue;
+      if (/^net\.(hbp|bcnn|classifier)\.|^embed\./.test(name)) head.push(p); else backbone.push(p);
+    }
+    return { backbone, head, centers: this.centers ? [this.centers] : [] };
+  }
+
+  /**
+   * Default Grad-CAM layer, by module name: a map the pooling head reads — the coarsest pyramid
+   * level (P5, whose grid HBP pools on), VGG's relu5_3, or DenseNet's final features.
+   */
+  defaultCamLayer(): string {
+    const n = this.net;
+    if (n instanceof DrGradeNet) return `net.fpn.layer_blocks.${n.stages.length - 1}`;
+    if (n instanceof VGGHBP || n instanceof VGGBCNN) return 'net.features.29';
+    return 'net.features';
+  }
+}

@@ -1,0 +1,224 @@
+// Training one cross-validation fold: epochs of SGD over augmented batches, validation each
+// epoch, the last and the best-by-kappa checkpoints, resume, and a clear stop on NaN.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultGenerator, deviceInfo, tensor, tidy } from '@drgrade/tensor';
+import { loadSafetensors } from '@drgrade/nn';
+import type { DrgradeConfig } from '../config/index.ts';
+import { DataLoader } from '../data/loader.ts';
+import { splitFold, type FoldAssignment } from '../data/folds.ts';
+import type { DataItem } from '../data/types.ts';
+import type { AugmentOptions } from '../image/augment.ts';
+import { decodeImage } from '../image/decode.ts';
+import { encodePng } from '../image/encode.ts';
+import { gradcamImage, preprocessOptions } from '../infer/predict.ts';
+import type { EpochRecord, FoldResult, GradcamRecord } from '../report/index.ts';
+import { UserError } from '../util/errors.ts';
+import { writeFileAtomic } from '../util/fs-atomic.ts';
+import { Progress, type ProgressStream } from '../util/progress.ts';
+import { decodeCheckpoint, encodeCheckpoint, encodeModelFile, decodeModelFile, type TrainingState } from './checkpoint.ts';
+import { evaluate } from './evaluate.ts';
+import { batchLoss } from './loss.ts';
+import { GradingModel } from './model.ts';
+import { makeOptimizer, makeScheduler } from './schedule.ts';
+
+export interface FoldJob {
+  config: DrgradeConfig;
+  /** Every item of the data set (paths of preprocessed images when `preprocessed`). */
+  items: readonly DataItem[];
+  folds: FoldAssignment;
+  fold: number;
+  /** The fold's folder: checkpoints, result.json. */
+  dir: string;
+  resume: boolean;
+  /** The images are already preprocessed (the training cache); otherwise preprocess on load. */
+  preprocessed: boolean;
+  pretrained?: string;
+  log: ProgressStream & { isTTY?: boolean };
+  /** Stop after this many epochs in this call (a test's stand-in for a killed job). */
+  maxEpochsThisRun?: number;
+  workers?: number;
+}
+
+export class TrainingDivergedError extends UserError {}
+
+export const CHECKPOINT = 'checkpoint-last.safetensors';
+export const BEST_MODEL = 'model-best.safetensors';
+
+export function augmentOptions(cfg: DrgradeConfig): AugmentOptions {
+  const a = cfg.data.augment;
+  return {
+    resizedCrop: a.randomResizedCrop ? { scale: [a.cropScale[0]!, a.cropScale[1]!], ratio: [a.cropRatio[0]!, a.cropRatio[1]!] } : null,
+    affine: { degrees: a.rotation, translate: [a.translate, a.translate], scale: [a.scale[0]!, a.scale[1]!], shear: a.shear, fill: cfg.data.preprocess.benGraham ? 128 : 0 },
+    hflip: a.hflip ? 0.5 : 0,
+    vflip: a.vflip ? 0.5 : 0,
+    colorJitter: a.colorJitter > 0 ? { brightness: a.colorJitter, contrast: a.colorJitter, saturation: a.colorJitter } : null,
+  };
+}
+
+function loaders(job: FoldJob, train: DataItem[], validation: DataItem[]): { train: DataLoader; val: DataLoader } {
+  const cfg = job.config;
+  const common = {
+    imageSize: cfg.data.imageSize,
+    mean: cfg.data.normalize.mean as [number, number, number],
+    std: cfg.data.normalize.std as [number, number, number],
+    preprocess: job.preprocessed ? null : preprocessOptions(cfg),
+    ...(job.workers !== undefined ? { workers: job.workers } : cfg.data.workers >= 0 ? { workers: cfg.data.workers } : {}),
+  };
+  return {
+    train: new DataLoader({ ...common, items: train, batchSize: cfg.train.batchSize, shuffle: true, balance: cfg.data.balancedSampling ? 'classes' : 'none',
+      augment: augmentOptions(cfg), seed: cfg.seed * 1000 + job.fold, dropLast: train.length > cfg.train.batchSize }),
+    val: new DataLoader({ ...common, items: validation, batchSize: cfg.train.evalBatchSize, shuffle: false, augment: null, seed: 0 }),
+  };
+}
+
+/** Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG go to the model's backbone. */
+export async function loadPretrained(model: GradingModel, file: string): Promise<{ loaded: number; skipped: string[] }> {
+  const weights = await loadSafetensors(file);
+  const target = model.net.constructor.name === 'DrGradeNet' ? 'net.backbone.' : 'net.';
+  const own = model.stateDict();
+  const mapped = new Map<string, typeof own extends Map<string, infer T> ? T : never>();
+  const skipped: string[] = [];
+  for (const [name, t] of weights) {
+    const key = target + name;
+    const mine = own.get(key);
+    if (mine && mine.shape.join() === t.shape.join()) mapped.set(key, t); else skipped.push(name);
+  }
+  if (mapped.size === 0) throw new UserError(`--pretrained ${file}: none of its ${weights.size} tensors match this model's backbone (expected torchvision names like features.conv0.weight)`);
+  model.loadStateDict(mapped, { strict: false });
+  for (const t of weights.values()) t.dispose();
+  return { loaded: mapped.size, skipped };
+}
+
+async function gradcams(modelFile: string, validation: DataItem[], count: number, job: FoldJob): Promise<GradcamRecord[]> {
+  if (count === 0 || validation.length === 0) return [];
+  const { model } = decodeModelFile(readFileSync(modelFile), modelFile);
+  // One image per grade first, so the overlays show the lesions of every grade present.
+  const picks: DataItem[] = [];
+  for (let g = 4; g >= 0 && picks.length < count; g--) { const it = validation.find((v) => v.grade === g); if (it) picks.push(it); }
+  for (const it of validation) if (picks.length < count && !picks.includes(it)) picks.push(it);
+  const out: GradcamRecord[] = [];
+  for (const item of picks) {
+    const photo = decodeImage(readFileSync(item.path));
+    // A cached image is already preprocessed; preprocessing it again would apply Ben Graham twice.
+    const cam = await gradcamImage(model, photo, { preprocessed: job.preprocessed });
+    out.push({ id: item.id, grade: item.grade, predicted: cam.grade, png: base64(encodePng(cam.overlay)) });
+  }
+  model.dispose();
+  return out;
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export async function trainFold(job: FoldJob): Promise<FoldResult> {
+  const cfg = job.config;
+  const { train, validation } = splitFold(job.items, job.folds, job.fold);
+  if (train.length === 0 || validation.length === 0) throw new UserError(`fold ${job.fold}: ${train.length} training and ${validation.length} validation images; the data set is too small for ${cfg.train.folds} folds`);
+  mkdirSync(job.dir, { recursive: true });
+  const ckptPath = join(job.dir, CHECKPOINT);
+  const bestPath = join(job.dir, BEST_MODEL);
+  const model = new GradingModel(cfg);
+  const optimizer = makeOptimizer(model, cfg);
+  const scheduler = makeScheduler(optimizer, cfg);
+  let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold: job.fold, best: null, history: [], rng: defaultGenerator.state() };
+  if (job.resume && existsSync(ckptPath)) {
+    const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
+    if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) throw new UserError(`--resume: ${ckptPath} was trained with another configuration; resume with the same config and --set options`);
+    model.loadStateDict(ck.model, { strict: true });
+    optimizer.loadStateDict(ck.optimizer);
+    scheduler.loadStateDict(ck.state.scheduler);
+    for (const t of ck.model.values()) t.dispose();
+    for (const s of Object.values(ck.optimizer.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
+    defaultGenerator.setState(ck.state.rng);
+    state = { epoch: ck.state.epoch, fold: ck.state.fold, best: ck.state.best, history: ck.state.history, rng: ck.state.rng };
+    job.log.write(`fold ${job.fold}: resuming after epoch ${state.epoch + 1} from ${ckptPath}\n`);
+  } else if (job.pretrained) {
+    const { loaded, skipped } = await loadPretrained(model, job.pretrained);
+    job.log.write(`fold ${job.fold}: loaded ${loaded} pretrained tensors from ${job.pretrained}${skipped.length ? ` (${skipped.length} not used, e.g. ${skipped.slice(0, 3).join(', ')})` : ''}\n`);
+  }
+  const { train: trainLoader, val: valLoader } = loaders(job, train, validation);
+  const started = performance.now();
+  const adapter = (await deviceInfo()).name;
+  let epochsThisRun = 0;
+  try {
+    for (let epoch = state.epoch + 1; epoch < cfg.train.epochs; epoch++) {
+      if (job.maxEpochsThisRun !== undefined && epochsThisRun >= job.maxEpochsThisRun) break;
+      model.train();
+      const batches = trainLoader.batchesPerEpoch();
+      const progress = new Progress(job.log, batches, `fold ${job.fold} epoch ${epoch + 1}/${cfg.train.epochs}`);
+      const t0 = performance.now();
+      let lossSum = 0, seen = 0, b = 0;
+      for await (const batch of trainLoader.epoch(epoch)) {
+        const grades = Array.from(batch.labels);
+        const loss = tidy(() => {
+          const out = model.forward(tensor(batch.images, batch.shape));
+          const parts = batchLoss(model, out, grades, cfg, epoch);
+          parts.total.backward();
+          optimizer.step();
+          optimizer.zeroGrad();
+          return parts.total;
+        });
+        const value = await loss.item();
+        loss.dispose();
+        b++;
+        if (!Number.isFinite(value)) {
+          throw new TrainingDiverged(`fold ${job.fold}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
+            `${existsSync(ckptPath) ? `The last good checkpoint (after epoch ${state.epoch + 1}) is kept at ${ckptPath}.` : 'No epoch had finished, so there is no checkpoint.'} ` +
+            'Lower optim.lr, or for the metric loss lower loss.metric.la or raise loss.metric.warmupEpochs.');
+        }
+        lossSum += value * grades.length;
+        seen += grades.length;
+        progress.detail = `loss ${(lossSum / seen).toFixed(4)} ${(seen / ((performance.now() - t0) / 1000)).toFixed(1)} img/s`;
+        progress.tick();
+      }
+      progress.finish();
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const ev = await evaluate(model, valLoader, { tta: false });
+      const record: EpochRecord = {
+        epoch: epoch + 1, lr: optimizer.paramGroups[0]!.lr, trainLoss: lossSum / Math.max(seen, 1), valLoss: ev.loss,
+        valKappa: ev.kappa, valAccuracy: ev.accuracy, imagesPerSecond: seen / trainSeconds,
+      };
+      state.history.push(record);
+      job.log.write(`fold ${job.fold} epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, val loss ${ev.loss.toFixed(4)}, kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(3)}, ${record.imagesPerSecond.toFixed(1)} img/s\n`);
+      if (!state.best || ev.kappa > state.best.kappa) {
+        state.best = { kappa: ev.kappa, epoch: epoch + 1 };
+        writeFileAtomic(bestPath, await encodeModelFile(model, { fold: job.fold, epoch: epoch + 1, kappa: ev.kappa, adapter }));
+      }
+      scheduler.step();
+      state.epoch = epoch;
+      state.rng = defaultGenerator.state();
+      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler, state));
+      epochsThisRun++;
+    }
+  } finally {
+    await trainLoader.close();
+  }
+  const finished = state.epoch + 1 >= cfg.train.epochs;
+  let result: FoldResult = {
+    fold: job.fold, kappa: NaN, accuracy: NaN, perClassAccuracy: [], confusion: [], bestEpoch: state.best?.epoch ?? 0,
+    history: state.history, gradcams: [], trainImages: train.length, valImages: validation.length, seconds: (performance.now() - started) / 1000,
+  };
+  if (finished && existsSync(bestPath)) {
+    const best = decodeModelFile(readFileSync(bestPath), bestPath);
+    const ev = await evaluate(best.model, valLoader, { tta: cfg.train.tta });
+    best.model.dispose();
+    result = { ...result, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy, confusion: ev.confusion, gradcams: await gradcams(bestPath, validation, cfg.train.gradcamImages, job) };
+    writeFileAtomic(join(job.dir, 'result.json'), `${JSON.stringify(result, null, 1)}\n`);
+  }
+  await valLoader.close();
+  model.dispose();
+  optimizer.dispose();
+  return result;
+}
+
+/** A fold's saved result (from this run or a separate --fold job), or null if it has not finished. */
+export function readFoldResult(dir: string): FoldResult | null {
+  const p = join(dir, 'result.json');
+  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) as FoldResult : null;
+}
+
+const TrainingDiverged = TrainingDivergedError;

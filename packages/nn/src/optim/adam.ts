@@ -1,0 +1,72 @@
+// Adam and AdamW as torch.optim.Adam / AdamW (bias-corrected moments, optional AMSGrad):
+//   m = β₁m + (1 − β₁)g,  v = β₂v + (1 − β₂)g²,
+//   p = p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+// Adam adds wd·p to the gradient; AdamW multiplies p by (1 − lr·wd) first (decoupled decay).
+import { zeros, type Tensor } from '@drgrade/tensor';
+import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean };
+
+function hyper(opts: AdamOptions, weightDecay: number): AdamHyper {
+  const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
+  return { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? weightDecay, amsgrad: opts.amsgrad ?? false };
+}
+
+abstract class AdamBase extends Optimizer<AdamHyper> {
+  protected abstract readonly decoupled: boolean;
+
+  protected validate(g: ParamGroup<AdamHyper>): void {
+    const name = this.constructor.name;
+    if (!(g.lr >= 0)) throw new Error(`${name}: invalid learning rate ${g.lr}`);
+    if (!(g.eps >= 0)) throw new Error(`${name}: invalid eps ${g.eps}`);
+    if (!(g.beta1 >= 0 && g.beta1 < 1) || !(g.beta2 >= 0 && g.beta2 < 1)) throw new Error(`${name}: invalid betas [${g.beta1}, ${g.beta2}]`);
+    if (!(g.weightDecay >= 0)) throw new Error(`${name}: invalid weightDecay ${g.weightDecay}`);
+  }
+
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamHyper>, s: ParamState): void {
+    const step = ((s.step as number | undefined) ?? 0) + 1;
+    s.step = step;
+    const m = (s.exp_avg as Tensor | undefined) ?? this.keepState(s, 'exp_avg', zeros([...p.shape]));
+    const v = (s.exp_avg_sq as Tensor | undefined) ?? this.keepState(s, 'exp_avg_sq', zeros([...p.shape]));
+    let d = grad;
+    if (g.weightDecay !== 0) {
+      if (this.decoupled) p.assign(p.mul(1 - g.lr * g.weightDecay));
+      else d = grad.add(p.mul(g.weightDecay));
+    }
+    m.assign(m.mul(g.beta1).add(d.mul(1 - g.beta1)));
+    v.assign(v.mul(g.beta2).add(d.square().mul(1 - g.beta2)));
+    let second = v;
+    if (g.amsgrad) {
+      const max = (s.max_exp_avg_sq as Tensor | undefined) ?? this.keepState(s, 'max_exp_avg_sq', zeros([...p.shape]));
+      max.assign(max.maximum(v));
+      second = max;
+    }
+    const bias1 = 1 - g.beta1 ** step;
+    const bias2 = 1 - g.beta2 ** step;
+    const denom = second.sqrt().div(Math.sqrt(bias2)).add(g.eps);
+    p.assign(p.sub(m.div(denom).mul(g.lr / bias1)));
+  }
+}
+
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: Tensor[] | ParamGroupInput<AdamHyper>[], opts: AdamOptions = {}) {
+    super(params, hyper(opts, 0));
+  }
+}
+
+/** AdamW: PyTorch's default weight decay here is 0.01. */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Tensor[] | ParamGroupInput<AdamHyper>[], opts: AdamOptions = {}) {
+    super(params, hyper(opts, 1e-2));
+  }
+}

@@ -1,0 +1,230 @@
+// Picks the fastest kernel variant per (adapter, op, shape class) by timing the candidates.
+//
+// Ops are synchronous and GPU timing is not, so a shape class met for the first time runs the
+// adapter's fixed default and queues a tuning job; the job runs as soon as the JavaScript thread
+// is idle (or when `tunePending()` is awaited), times every candidate on scratch tensors of the
+// same shape, and later calls use the winner. Decisions are kept in memory and, in Node, persisted
+// to `$DRGRADE_CACHE_DIR/autotune.json` (default `~/.cache/drgrade/autotune.json`), so a second
+// run starts tuned. Candidates compute the same function and differ only in the order of float
+// additions, so tuning changes results by rounding only.
+//
+// Off with `DRGRADE_AUTOTUNE=0` (Node), `globalThis.DRGRADE_AUTOTUNE = '0'` (browsers) or
+// `setAutotune({ enabled: false })`: every op then uses the fixed default, which is what the test
+// run does so that its results never depend on timing.
+import { deviceSync, uncaptured } from './device.ts';
+import { getEngine } from './engine.ts';
+
+/** Scratch inputs of one shape class, on which each candidate can be run. */
+export interface TuneBench {
+  /** Records one run of `variant` (dispatches only; the tuner syncs). */
+  run(variant: string): void;
+  dispose(): void;
+}
+
+export interface AutotuneOptions {
+  /** Time candidates and use the fastest (default: on unless DRGRADE_AUTOTUNE=0). */
+  enabled?: boolean;
+  /** Node: read and write the decision file (default on). */
+  persist?: boolean;
+}
+
+interface Job {
+  key: string;
+  candidates: string[];
+  make: () => TuneBench;
+}
+
+const decisions = new Map<string, string>();
+const pending = new Map<string, Job>();
+let enabled: boolean | null = null;
+let persist = true;
+let loaded = false;
+let scheduled = false;
+let running: Promise<void> | null = null;
+
+type Fs = typeof import('node:fs');
+type Builtins = { getBuiltinModule?: (id: string) => unknown };
+
+/** node:fs when running in Node (synchronously, so the first op can read the decision file). */
+function nodeFs(): Fs | null {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') return null;
+  return ((process as unknown as Builtins).getBuiltinModule?.('node:fs') as Fs | undefined) ?? null;
+}
+
+function envSetting(): string | undefined {
+  if (typeof process !== 'undefined' && typeof process.env === 'object' && process.env.DRGRADE_AUTOTUNE !== undefined) {
+    return process.env.DRGRADE_AUTOTUNE;
+  }
+  const g = (globalThis as { DRGRADE_AUTOTUNE?: unknown }).DRGRADE_AUTOTUNE;
+  return g === undefined ? undefined : String(g);
+}
+
+export function autotuneEnabled(): boolean {
+  return enabled ?? envSetting() !== '0';
+}
+
+export function setAutotune(options: AutotuneOptions): void {
+  if (options.enabled !== undefined) enabled = options.enabled;
+  if (options.persist !== undefined) persist = options.persist;
+}
+
+/** Where decisions are persisted in Node (null in browsers). */
+export function autotuneCachePath(): string | null {
+  if (!nodeFs()) return null;
+  const dir = process.env.DRGRADE_CACHE_DIR || `${process.env.HOME || process.env.USERPROFILE || '.'}/.cache/drgrade`;
+  return `${dir}/autotune.json`;
+}
+
+function readFile(): Record<string, string> {
+  const fs = nodeFs();
+  const path = autotuneCachePath();
+  if (!fs || !path || !persist || !fs.existsSync(path)) return {};
+  try {
+    const data: unknown = JSON.parse(fs.readFileSync(path, 'utf8'));
+    if (!data || typeof data !== 'object') return {};
+    return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    // A corrupt or half-written file only costs a re-tune.
+    return {};
+  }
+}
+
+function load(): void {
+  if (loaded) return;
+  loaded = true;
+  for (const [k, v] of Object.entries(readFile())) if (!decisions.has(k)) decisions.set(k, v);
+}
+
+function save(fresh: Map<string, string>): void {
+  const fs = nodeFs();
+  const path = autotuneCachePath();
+  if (!fs || !path || !persist || fresh.size === 0) return;
+  try {
+    // Merge with what other processes wrote meanwhile; write-then-rename so readers never see half a file.
+    const merged = { ...readFile(), ...Object.fromEntries(fresh) };
+    fs.mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify(merged, null, 1)}\n`);
+    fs.renameSync(tmp, path);
+  } catch {
+    // A read-only home directory only means decisions stay in memory.
+  }
+}
+
+function adapterKey(): string {
+  const info = deviceSync().info;
+  return `${info.name} (${info.runtime}, subgroup ${info.subgroupSize ?? '-'})`;
+}
+
+/**
+ * The variant to use for `op` on shapes of `shapeClass`: the tuned one when known, else `fallback`
+ * (and, with tuning on, a job is queued that times `candidates` on the bench `make` builds).
+ */
+export function tuned(op: string, shapeClass: string, candidates: readonly string[], fallback: string, make: () => TuneBench): string {
+  if (candidates.length < 2 || !autotuneEnabled()) return fallback;
+  load();
+  const key = `${adapterKey()} | ${op} | ${shapeClass}`;
+  const hit = decisions.get(key);
+  if (hit !== undefined && candidates.includes(hit)) return hit;
+  if (!pending.has(key)) {
+    pending.set(key, { key, candidates: [...candidates], make });
+    if (!scheduled) {
+      scheduled = true;
+      // Runs when the caller next yields (e.g. awaits a readback); never inside a synchronous tidy.
+      setTimeout(() => { scheduled = false; void tunePending(); }, 0);
+    }
+  }
+  return fallback;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Submits what is recorded and waits for it, sleeping through `expectMs` first: dawn.node
+ * busy-waits while awaiting the queue and would take a core from a CPU adapter. This bypasses
+ * the engine's own pacing, whose prediction for a candidate comes from the previous one's speed
+ * (candidates differ tenfold) and would pad a fast candidate's time with sleep.
+ */
+async function finish(expectMs: number): Promise<void> {
+  const engine = getEngine();
+  engine.flush();
+  if (expectMs > 1) await sleep(expectMs);
+  await engine.gpu.queue.onSubmittedWorkDone();
+  engine.pacer.completed();
+  engine.check();
+}
+
+/** Seconds per run of `variant`: the best of a few batches of runs, each batch one wait. */
+async function timeVariant(bench: TuneBench, variant: string): Promise<number> {
+  // The first run also compiles the pipeline (the driver may do so only when it first runs).
+  bench.run(variant);
+  await finish(0);
+  let t0 = performance.now();
+  bench.run(variant);
+  await finish(0);
+  const once = performance.now() - t0;
+  // Enough runs per batch that a wait's overhead is small, but bounded for slow shapes.
+  const reps = Math.max(1, Math.min(8, Math.floor(60 / Math.max(once, 1))));
+  const rounds = once > 300 ? 1 : 2;
+  let best = once;
+  for (let r = 0; r < rounds; r++) {
+    t0 = performance.now();
+    for (let i = 0; i < reps; i++) bench.run(variant);
+    await finish(0.7 * best * reps);
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  return best / 1000;
+}
+
+async function runJobs(): Promise<void> {
+  const fresh = new Map<string, string>();
+  while (pending.size > 0) {
+    const [key, job] = pending.entries().next().value as [string, Job];
+    pending.delete(key);
+    const bench = job.make();
+    try {
+      let best = job.candidates[0]!;
+      let bestTime = Infinity;
+      for (const variant of job.candidates) {
+        const t = await timeVariant(bench, variant);
+        if (t < bestTime) { bestTime = t; best = variant; }
+      }
+      decisions.set(key, best);
+      fresh.set(key, best);
+    } finally {
+      bench.dispose();
+    }
+  }
+  save(fresh);
+}
+
+/**
+ * Times every queued shape class now. Call it after a first training step or before a benchmark
+ * to have the tuned kernels from then on; it also runs by itself whenever the thread is idle.
+ */
+export async function tunePending(): Promise<void> {
+  while (running) await running;
+  if (pending.size === 0) return;
+  running = runJobs().catch((e: unknown) => {
+    // Errors surface at the caller's next op, as for any batch of GPU work.
+    uncaptured.push(`autotune: ${e instanceof Error ? e.message : String(e)}`);
+  }).finally(() => { running = null; });
+  await running;
+}
+
+/** The decisions made so far (key: adapter | op | shape class), for reports and tests. */
+export function autotuneDecisions(): Record<string, string> {
+  load();
+  return Object.fromEntries(decisions);
+}
+
+/** Forgets every decision in memory (the Node file stays). */
+export function clearAutotune(): void {
+  decisions.clear();
+  pending.clear();
+}
+
+/** log2 bucket of a dimension, so nearby sizes share one decision. */
+export function sizeClass(n: number): number {
+  return n <= 1 ? 0 : Math.round(Math.log2(n));
+}

@@ -1,0 +1,320 @@
+// The kernel variants behind conv2d (ops/conv.ts): dispatch of the register-blocked kernels
+// (conv2d_fwd / conv2d_bwd_input / conv2d_bwd_weight .wgsl, with or without subgroup sharing)
+// and of the shared-memory tiled ones (conv2d_tiled.wgsl + per-op loaders). The skeletons live
+// in shaders/; this file only writes out their unrolled parts (one accumulator per output).
+import bwdInputSrc from '../../../../shaders/conv2d_bwd_input.wgsl';
+import bwdInputTiledSrc from '../../../../shaders/conv2d_bwd_input_tiled.wgsl';
+import bwdWeightSrc from '../../../../shaders/conv2d_bwd_weight.wgsl';
+import bwdWeightTiledSrc from '../../../../shaders/conv2d_bwd_weight_tiled.wgsl';
+import fwdSrc from '../../../../shaders/conv2d_fwd.wgsl';
+import fwdTiledSrc from '../../../../shaders/conv2d_fwd_tiled.wgsl';
+import packSrc from '../../../../shaders/conv2d_pack.wgsl';
+import tiledSrc from '../../../../shaders/conv2d_tiled.wgsl';
+import { deviceSync } from '../device.ts';
+import { getEngine, grid, Uniforms } from '../engine.ts';
+import { TensorError } from '../errors.ts';
+import { Tensor } from '../tensor.ts';
+import { specialize } from './kernels.ts';
+
+/** A convolution's sizes, per group where it says so. */
+export interface ConvGeom {
+  N: number;
+  G: number;
+  /** Input and output channels per group. */
+  Cg: number;
+  Og: number;
+  H: number;
+  W: number;
+  Ho: number;
+  Wo: number;
+  KH: number;
+  KW: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+}
+
+/**
+ * A register-blocked kernel: each invocation holds R = sg * rv output channels (or rows) for
+ * pl pixels (or columns). With sg > 1 the lanes of a subgroup load rv channels each and share
+ * them by shuffles; sg = 1 is the plain register block for adapters without fixed subgroups.
+ */
+export interface Block {
+  sg: number;
+  rv: number;
+  pl: number;
+}
+
+/**
+ * Variant names: `sg<rv>x<pl>` (subgroup-shared register block), `reg<rv>x<pl>` (register block
+ * without subgroups) and `tiled` (shared-memory tiles, for GPUs).
+ */
+export type ConvVariant = string;
+
+const INVOCATIONS = 64;
+
+export function parseBlock(variant: ConvVariant): Block | null {
+  const m = /^(sg|reg)(\d)x(\d)$/.exec(variant);
+  if (!m) return null;
+  const sg = m[1] === 'sg' ? deviceSync().info.subgroupSize : 1;
+  if (sg === null) throw new TensorError(`conv2d: variant '${variant}' needs an adapter with a fixed subgroup size`);
+  return { sg, rv: Number(m[2]), pl: Number(m[3]) };
+}
+
+/** The register-blocked variants worth timing on this adapter, its default first. */
+export function blockVariants(): ConvVariant[] {
+  const info = deviceSync().info;
+  const reg = ['reg4x4', 'reg4x2'];
+  if (info.subgroupSize === null) return reg;
+  // Measured on lavapipe: 16 channels x 2 pixels keeps the accumulators in registers while
+  // sharing each weight load among 8 lanes; 32 channels spill.
+  return ['sg2x2', 'sg4x1', 'sg2x1', 'sg1x4', ...reg];
+}
+
+/** Candidates for an op on this adapter, the fixed default first. */
+export function convCandidates(): ConvVariant[] {
+  const blocks = blockVariants();
+  return deviceSync().info.kind === 'gpu' ? ['tiled', ...blocks] : [...blocks, 'tiled'];
+}
+
+function lanePlaceholders(b: Block): Record<string, string | number> {
+  const sub = b.sg > 1;
+  return {
+    ENABLE: sub ? 'enable subgroups;' : '',
+    LANE_BUILTIN: sub ? ', @builtin(subgroup_invocation_id) si: u32' : '',
+    LANE: sub ? 'si' : '0u',
+    SG: b.sg,
+    R: b.sg * b.rv,
+    PIXELS: INVOCATIONS * b.pl,
+    WTYPE: b.rv === 1 ? 'f32' : `vec${b.rv}<f32>`,
+  };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const lines = (n: number, f: (i: number) => string) => range(n).map(f).join('\n');
+
+/** Accumulators a<r>_<j>, one per (channel, pixel) of the block. */
+function accDecl(b: Block): string {
+  return range(b.sg * b.rv).map((r) => range(b.pl).map((j) => `  var a${r}_${j} = 0.0;`).join('\n')).join('\n');
+}
+
+/**
+ * The multiply-adds of one reduction step: channel r lives in component floor(r / sg) of lane
+ * r % sg's loaded vector, `part(component)` names that vector's component in this lane.
+ */
+function fmaBlock(b: Block, part: (comp: number) => string): string {
+  return range(b.sg * b.rv).map((r) => {
+    const v = part(Math.floor(r / b.sg));
+    const w = b.sg > 1 ? `subgroupShuffle(${v}, ${r % b.sg}u)` : v;
+    return `        let w${r} = ${w};\n${lines(b.pl, (j) => `        a${r}_${j} = fma(w${r}, x${j}, a${r}_${j});`)}`;
+  }).join('\n');
+}
+
+const component = (b: Block, name: string) => (comp: number) => (b.rv === 1 ? name : `${name}[${comp}]`);
+
+function fwdSource(b: Block): string {
+  return specialize(fwdSrc, {
+    ...lanePlaceholders(b),
+    PIXEL_SETUP: lines(b.pl, (j) => `  let q${j} = min(qBase + ${j * INVOCATIONS}u, P - 1u);
+  let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
+  let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);`),
+    ACC_DECL: accDecl(b),
+    ROW_SETUP: lines(b.pl, (j) => `      let ih${j} = u32(ih0_${j} + i32(kh * p.dh));
+      let row${j} = (plane + ih${j}) * p.W;
+      let rowOk${j} = ih${j} < p.H;`),
+    GATHER: lines(b.pl, (j) => `        let iw${j} = u32(iw0_${j} + i32(kw * p.dw));
+        let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} && iw${j} < p.W);`),
+    FMA: fmaBlock(b, component(b, 'wv')),
+    STORE: [
+      // Bias loads only when there is a bias: on CPU adapters each load costs dozens of FMAs.
+      lines(b.sg * b.rv, (r) => `  var bias${r} = 0.0;`),
+      `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
+      ...range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < P) {\n${lines(b.sg * b.rv, (r) =>
+        `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + q${j}] = epilogue(a${r}_${j}, bias${r}); }`)}\n  }`),
+    ].join('\n'),
+  });
+}
+
+function bwdInputSource(b: Block): string {
+  return specialize(bwdInputSrc, {
+    ...lanePlaceholders(b),
+    PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * INVOCATIONS}u, max(count, 1u) - 1u);
+  let pi${j} = t${j} / max(Wq, 1u);
+  let pj${j} = t${j} % max(Wq, 1u);`),
+    ACC_DECL: accDecl(b),
+    ROW_SETUP: lines(b.pl, (j) => `      let oh${j} = u32(i32(pi${j}) + offh);
+      let row${j} = (plane + oh${j}) * p.Wo;
+      let rowOk${j} = oh${j} < p.Ho;`),
+    GATHER: lines(b.pl, (j) => `        let ow${j} = u32(i32(pj${j}) + offw);
+        let x${j} = select(0.0, DY[row${j} + ow${j}], rowOk${j} && ow${j} < p.Wo);`),
+    FMA: fmaBlock(b, component(b, 'wv')),
+    STORE: range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < count) {
+    let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
+${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = a${r}_${j}; }`)}
+  }`).join('\n'),
+  });
+}
+
+function bwdWeightSource(b: Block): string {
+  const lane = b.sg > 1 ? 'si' : '0u';
+  return specialize(bwdWeightSrc, {
+    ...lanePlaceholders(b),
+    COL_SETUP: lines(b.pl, (j) => `  let col${j} = min(colBase + ${j * INVOCATIONS}u, cols - 1u);
+  let c${j} = col${j} / KK;
+  let ihOff${j} = i32(((col${j} % KK) / p.KW) * p.dh) - i32(p.ph);
+  let iwOff${j} = i32((col${j} % p.KW) * p.dw) - i32(p.pw);`),
+    DY_SETUP: lines(b.rv, (v) => `  let dyCh${v} = min(o0 + ${lane} + ${v * b.sg}u, p.O - 1u) * P;`),
+    ACC_DECL: accDecl(b),
+    ROW_SETUP: lines(b.pl, (j) => `    let ih${j} = u32(i32(oh * p.sh) + ihOff${j});
+    let row${j} = ((xPlanes + c${j}) * p.H + ih${j}) * p.W;
+    let rowOk${j} = ih${j} < p.H;`),
+    LOAD_DY: lines(b.rv, (v) => `      let d${v} = DY[dyRow + dyCh${v} + ow];`),
+    GATHER: lines(b.pl, (j) => `      let iw${j} = u32(i32(ow * p.sw) + iwOff${j});
+      let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} && iw${j} < p.W);`),
+    FMA: fmaBlock(b, (comp) => `d${comp}`),
+    STORE: range(b.pl).map((j) => `  if (colBase + ${j * INVOCATIONS}u < cols) {
+${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) { part[(outBase + o0 + ${r}u) * cols + col${j}] = a${r}_${j}; }`)}
+  }`).join('\n'),
+  });
+}
+
+function geomUniforms(g: ConvGeom): Uniforms {
+  return new Uniforms().u32(g.Cg, g.H, g.W, g.Og, g.Ho, g.Wo, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.G);
+}
+
+function checkGrid(label: string, wg: [number, number, number]): [number, number, number] {
+  const max = deviceSync().info.limits.maxComputeWorkgroupsPerDimension;
+  if (wg.some((d) => d > max)) throw new TensorError(`${label}: needs a grid of ${wg.join(' x ')} workgroups, more than ${max} per dimension (split the batch)`);
+  return wg;
+}
+
+/**
+ * Weights [G * Og, Cg, KH, KW] packed for a register block: forward rows k = (c, kh, kw) over
+ * output channels, backward-input rows k = (o, kh, kw) over input channels (conv2d_pack.wgsl).
+ */
+function packWeights(label: string, w: Tensor, g: ConvGeom, b: Block, forInput: boolean): Tensor {
+  const KK = g.KH * g.KW;
+  const R = b.sg * b.rv;
+  const CH = forInput ? g.Cg : g.Og;
+  const K = forInput ? g.Og * KK : g.Cg * KK;
+  const NB = Math.ceil(CH / R);
+  const total = g.G * K * NB * R;
+  const out = Tensor.empty([total]);
+  const u = new Uniforms().u32(total, K, NB, b.sg, b.rv, CH, KK,
+    forInput ? KK : g.Cg * KK, forInput ? g.Cg * KK : KK, g.Og * g.Cg * KK);
+  getEngine().dispatch({
+    label: `${label} (pack weights)`, key: 'conv2d:pack', source: () => packSrc,
+    buffers: [w.buffer, out.buffer], uniforms: u.done(), workgroups: grid(Math.ceil(total / 256)), cost: total,
+  });
+  return out;
+}
+
+const tiledKey = (op: string) => `conv2d:${op}:tiled`;
+
+/** Multiply-adds of the convolution, the same for all three ops: the engine's run-time estimate. */
+const macs = (g: ConvGeom) => g.N * g.G * g.Og * g.Cg * g.KH * g.KW * g.Ho * g.Wo;
+
+/** y = conv(x, w) (+ bias, ReLU) into y [N, G * Og, Ho, Wo]. */
+export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, g: ConvGeom,
+  relu: boolean, variant: ConvVariant): void {
+  const engine = getEngine();
+  const P = g.Ho * g.Wo;
+  if (variant === 'tiled') {
+    const u = geomUniforms(g).u32(0, bias ? 1 : 0, relu ? 1 : 0).done();
+    engine.dispatch({
+      label, key: tiledKey('fwd'), source: () => specialize(tiledSrc, { LOADERS: fwdTiledSrc }),
+      buffers: [x.buffer, w.buffer, (bias ?? w).buffer, y.buffer], uniforms: u, cost: macs(g),
+      workgroups: checkGrid(label, [Math.ceil(P / 64), Math.ceil(g.Og / 64), g.N * g.G]),
+    });
+    return;
+  }
+  const b = parseBlock(variant);
+  if (!b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  const packed = packWeights(label, w, g, b, false);
+  const OB = Math.ceil(g.Og / (b.sg * b.rv));
+  const u = geomUniforms(g).u32(OB, bias ? 1 : 0, relu ? 1 : 0).done();
+  engine.dispatch({
+    label, key: `conv2d:fwd:${b.sg}:${b.rv}:${b.pl}`, source: () => fwdSource(b),
+    buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], uniforms: u, cost: macs(g),
+    workgroups: checkGrid(label, [Math.ceil(P / (INVOCATIONS * b.pl)), OB, g.N * g.G]),
+  });
+  packed.dispose();
+}
+
+function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }
+
+/** dx [N, G * Cg, H, W] = gradient of the convolution's input for upstream dy. */
+export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, variant: ConvVariant): void {
+  const engine = getEngine();
+  const khStep = g.sh / gcd(g.sh, g.dh);
+  const kwStep = g.sw / gcd(g.sw, g.dw);
+  const phases = g.sh * g.sw;
+  // Phase (0, 0) has the largest grid.
+  const maxCount = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
+  if (variant === 'tiled') {
+    const u = geomUniforms(g).u32(0, khStep, kwStep).done();
+    engine.dispatch({
+      label, key: tiledKey('bwd_input'), source: () => specialize(tiledSrc, { LOADERS: bwdInputTiledSrc }),
+      buffers: [dy.buffer, w.buffer, dx.buffer], uniforms: u, cost: macs(g),
+      workgroups: checkGrid(label, [Math.ceil(maxCount / 64), Math.ceil(g.Cg / 64), g.N * g.G * phases]),
+    });
+    return;
+  }
+  const b = parseBlock(variant);
+  if (!b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  const packed = packWeights(label, w, g, b, true);
+  const CB = Math.ceil(g.Cg / (b.sg * b.rv));
+  const u = geomUniforms(g).u32(CB, khStep, kwStep).done();
+  engine.dispatch({
+    label, key: `conv2d:bwd_input:${b.sg}:${b.rv}:${b.pl}`, source: () => bwdInputSource(b),
+    buffers: [dy.buffer, packed.buffer, dx.buffer], uniforms: u, cost: macs(g),
+    workgroups: checkGrid(label, [Math.ceil(maxCount / (INVOCATIONS * b.pl)), CB, g.N * g.G * phases]),
+  });
+  packed.dispose();
+}
+
+/**
+ * How many parts the weight-gradient reduction over N * Ho output rows is split into: enough
+ * workgroups to fill the adapter (many more on GPUs), but rows of at least a few hundred
+ * pixels per part so the partial sums stay cheap. Depends on the shape and adapter kind only.
+ */
+export function weightSplits(g: ConvGeom, tiles: number, gpu: boolean): number {
+  const rows = g.N * g.Ho;
+  const want = Math.ceil((gpu ? 1024 : 64) / Math.max(1, tiles * g.G));
+  const minRows = Math.max(1, Math.ceil(256 / g.Wo));
+  return Math.max(1, Math.min(want, Math.floor(rows / minRows), 65535));
+}
+
+/**
+ * Partial weight gradients [G, splits, Og, Cg * KH * KW] for upstream dy; the caller sums over
+ * the splits. Returns the tensor and the split count.
+ */
+export function convBackwardWeightParts(label: string, x: Tensor, dy: Tensor, g: ConvGeom, variant: ConvVariant): [Tensor, number] {
+  const engine = getEngine();
+  const cols = g.Cg * g.KH * g.KW;
+  const gpu = deviceSync().info.kind === 'gpu';
+  const b = variant === 'tiled' ? null : parseBlock(variant);
+  if (variant !== 'tiled' && !b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  const xTiles = b ? Math.ceil(cols / (INVOCATIONS * b.pl)) : Math.ceil(cols / 64);
+  const yTiles = b ? Math.ceil(g.Og / (b.sg * b.rv)) : Math.ceil(g.Og / 64);
+  const splits = weightSplits(g, xTiles * yTiles, gpu);
+  const rowsPer = Math.ceil((g.N * g.Ho) / splits);
+  const parts = Tensor.empty([g.G, splits, g.Og, cols]);
+  const u = geomUniforms(g).u32(g.N, splits, rowsPer).done();
+  const wg = checkGrid(label, [xTiles, yTiles, g.G * splits]);
+  if (!b) {
+    engine.dispatch({
+      label, key: tiledKey('bwd_weight'), source: () => specialize(tiledSrc, { LOADERS: bwdWeightTiledSrc }),
+      buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: wg, cost: macs(g),
+    });
+  } else {
+    engine.dispatch({
+      label, key: `conv2d:bwd_weight:${b.sg}:${b.rv}:${b.pl}`, source: () => bwdWeightSource(b),
+      buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: wg, cost: macs(g),
+    });
+  }
+  return [parts, splits];
+}

@@ -1,0 +1,74 @@
+// Spatial resizing of NCHW tensors, as torch.nn.functional.interpolate with align_corners = false
+// ('nearest' and 'bilinear'), with a gather-formulated backward kernel.
+import fwdSrc from '../../../../shaders/interpolate.wgsl';
+import bwdSrc from '../../../../shaders/interpolate_backward.wgsl';
+import { getEngine, Uniforms } from '../engine.ts';
+import { TensorError } from '../errors.ts';
+import { record, Tensor } from '../tensor.ts';
+import { specialize } from './kernels.ts';
+import { rowLaunch, rowsSrc, store4 } from './planes.ts';
+
+/** Outputs each lane of the forward kernel computes along a row (the backward kernel's lanes take groups of 4 inputs). */
+const PER_LANE = 4;
+
+export interface InterpolateOptions {
+  /** Output size [H, W] (or one number for both); give this or scaleFactor. */
+  size?: number | readonly [number, number];
+  /** Output = floor(input · factor) per axis; index arithmetic uses 1 / factor, as PyTorch. */
+  scaleFactor?: number | readonly [number, number];
+  /** Default 'nearest', as PyTorch. */
+  mode?: 'nearest' | 'bilinear';
+}
+
+function pairOf(v: number | readonly [number, number]): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+/** torch.nn.functional.interpolate(x, size | scale_factor, mode, align_corners=False) for NCHW x. */
+export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
+  const mode = opts.mode ?? 'nearest';
+  const label = `interpolate ${x.describe()} ${mode}`;
+  if (x.rank !== 4) throw new TensorError(`${label}: expected an NCHW input of rank 4`);
+  if (x.dtype !== 'float32') throw new TensorError(`${label}: input must be float32`);
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new TensorError(`${label}: mode must be 'nearest' or 'bilinear'`);
+  if ((opts.size === undefined) === (opts.scaleFactor === undefined)) {
+    throw new TensorError(`${label}: give exactly one of size and scaleFactor`);
+  }
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  let oh: number, ow: number, scaleH: number, scaleW: number;
+  if (opts.scaleFactor !== undefined) {
+    const [fh, fw] = pairOf(opts.scaleFactor);
+    if (!(fh > 0 && fw > 0 && Number.isFinite(fh) && Number.isFinite(fw))) {
+      throw new TensorError(`${label}: scaleFactor must be positive, got ${JSON.stringify(opts.scaleFactor)}`);
+    }
+    [oh, ow] = [Math.floor(h * fh), Math.floor(w * fw)];
+    // PyTorch keeps the user's factor for the index arithmetic: scale = (float)(1.0 / factor), not in / out.
+    [scaleH, scaleW] = [1 / fh, 1 / fw];
+  } else {
+    [oh, ow] = pairOf(opts.size!);
+    // PyTorch's (float)in / out; the uniform stores it rounded to float32.
+    [scaleH, scaleW] = [h / oh, w / ow];
+  }
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1 || h < 1 || w < 1) {
+    throw new TensorError(`${label}: output size ${oh}x${ow} from input ${h}x${w} must be positive`);
+  }
+  const bilinear = mode === 'bilinear';
+  const planes = n * c;
+  const run = (src: Tensor, dst: Tensor, rows: number, width: number, backward: boolean) => {
+    const l = backward ? rowLaunch(label, rows, Math.ceil(width / 4), 1) : rowLaunch(label, rows, width, PER_LANE);
+    getEngine().dispatch({
+      label: `${label} to ${oh}x${ow}${backward ? ' backward' : ''}`, key: `interpolate:${backward}:${bilinear}:${backward && w % 4 === 0}`,
+      source: () => specialize(backward ? bwdSrc : fwdSrc, { ROWS: rowsSrc, BILINEAR: bilinear, ...store4(w) }),
+      buffers: [src.buffer, dst.buffer],
+      uniforms: new Uniforms().u32(rows, h, w, oh, ow, l.shift).f32(scaleH, scaleW).done(),
+      workgroups: l.workgroups, cost: src.size + dst.size,
+    });
+  };
+  const y = Tensor.empty([n, c, oh, ow]);
+  run(x, y, planes * oh, ow, false);
+  return record(y, 'interpolate', [x], (g) => {
+    const dx = Tensor.empty(x.shape);
+    run(g, dx, planes * h, w, true);
+    return [dx];
+  });
+}

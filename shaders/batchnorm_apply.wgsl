@@ -1,0 +1,33 @@
+// Batch norm forward over x viewed as [N·C planes, L] of T (vec4<f32> when H·W is a multiple of
+// 4): y = (x − mean)·(invstd·weight) + bias with the channel's params (mean, invstd, weight,
+// bias); with RELU, y = max(that, 0) (eval DenseNet's BN-ReLU in one pass). Rows are planes
+// (rows.wgsl), so the channel lookup is once per lane; lanes step through the plane.
+struct Params {
+  C: u32,
+  L: u32,
+  planes: u32,
+  shift: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> params: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<{{T}}>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+const RELU: bool = {{RELU}};
+
+{{ROWS}}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let rl = rowLane(wid, nwg, lid, p.shift);
+  let plane = rl.x;
+  if (plane >= p.planes) { return; }
+  let pr = params[plane - udiv(plane, p.C) * p.C];
+  let scale = pr.y * pr.z;
+  let base = plane * p.L;
+  for (var s = rl.y; s < p.L; s += rl.z) {
+    let z = (x[base + s] - pr.x) * scale + pr.w;
+    if (RELU) { y[base + s] = max(z, {{T}}(0.0)); } else { y[base + s] = z; }
+  }
+}

@@ -1,0 +1,25 @@
+// Gradient of the HBP interaction for one operand: out[row, s] = g[row]·other[row, s] over
+// [rows, L] of T (vec4<f32> when H·W is a multiple of 4), i.e. da = g ⊗ b and db = g ⊗ a with
+// g broadcast over space. Rows are the N·D maps (rows.wgsl); lanes step through them.
+struct Params {
+  rows: u32,
+  L: u32,
+  shift: u32,
+}
+
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> other: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+{{ROWS}}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let rl = rowLane(wid, nwg, lid, p.shift);
+  let row = rl.x;
+  if (row >= p.rows) { return; }
+  let gv = g[row];
+  let base = row * p.L;
+  for (var s = rl.y; s < p.L; s += rl.z) { out[base + s] = gv * other[base + s]; }
+}

@@ -1,0 +1,98 @@
+// Gradient of a 2-D convolution with respect to its input (a transposed convolution):
+// dX[n, g, c, ih, iw] = sum over (o, kh, kw) of W[g, o, c, kh, kw] * dY[n, g, o, oh, ow]
+// where ih = oh * sh - ph + kh * dh (and the same across).
+//
+// With stride > 1 only some taps reach a given input pixel, and which ones depends on the
+// pixel's phase (ih mod sh, iw mod sw). Each workgroup takes one phase, so its taps are a fixed
+// arithmetic progression kh = kh0, kh0 + khStep, ... (and likewise kw), and a pixel (i, j) of the
+// phase grid, ih = rh + sh * i, reads oh = i + (rh + ph - kh * dh) / sh: a dense stride-1
+// correlation over dY with a sub-kernel. No multiply ever lands on a zero-inserted position.
+//
+// Register blocking as conv2d_fwd.wgsl: PL pixels per invocation, R input channels per
+// workgroup whose weights (packed [G, Og * KH * KW, channel blocks, SG] vectors of RV by
+// conv2d_pack.wgsl) are loaded once per subgroup and shared with shuffles; no barriers.
+{{ENABLE}}
+struct Params {
+  C: u32,   // input channels per group (rows of this GEMM)
+  H: u32,
+  W: u32,
+  O: u32,   // output channels per group (the reduction, with the taps)
+  Ho: u32,
+  Wo: u32,
+  KH: u32,
+  KW: u32,
+  sh: u32,
+  sw: u32,
+  ph: u32,
+  pw: u32,
+  dh: u32,
+  dw: u32,
+  G: u32,
+  CB: u32,      // channel blocks of R per group in the packed weights
+  khStep: u32,  // sh / gcd(sh, dh): distance between taps of one phase
+  kwStep: u32,
+}
+
+@group(0) @binding(0) var<storage, read> DY: array<f32>;
+@group(0) @binding(1) var<storage, read> Wp: array<{{WTYPE}}>;
+@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+const SG: u32 = {{SG}}u;
+
+// First tap t with (r + pad - t * dil) divisible by stride. The pattern repeats every `step`
+// taps, so if none of the first `step` qualifies none does: NO_TAP then ends every tap loop.
+const NO_TAP: u32 = 0xffffffffu;
+
+fn firstTap(r: u32, pad: u32, dil: u32, stride: u32, step: u32) -> u32 {
+  for (var t = 0u; t < step; t++) {
+    if ((r + pad + stride * dil * step - t * dil) % stride == 0u) { return t; }
+  }
+  return NO_TAP;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
+  let phases = p.sh * p.sw;
+  let phase = wid.z % phases;
+  let g = (wid.z / phases) % p.G;
+  let n = wid.z / (phases * p.G);
+  let rh = phase / p.sw;
+  let rw = phase % p.sw;
+  // The phase grid: input rows rh, rh + sh, ... below H (none when rh >= H).
+  let Hp = (p.H + p.sh - 1u - rh) / p.sh;
+  let Wq = (p.W + p.sw - 1u - rw) / p.sw;
+  let count = Hp * Wq;
+  let c0 = wid.y * {{R}}u;
+  let qBase = wid.x * {{PIXELS}}u + li;
+  let kh0 = firstTap(rh, p.ph, p.dh, p.sh, p.khStep);
+  let kw0 = firstTap(rw, p.pw, p.dw, p.sw, p.kwStep);
+  let KK = p.KH * p.KW;
+{{PIXEL_SETUP}}
+{{ACC_DECL}}
+  let planes = (n * p.G + g) * p.O;
+  // oh = i + (rh + ph - kh * dh) / sh, exact; it falls by khStep * dh / sh from one tap to the
+  // next, so the division happens once, not per tap.
+  let offh0 = (i32(rh + p.ph) - i32(kh0 * p.dh)) / i32(p.sh);
+  let offw0 = (i32(rw + p.pw) - i32(kw0 * p.dw)) / i32(p.sw);
+  let dOffh = i32(p.khStep * p.dh / p.sh);
+  let dOffw = i32(p.kwStep * p.dw / p.sw);
+  for (var o = 0u; o < p.O; o++) {
+    let plane = (planes + o) * p.Ho;
+    let wo = ((g * p.O + o) * KK * p.CB + wid.y) * SG + {{LANE}};
+    var offh = offh0;
+    for (var kh = kh0; kh < p.KH; kh += p.khStep) {
+{{ROW_SETUP}}
+      var offw = offw0;
+      for (var kw = kw0; kw < p.KW; kw += p.kwStep) {
+        let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];
+{{GATHER}}
+{{FMA}}
+        offw -= dOffw;
+      }
+      offh -= dOffh;
+    }
+  }
+  let xBase = (n * p.G + g) * p.C;
+{{STORE}}
+}

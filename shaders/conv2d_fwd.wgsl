@@ -1,0 +1,77 @@
+// Forward 2-D convolution (NCHW input, OIHW weights) as an implicit GEMM, register-blocked:
+// Y[n, g, o, q] = sum over k = (c, kh, kw) of W[g, o, k] * X[n, g, c, ih(q, kh), iw(q, kw)].
+// The im2col column is gathered from X inside the loop, never materialised.
+//
+// Each invocation owns PL output pixels (q, q + 64, ...) and the R output channels of its
+// workgroup. The weights come packed (conv2d_pack.wgsl) as [G, K, channel blocks, SG] vectors of
+// RV, so at each k the SG lanes of a subgroup load R = SG * RV weights with one vector load each
+// and pass them round with subgroup shuffles. On CPU adapters every storage load is a per-lane
+// scalar loop with a bounds check, costlier than dozens of FMAs, so sharing loads is what makes
+// the kernel fast; there are no barriers. With SG = 1 (no subgroups) it is the plain
+// RV-channel x PL-pixel register block with one vector weight load per k.
+// The epilogue adds the bias and applies ReLU when asked (the fused op).
+{{ENABLE}}
+struct Params {
+  C: u32,   // input channels per group
+  H: u32,
+  W: u32,
+  O: u32,   // output channels per group
+  Ho: u32,
+  Wo: u32,
+  KH: u32,
+  KW: u32,
+  sh: u32,
+  sw: u32,
+  ph: u32,
+  pw: u32,
+  dh: u32,
+  dw: u32,
+  G: u32,
+  OB: u32,  // channel blocks of R per group in the packed weights
+  hasBias: u32,
+  relu: u32,
+}
+
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> Wp: array<{{WTYPE}}>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+const SG: u32 = {{SG}}u;
+
+fn epilogue(v: f32, bias: f32) -> f32 {
+  let b = v + bias;
+  return select(b, max(b, 0.0), p.relu != 0u);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
+  let P = p.Ho * p.Wo;
+  let g = wid.z % p.G;
+  let n = wid.z / p.G;
+  let o0 = wid.y * {{R}}u;
+  let qBase = wid.x * {{PIXELS}}u + li;
+  let K = p.C * p.KH * p.KW;
+  // Out-of-range pixels are clamped so every lane keeps running the shuffles; their results are
+  // never stored.
+{{PIXEL_SETUP}}
+{{ACC_DECL}}
+  var kidx = ((g * K) * p.OB + wid.y) * SG + {{LANE}};
+  let kstep = p.OB * SG;
+  let plane0 = (n * p.G + g) * p.C;
+  for (var c = 0u; c < p.C; c++) {
+    let plane = (plane0 + c) * p.H;
+    for (var kh = 0u; kh < p.KH; kh++) {
+{{ROW_SETUP}}
+      for (var kw = 0u; kw < p.KW; kw++) {
+        let wv = Wp[kidx];
+        kidx += kstep;
+{{GATHER}}
+{{FMA}}
+      }
+    }
+  }
+  let yBase = (n * p.G + g) * p.O;
+{{STORE}}
+}

@@ -1,0 +1,42 @@
+// Batched C = A·B for any M, N, K (A [batch, M, K], B [batch, K, N]), register-blocked with
+// subgroup sharing: each invocation owns PL columns of C and the R = SG * RV rows of its
+// workgroup. At each reduction step the lanes of a subgroup load RV rows' worth of A each
+// (KV consecutive k at once, as a vec4 when K % 4 == 0) and pass them round with shuffles, so
+// an A value is loaded once per subgroup rather than once per lane: on CPU adapters, where
+// every storage load is a per-lane scalar loop, loads are what costs. No barriers.
+// A batch stride of 0 broadcasts that operand over the batch.
+enable subgroups;
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  strideA: u32,
+  strideB: u32,
+  strideC: u32,
+}
+
+@group(0) @binding(0) var<storage, read> A: array<{{ATYPE}}>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+const SG: u32 = {{SG}}u;
+const KV: u32 = {{KV}}u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) si: u32) {
+  let m0 = wid.y * {{R}}u;
+  let nBase = wid.x * {{COLS}}u + li;
+  let KA = p.K / KV;
+  let aBase = wid.z * (p.strideA / KV);
+  let bBase = wid.z * p.strideB;
+  // Rows and columns past the edge are clamped so every lane keeps running the shuffles.
+{{SETUP}}
+{{ACC_DECL}}
+  for (var k = 0u; k < KA; k++) {
+{{LOAD_A}}
+{{STEPS}}
+  }
+  let cBase = wid.z * p.strideC;
+{{STORE}}
+}

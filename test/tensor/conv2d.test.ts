@@ -1,0 +1,182 @@
+// conv2d against PyTorch goldens (test/fixtures/gen_conv_goldens.py): forward, input, weight and
+// bias gradients for every kernel variant this adapter has, finite-difference checks on fresh
+// random inputs, the autotuner, and the errors for bad shapes. Autotuning is off except in its
+// own test, so results never depend on timing.
+import {
+  autotuneDecisions, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dVariants, getDevice, setAutotune, tensor,
+  tunePending, type Conv2dOptions, type Tensor,
+} from '@drgrade/tensor';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertClose, gradcheck, loadGolden, loadGoldenCases, maxRelError, randomArray, type GoldenTensor } from '../helpers/index.ts';
+
+interface Case {
+  name: string;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+  bias: boolean;
+  relu: boolean;
+}
+
+const golden = await loadGolden('conv2d');
+const cases = await loadGoldenCases<Case>('conv2d');
+
+test.before(async () => {
+  await getDevice();
+  setAutotune({ enabled: false, persist: false });
+});
+
+function get(name: string, key: string): GoldenTensor {
+  const t = golden.get(`${name}/${key}`);
+  if (!t) throw new Error(`conv2d golden: no ${name}/${key}`);
+  return t;
+}
+
+const load = (name: string, key: string, requiresGrad = false): Tensor => {
+  const g = get(name, key);
+  return tensor(g.data, g.shape, { requiresGrad });
+};
+
+function options(c: Case, kernels?: Conv2dOptions['kernels']): Conv2dOptions {
+  return { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups, activation: c.relu ? 'relu' : 'none', kernels };
+}
+
+/** ≤ 1e-4 relative to the largest expected magnitude, and element-wise within 1e-4 (+1e-5 of that magnitude). */
+function check(actual: ArrayLike<number>, expected: GoldenTensor, label: string): void {
+  let scale = 0;
+  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
+  assertClose(actual, expected.data, { rtol: 1e-4, atol: 1e-5 * scale, label });
+  const rel = maxRelError(actual, expected.data);
+  assert.ok(rel <= 1e-4, `${label}: max relative error ${rel.toExponential(2)}`);
+}
+
+test('conv2d with the default kernels matches torch: forward and input, weight, bias gradients', async () => {
+  for (const c of cases) {
+    const x = load(c.name, 'x', true), w = load(c.name, 'w', true), b = c.bias ? load(c.name, 'b', true) : null;
+    const y = conv2d(x, w, b, options(c));
+    check(await y.toArray(), get(c.name, 'y'), `${c.name} forward`);
+    const r = load(c.name, 'r');
+    y.backward(r);
+    check(await x.grad!.toArray(), get(c.name, 'gx'), `${c.name} input gradient`);
+    check(await w.grad!.toArray(), get(c.name, 'gw'), `${c.name} weight gradient`);
+    if (b) check(await b.grad!.toArray(), get(c.name, 'gb'), `${c.name} bias gradient`);
+    for (const t of [x, w, y, r, ...(b ? [b] : [])]) t.dispose();
+  }
+});
+
+/** The upstream gradient at the convolution itself: through the fused ReLU, r where y > 0. */
+function convUpstream(c: Case): Tensor {
+  const r = get(c.name, 'r');
+  if (!c.relu) return tensor(r.data, r.shape);
+  const y = get(c.name, 'y').data;
+  return tensor(r.data.map((v, i) => (y[i]! > 0 ? v : 0)), r.shape);
+}
+
+const allVariants = (() => {
+  const seen = new Map<string, Set<'forward' | 'backwardInput' | 'backwardWeight'>>();
+  return async () => {
+    if (seen.size === 0) {
+      for (const c of cases) {
+        const v = conv2dVariants(get(c.name, 'x').shape, get(c.name, 'w').shape, options(c));
+        for (const op of ['forward', 'backwardInput', 'backwardWeight'] as const) {
+          for (const name of v[op]) {
+            if (!seen.has(name)) seen.set(name, new Set());
+            seen.get(name)!.add(op);
+          }
+        }
+      }
+    }
+    return seen;
+  };
+})();
+
+// Every kernel variant of this adapter, each op on every case it can run.
+for (const op of ['forward', 'backwardInput', 'backwardWeight'] as const) {
+  test(`every ${op} kernel variant matches torch on every case`, async () => {
+    const variants = await allVariants();
+    const names = [...variants].filter(([, ops]) => ops.has(op)).map(([n]) => n);
+    assert.ok(names.length >= 2, `${op}: expected several variants, got ${names.join(', ')}`);
+    for (const variant of names) {
+      for (const c of cases) {
+        if (!conv2dVariants(get(c.name, 'x').shape, get(c.name, 'w').shape, options(c))[op].includes(variant)) continue;
+        const label = `${c.name} ${op} '${variant}'`;
+        const opts = options(c, { [op]: variant });
+        const x = load(c.name, 'x'), w = load(c.name, 'w');
+        let out: Tensor;
+        let expected: GoldenTensor;
+        if (op === 'forward') {
+          const b = c.bias ? load(c.name, 'b') : null;
+          out = conv2d(x, w, b, opts);
+          expected = get(c.name, 'y');
+          b?.dispose();
+        } else {
+          const gy = convUpstream(c);
+          out = op === 'backwardInput' ? conv2dBackwardInput(gy, w, x.shape, opts) : conv2dBackwardWeight(x, gy, w.shape, opts);
+          expected = get(c.name, op === 'backwardInput' ? 'gx' : 'gw');
+          gy.dispose();
+        }
+        assert.equal([...out.shape], expected.shape, `${label}: shape`);
+        check(await out.toArray(), expected, label);
+        for (const t of [x, w, out]) t.dispose();
+      }
+    }
+  });
+}
+
+test('gradients match finite differences on fresh random inputs (stride, padding, dilation, groups, fused ReLU)', async () => {
+  const configs: [string, number[], number[], Conv2dOptions, boolean][] = [
+    ['k3 s2 p1 groups 2', [2, 4, 7, 6], [6, 2, 3, 3], { stride: 2, padding: 1, groups: 2 }, true],
+    ['k3x2 dilation 2 stride [1, 2]', [1, 3, 8, 9], [4, 3, 3, 2], { stride: [1, 2], padding: [2, 1], dilation: 2 }, false],
+    ['k1 pointwise', [2, 6, 3, 5], [5, 6, 1, 1], {}, true],
+    ['k3 depthwise', [1, 5, 6, 6], [5, 1, 3, 3], { padding: 1, groups: 5 }, false],
+    ['k3 fused bias + ReLU', [1, 3, 6, 5], [4, 3, 3, 3], { padding: 1, activation: 'relu' }, true],
+  ];
+  let seed = 100;
+  for (const [label, xs, ws, opts, withBias] of configs) {
+    const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const inputs = [
+      { data: randomArray(n(xs), seed++), shape: xs },
+      { data: randomArray(n(ws), seed++), shape: ws },
+      ...(withBias ? [{ data: randomArray(ws[0]!, seed++), shape: [ws[0]!] }] : []),
+    ];
+    await gradcheck((x, w, b) => conv2d(x, w, b ?? null, opts), inputs, { eps: 1e-2, label, seed: seed++ });
+  }
+});
+
+test('the autotuner times the candidates, remembers its choice and keeps results exact', async () => {
+  setAutotune({ enabled: true, persist: false });
+  try {
+    const c = cases.find((k) => k.name === 'k3s1p1_aligned32')!;
+    const x = load(c.name, 'x'), w = load(c.name, 'w');
+    const first = conv2d(x, w, null, options(c));
+    check(await first.toArray(), get(c.name, 'y'), 'before tuning');
+    await tunePending();
+    const keys = Object.keys(autotuneDecisions()).filter((k) => k.includes('conv2d_fwd') && k.includes('k3x3'));
+    assert.ok(keys.length >= 1, `no conv2d_fwd decision recorded: ${JSON.stringify(autotuneDecisions())}`);
+    const tuned = conv2d(x, w, null, options(c));
+    check(await tuned.toArray(), get(c.name, 'y'), 'after tuning');
+    for (const t of [x, w, first, tuned]) t.dispose();
+  } finally {
+    setAutotune({ enabled: false });
+  }
+});
+
+test('bad shapes give errors that name them', () => {
+  const x = tensor(new Float32Array(2 * 6 * 5 * 5), [2, 6, 5, 5]);
+  const w = tensor(new Float32Array(4 * 3 * 3 * 3), [4, 3, 3, 3]);
+  assert.throws(() => conv2d(x, w), (e: Error) => /input tensor \[2, 6, 5, 5\] has 6 channels but weight tensor \[4, 3, 3, 3\] expects 3 per group/.test(e.message));
+  const w4 = tensor(new Float32Array(4 * 2 * 3 * 3), [4, 2, 3, 3]);
+  assert.throws(() => conv2d(x, w4, null, { groups: 4 }), (e: Error) => /groups=4 must divide .*6.*\[2, 6, 5, 5\].*4.*\[4, 2, 3, 3\]/.test(e.message));
+  const w6 = tensor(new Float32Array(5 * 2 * 3 * 3), [5, 2, 3, 3]);
+  assert.throws(() => conv2d(x, w6, null, { groups: 3 }), (e: Error) => /groups=3 must divide .*output channels \(5/.test(e.message));
+  const w3 = tensor(new Float32Array(4 * 6 * 3 * 3), [4, 6, 3, 3]);
+  assert.throws(() => conv2d(x, w3, tensor([1, 2, 3], [3])), (e: Error) => /bias tensor \[3\] must be \[4\]/.test(e.message));
+  assert.throws(() => conv2d(x, tensor(new Float32Array(4 * 6 * 7 * 7), [4, 6, 7, 7])), (e: Error) => /input tensor \[2, 6, 5, 5\] is too small for weight tensor \[4, 6, 7, 7\]/.test(e.message));
+  assert.throws(() => conv2d(tensor(new Float32Array(30), [6, 5]), w3), (e: Error) => /input tensor \[6, 5\] must be 4-D/.test(e.message));
+  assert.throws(() => conv2d(x, w3, null, { stride: 0 }), (e: Error) => /stride must be an integer >= 1/.test(e.message));
+  for (const t of [x, w, w4, w6, w3]) t.dispose();
+});
+
+test.run();
