@@ -183,60 +183,72 @@ export class Engine {
  * Keeps Node's main thread asleep while a CPU adapter computes. dawn.node polls in a busy loop
  * while a map or work-done promise is pending, taking a core from the driver's worker threads
  * (measured: 2.75 → 4.6 GFLOP/s when the thread sleeps). So before waiting, the thread sleeps
- * for most of the predicted run time of the submitted work, predicted from the cost of its
- * dispatches and the seconds per unit of cost that earlier waits measured.
+ * for most of the time the same wait took before. Waits are recognised by their signature (the
+ * number of dispatches and the order of magnitude of their cost): a training or benchmark loop
+ * repeats the same waits, and predicting from cost alone failed because kernels differ by 25x in
+ * seconds per unit of cost. A wait never seen before is not slept on.
  */
 export class Pacer {
   private pendingCost = 0;
-  private firstSubmit = 0;
-  private secondsPerCost = 0;
+  private pendingDispatches = 0;
   private unsubmittedCost = 0;
+  private unsubmittedDispatches = 0;
+  private firstSubmit = 0;
   private compiled = false;
   private sleptUntil = 0;
+  private signature = '';
+  private readonly seen = new Map<string, { seconds: number; fraction: number }>();
 
   constructor(public enabled: boolean) {}
 
-  add(cost: number): void { this.unsubmittedCost += cost; }
+  add(cost: number): void { this.unsubmittedCost += cost; this.unsubmittedDispatches++; }
 
   submitted(): void {
-    if (this.pendingCost === 0) this.firstSubmit = performance.now();
+    if (this.pendingDispatches === 0) this.firstSubmit = performance.now();
     this.pendingCost += this.unsubmittedCost;
+    this.pendingDispatches += this.unsubmittedDispatches;
     this.unsubmittedCost = 0;
+    this.unsubmittedDispatches = 0;
   }
 
   /**
    * A pipeline was created for the pending work: drivers compile it when it first runs (measured
-   * on lavapipe: 40-50 ms per shader), which is no measure of the work's speed.
+   * on lavapipe: 40-50 ms per shader), which says nothing about the next identical wait.
    */
   compiling(): void { this.compiled = true; }
 
   async idle(): Promise<void> {
     this.sleptUntil = 0;
-    if (!this.enabled || this.secondsPerCost === 0) return;
-    const predicted = this.pendingCost * this.secondsPerCost * 1000;
-    const remaining = 0.85 * predicted - (performance.now() - this.firstSubmit);
+    this.signature = `${this.pendingDispatches}:${Math.round(4 * Math.log2(this.pendingCost + 1))}`;
+    const known = this.seen.get(this.signature);
+    if (!this.enabled || !known) return;
+    const remaining = known.fraction * known.seconds * 1000 - (performance.now() - this.firstSubmit);
     if (remaining > 1) {
-      await new Promise((r) => setTimeout(r, Math.min(remaining, 10_000)));
+      await new Promise((r) => setTimeout(r, Math.min(remaining, 5_000)));
       this.sleptUntil = performance.now();
     }
   }
 
   completed(): void {
-    if (this.pendingCost > 0 && !this.compiled) {
+    if (this.pendingDispatches > 0 && !this.compiled) {
       const now = performance.now();
-      const elapsed = (now - this.firstSubmit) / 1000;
-      const rate = elapsed / this.pendingCost;
-      if (this.sleptUntil > 0 && now - this.sleptUntil < 1) {
-        // The work was done before the sleep ended, so `elapsed` measured the sleep, not the work:
-        // learning from it would keep an overestimate almost unchanged (0.7 + 0.3·0.85 per wait),
-        // and ops differ by 25x in seconds per unit of cost (a pooling backward after a matmul).
-        this.secondsPerCost *= 0.25;
-      } else if (elapsed > 0.005) {
-        // Small batches are dominated by fixed overheads; only learn from substantial ones.
-        this.secondsPerCost = this.secondsPerCost === 0 ? rate : 0.7 * this.secondsPerCost + 0.3 * rate;
+      const known = this.seen.get(this.signature);
+      const overslept = this.sleptUntil > 0 && now - this.sleptUntil < 2;
+      if (known && overslept) {
+        // Done before the sleep ended: the elapsed time measured the sleep, so sleep less next time.
+        known.fraction = Math.max(0.3, known.fraction * 0.85);
+      } else {
+        const seconds = (now - this.firstSubmit) / 1000;
+        if (known) {
+          known.seconds = 0.5 * known.seconds + 0.5 * seconds;
+          known.fraction = Math.min(0.9, known.fraction * 1.05);
+        } else if (seconds > 0.004) {
+          this.seen.set(this.signature, { seconds, fraction: 0.8 });
+        }
       }
     }
     this.pendingCost = 0;
+    this.pendingDispatches = 0;
     this.compiled = false;
   }
 }

@@ -1,0 +1,89 @@
+// Training end to end on a small synthetic set: the loss falls and validation beats chance,
+// an interrupted and resumed run ends with the same weights, and a NaN loss stops the run
+// with a clear message while keeping the last good checkpoint.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getDevice } from '@drgrade/tensor';
+import { decodeSafetensors, encodeSafetensorsHost, type HostEntry } from '@drgrade/nn';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { preset, resolveConfig, type DrgradeConfig } from '../../packages/drgrade/src/config/index.ts';
+import { runTraining } from '../../packages/drgrade/src/train/cross-validation.ts';
+import { CHECKPOINT, TrainingDivergedError } from '../../packages/drgrade/src/train/trainer.ts';
+
+const quiet = { write: () => true, isTTY: false };
+
+/** A DenseNet-FPN-HBP small enough to train in seconds on a CPU adapter, with the paper's loss. */
+function smallConfig(over: Record<string, unknown> = {}): DrgradeConfig {
+  return resolveConfig(preset('tiny')!, {
+    data: { imageSize: 64, preprocess: { sigma: 2 }, augment: { rotation: 10 }, workers: 0 },
+    model: { densenet: { growthRate: 8, blockConfig: [2, 2, 2], numInitFeatures: 16, bnSize: 2 }, fpn: { channels: 16 }, hbp: { dim: 32 }, embeddingDim: 16 },
+    loss: { metric: { K: 2, warmupEpochs: 1 } },
+    optim: { lr: 0.02, schedule: { type: 'constant', warmupEpochs: 0 } },
+    train: { epochs: 3, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 1 },
+    ...over,
+  }, 'test config');
+}
+
+let synthDir = '';
+test.before(async () => {
+  await getDevice();
+  synthDir = mkdtempSync(join(tmpdir(), 'drgrade-train-'));
+});
+
+test('a short run lowers the training loss and its validation beats chance', async () => {
+  const out = join(synthDir, 'learn');
+  // Focal loss on SORD labels (the paper's loss without its metric term, which trap 6 of REFERENCE.md shows can stall a model trained from scratch).
+  const cfg = smallConfig({ loss: { metric: { weight: 0 } }, optim: { lr: 0.05, schedule: { type: 'constant', warmupEpochs: 0 } }, train: { epochs: 8, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 1 } });
+  const summary = await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic: { n: 120, size: 96, seed: 3 }, workers: 0 });
+  const fold = summary.folds[0]!;
+  const h = fold.history;
+  assert.is(h.length, 8);
+  assert.ok(h[h.length - 1]!.trainLoss < h[0]!.trainLoss, `train loss ${h.map((e) => e.trainLoss.toFixed(3)).join(' → ')}`);
+  // Chance: always predicting the most frequent grade gives kappa 0.
+  assert.ok(fold.kappa > 0.2, `validation kappa ${fold.kappa}; history ${JSON.stringify(h.map((e) => [e.trainLoss.toFixed(3), e.valKappa.toFixed(3)]))}`);
+  assert.is(fold.gradcams.length, 1);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(html, /Quadratic weighted kappa/);
+});
+
+function weights(path: string): Map<string, number[]> {
+  const f = decodeSafetensors(readFileSync(path), path);
+  return new Map([...f.tensors].filter(([k]) => k.startsWith('model.')).map(([k, v]) => [k, Array.from(v.data)]));
+}
+
+test('kill after one epoch and --resume: the same weights as an uninterrupted run', async () => {
+  const cfg = smallConfig();
+  const synthetic = { n: 36, size: 96, seed: 5 };
+  const a = join(synthDir, 'straight'), b = join(synthDir, 'resumed');
+  await runTraining({ config: cfg, out: a, log: quiet, folds: [1], synthetic, workers: 0 });
+  await runTraining({ config: cfg, out: b, log: quiet, folds: [1], synthetic, workers: 0, maxEpochsThisRun: 1 });
+  await runTraining({ config: cfg, out: b, log: quiet, folds: [1], synthetic, workers: 0, resume: true });
+  const wa = weights(join(a, 'fold-1', CHECKPOINT)), wb = weights(join(b, 'fold-1', CHECKPOINT));
+  assert.is(wa.size, wb.size);
+  let differing = 0;
+  for (const [k, v] of wa) if (JSON.stringify(v) !== JSON.stringify(wb.get(k))) differing++;
+  assert.is(differing, 0, `${differing} tensors differ`);
+});
+
+test('a NaN loss stops training with a clear message and keeps the last good checkpoint', async () => {
+  const cfg = smallConfig();
+  const out = join(synthDir, 'nan');
+  const synthetic = { n: 36, size: 96, seed: 7 };
+  await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, maxEpochsThisRun: 1 });
+  const path = join(out, 'fold-0', CHECKPOINT);
+  // Poison the classifier as a diverged update would: the next loss is NaN.
+  const file = decodeSafetensors(readFileSync(path), path);
+  const entries = new Map<string, HostEntry>();
+  for (const [k, v] of file.tensors) entries.set(k, { shape: v.shape, data: k.endsWith('fc_concat.weight') ? v.data.map(() => NaN) : v.data });
+  writeFileSync(path, encodeSafetensorsHost(entries, file.metadata));
+  const poisoned = readFileSync(path);
+  let error: unknown = null;
+  try { await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, resume: true }); } catch (e) { error = e; }
+  assert.instance(error, TrainingDivergedError, String(error));
+  assert.match(String((error as Error).message), /the loss became NaN at epoch 2, batch 1; training stopped\. The last good checkpoint \(after epoch 1\) is kept/);
+  assert.ok(Buffer.compare(poisoned, readFileSync(path)) === 0, 'the checkpoint was not overwritten');
+});
+
+test.run();
