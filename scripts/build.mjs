@@ -40,4 +40,6 @@ if (existsSync(workerDir)) {
   await build({ ...common, platform: 'node', external: nodeExternals, entryPoints: workers,
     outdir: join(root, 'packages/drgrade/dist/workers') });
 }
+// The grading page, so `drgrade serve` works right after npm ci.
+await import('./build-web.mjs');
 console.log('drgrade: build done');

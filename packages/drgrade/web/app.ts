@@ -139,6 +139,10 @@ function drawExplanation(): void {
 
 function failed(error: unknown): void {
   setBusy(null);
+  if (ui.result.hidden) {
+    ui.placeholder.textContent = 'No grade: see the message above.';
+    ui.placeholder.hidden = false;
+  }
   showAlert({ title: `Grading “${photo?.name ?? 'the photograph'}” failed`, detail: errorMessage(error) });
 }
 
@@ -249,7 +253,8 @@ async function start(): Promise<void> {
   } catch (error) {
     ui.adapter.textContent = 'none';
     ui.modelStatus.textContent = 'Unavailable without WebGPU.';
-    showAlert({ title: 'This browser cannot run the model: it has no WebGPU', detail: errorMessage(error) });
+    ui.placeholder.textContent = 'Grading needs a browser with WebGPU.';
+    showAlert({ title: 'This browser cannot run the model', detail: errorMessage(error) });
     return;
   }
   ready = true;
