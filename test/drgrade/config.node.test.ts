@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, loadConfig, preset, PRESET_NAMES } from '../../packages/drgrade/src/config/index.ts';
+import { configReference } from '../../packages/drgrade/src/cli/config.ts';
+import { readFileSync } from 'node:fs';
 
 test('every paper row and tiny are shipped, with the paper\'s defaults', () => {
   for (const n of ['hbp-vgg16', 'bcnn-vgg16', 'hbp-dsod-ce', 'hbp-dsod-fl', 'hbp-dsod-fl-or', 'hbp-dsod-fl-or-ml', 'tiny']) assert.ok(PRESET_NAMES.includes(n), n);
@@ -58,6 +60,12 @@ test('a JSON file: unknown and ill-typed fields are all listed with their paths'
   writeFileSync(join(dir, 'broken.json'), '{"optim": ');
   try { await loadConfig(join(dir, 'broken.json')); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /broken.json: not valid JSON/); }
   try { await loadConfig('nonesuch'); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /no such preset or file \(presets: hbp-vgg16/); }
+});
+
+test('docs/config.md is the current reference (regenerate with drgrade config docs > docs/config.md)', () => {
+  const doc = readFileSync('docs/config.md', 'utf8');
+  assert.is(doc, configReference());
+  for (const field of ['loss.metric.warmupEpochs', 'optim.schedule.stepSize', 'model.hbp.dim', 'data.augment.shear']) assert.ok(doc.includes(`\`${field}\``), field);
 });
 
 test.run();

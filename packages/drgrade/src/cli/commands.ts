@@ -1,4 +1,5 @@
 import type { Command } from './command.ts';
+import { configDocsCommand, configShowCommand } from './config.ts';
 import { dataFoldsCommand } from './data-folds.ts';
 import { dataInspectCommand } from './data-inspect.ts';
 import { evalCommand } from './eval.ts';
@@ -15,6 +16,6 @@ import { trainCommand } from './train.ts';
  * module exporting a Command plus one line here.
  */
 export const COMMANDS: readonly Command[] = [
-  trainCommand, evalCommand, predictCommand, gradcamCommand, reportCommand,
+  trainCommand, evalCommand, predictCommand, gradcamCommand, reportCommand, configShowCommand, configDocsCommand,
   dataInspectCommand, dataFoldsCommand, preprocessCommand, synthCommand, serveCommand,
 ];
