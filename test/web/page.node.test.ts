@@ -14,11 +14,9 @@ import { getDevice } from '@drgrade/tensor';
 import { encodeSafetensorsHost } from '@drgrade/nn';
 import { decodeImage, encodePng, runCli, type RgbImage } from 'drgrade';
 import { builtPageDir, startPageServer, type PageServer } from '../../packages/drgrade/src/cli/serve.ts';
-import { preset } from '../../packages/drgrade/src/config/index.ts';
 import { gradcamImage, predictImage, type Prediction } from '../../packages/drgrade/src/infer/predict.ts';
 import { GRADE_NAMES } from '../../packages/drgrade/src/report/summary.ts';
-import { decodeModelFile, encodeModelFile } from '../../packages/drgrade/src/train/checkpoint.ts';
-import { GradingModel } from '../../packages/drgrade/src/train/model.ts';
+import { decodeModelFile } from '../../packages/drgrade/src/train/checkpoint.ts';
 import { captureContext, tempDir } from '../drgrade/helpers.ts';
 import CHROMIUM_ARGS from '../helpers/chromium-args.json';
 
@@ -30,11 +28,8 @@ const PHONE = { width: 390, height: 844 };
 
 /** The model the page is tested with: the one place to change to test another (a trained one). */
 async function testModelBytes(): Promise<Uint8Array> {
-  const tiny = preset('tiny');
-  if (!tiny) throw new Error('the tiny preset is missing');
-  // Random weights suffice for parity; a shallower network keeps SwiftShader's Grad-CAM quick.
-  const config = { ...tiny, model: { ...tiny.model, densenet: { ...tiny.model.densenet, blockConfig: [2, 2, 2, 2] } } };
-  return encodeModelFile(new GradingModel(config), { note: 'untrained, made by test/web/page.node.test.ts' });
+  // The tiny configuration trained on the synthetic data set (see test/fixtures/models/README.md).
+  return readFileSync('test/fixtures/models/tiny-synthetic.safetensors');
 }
 
 let server: PageServer;
