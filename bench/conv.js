@@ -56,19 +56,20 @@ const BATCHES = quick ? [1] : [1, 8];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Seconds per run of `launch` (which enqueues one op): two settling runs (the first compiles),
- * then batches of runs, each followed by one `wait(expectedMs)`; the best batch counts. Slow ops
- * get one timed batch of one run.
+ * Seconds per run of `launch` (which enqueues one op): a warm run (it compiles), a timed run,
+ * then, unless that took over 1.5 s, batches of runs, each followed by one `wait(expectedMs)`;
+ * the best counts.
  */
 async function measure(launch, wait) {
-  await wait(launch(), 0);
   let t0 = performance.now();
   await wait(launch(), 0);
-  const once = performance.now() - t0;
-  const reps = Math.max(1, Math.min(8, Math.floor(400 / Math.max(once, 1))));
-  const rounds = once > 1500 ? 1 : 3;
-  let best = once;
-  for (let r = 0; r < rounds; r++) {
+  const warm = performance.now() - t0;
+  t0 = performance.now();
+  await wait(launch(), warm);
+  let best = performance.now() - t0;
+  if (best > 1500) return best / 1000;
+  const reps = Math.max(1, Math.min(8, Math.floor(400 / Math.max(best, 1))));
+  for (let r = 0; r < 3; r++) {
     t0 = performance.now();
     let last = null;
     for (let i = 0; i < reps; i++) { last?.dispose(); last = launch(); }

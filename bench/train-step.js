@@ -3,8 +3,11 @@
 // model (DrGradeNet defaults: DenseNet169-DSOD + FPN 256 + HBP 8192) at 512x512, batch 2, and of
 // a small configuration (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256) at 128x128, batch 16, with
 // the peak bytes held on the device, on the adapter in use.
-//   node bench/train-step.js [--json] [--quick]
-// --quick runs the paper's model at 256x256 instead of 512x512 (minutes less on a CPU adapter).
+//   node bench/train-step.js [--json] [--quick] [--no-tune]
+// --quick runs the paper's model at 256x256 instead of 512x512 (a 512x512 step takes minutes on
+// a CPU adapter). The kernel autotuner times the variants of every new shape after the first
+// step (persisted, so only the first run pays; its time is reported apart); --no-tune keeps the
+// fixed default kernels instead.
 import { build } from 'esbuild';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,8 @@ await build({
 });
 const lib = await import(outfile);
 await lib.getDevice();
+if (args.has('--no-tune')) lib.setAutotune({ enabled: false });
+const tune = lib.autotuneEnabled();
 const adapter = (await lib.deviceInfo()).name;
 
 const configs = [
@@ -63,7 +68,13 @@ async function measure(cfg) {
   const first = step();
   await first.item();
   first.dispose();
+  const tuneStart = performance.now();
   await lib.tunePending();
+  const tuneSeconds = (performance.now() - tuneStart) / 1000;
+  // A second warm-up step compiles the kernels the tuner chose.
+  const second = step();
+  await second.item();
+  second.dispose();
   lib.resetPeakMemory();
   const times = [];
   let lossValue = NaN;
@@ -84,22 +95,24 @@ async function measure(cfg) {
   return {
     config: cfg.name, input: `${cfg.batch}x3x${cfg.size}x${cfg.size}`, params, seconds_per_step: seconds,
     images_per_s: cfg.batch / seconds, peak_bytes: stats.peakBytesInUse, held_bytes: stats.bytesHeld, loss: lossValue,
+    tune_seconds: tuneSeconds,
   };
 }
 
+const fmt = (r) => `${r.config.padEnd(52)} ${r.input.padEnd(16)} ${r.seconds_per_step.toFixed(2).padStart(8)} ` +
+  `${r.images_per_s.toFixed(2).padStart(8)} ${mib(r.peak_bytes).toFixed(0).padStart(9)} ${mib(r.held_bytes).toFixed(0).padStart(9)} ` +
+  `${r.tune_seconds.toFixed(0).padStart(7)}`;
+if (!json) {
+  console.log(`SGD training step — adapter: ${adapter}${quick ? ' (--quick: paper model at 256x256, not 512x512)' : ''}` +
+    `${tune ? '' : ' (--no-tune: default kernels)'}`);
+  console.log(`${'config'.padEnd(52)} ${'input'.padEnd(16)} ${'s/step'.padStart(8)} ${'img/s'.padStart(8)} ${'peak MiB'.padStart(9)} ` +
+    `${'held MiB'.padStart(9)} ${'tune s'.padStart(7)}`);
+}
 const rows = [];
 for (const cfg of configs) {
-  if (!json) console.error(`running ${cfg.name} at ${cfg.size}x${cfg.size}, batch ${cfg.batch} ...`);
-  rows.push(await measure(cfg));
+  const r = await measure(cfg);
+  rows.push(r);
+  if (!json) console.log(fmt(r));
 }
-if (json) {
-  console.log(JSON.stringify({ adapter, quick, rows }));
-} else {
-  console.log(`\nSGD training step — adapter: ${adapter}${quick ? ' (--quick: paper model at 256x256, not 512x512)' : ''}`);
-  console.log(`${'config'.padEnd(52)} ${'input'.padEnd(16)} ${'s/step'.padStart(8)} ${'img/s'.padStart(8)} ${'peak MiB'.padStart(9)} ${'held MiB'.padStart(9)}`);
-  for (const r of rows) {
-    console.log(`${r.config.padEnd(52)} ${r.input.padEnd(16)} ${r.seconds_per_step.toFixed(2).padStart(8)} ${r.images_per_s.toFixed(2).padStart(8)} ` +
-      `${mib(r.peak_bytes).toFixed(0).padStart(9)} ${mib(r.held_bytes).toFixed(0).padStart(9)}`);
-  }
-}
+if (json) console.log(JSON.stringify({ adapter, quick, autotune: tune, rows }));
 process.exit(0);

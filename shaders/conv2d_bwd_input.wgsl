@@ -39,10 +39,12 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 const SG: u32 = {{SG}}u;
+const OU: u32 = {{OU}}u;
 
 // First tap t with (r + pad - t * dil) divisible by stride. The pattern repeats every `step`
-// taps, so if none of the first `step` qualifies none does: NO_TAP then ends every tap loop.
-const NO_TAP: u32 = 0xffffffffu;
+// taps, so if none of the first `step` qualifies none does: NO_TAP, past any kernel (and far
+// from overflowing when tap steps are added to it), then skips every tap.
+const NO_TAP: u32 = 0x40000000u;
 
 fn firstTap(r: u32, pad: u32, dil: u32, stride: u32, step: u32) -> u32 {
   for (var t = 0u; t < step; t++) {
@@ -71,26 +73,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 {{PIXEL_SETUP}}
 {{ACC_DECL}}
   let planes = (n * p.G + g) * p.O;
-  // oh = i + (rh + ph - kh * dh) / sh, exact; it falls by khStep * dh / sh from one tap to the
-  // next, so the division happens once, not per tap.
+  // oh = i + (rh + ph - kh * dh) / sh, exact; it falls by khStep * dh / sh from one tap of the
+  // phase to the next, so the division happens once, not per tap.
   let offh0 = (i32(rh + p.ph) - i32(kh0 * p.dh)) / i32(p.sh);
   let offw0 = (i32(rw + p.pw) - i32(kw0 * p.dw)) / i32(p.sw);
   let dOffh = i32(p.khStep * p.dh / p.sh);
   let dOffw = i32(p.kwStep * p.dw / p.sw);
-  for (var o = 0u; o < p.O; o++) {
-    let plane = (planes + o) * p.Ho;
-    let wo = ((g * p.O + o) * KK * p.CB + wid.y) * SG + {{LANE}};
-    var offh = offh0;
-    for (var kh = kh0; kh < p.KH; kh += p.khStep) {
+  // For small kernels the most taps one phase can have are compile-time constants, so the
+  // compiler unrolls the taps (and OU output channels for 1x1 kernels): on CPU adapters a loop
+  // iteration costs as much as several taps. Taps past the kernel are skipped.
+  for (var o0 = 0u; o0 < p.O; o0 += OU) {
+    for (var ou = 0u; ou < OU; ou++) {
+      let o = o0 + ou;
+      if (o < p.O) {
+        let plane = (planes + o) * p.Ho;
+        let wo = ((g * p.O + o) * KK * p.CB + wid.y) * SG + {{LANE}};
+        for (var th = 0u; th < {{NTH}}; th++) {
+          let kh = kh0 + th * p.khStep;
+          if (kh < p.KH) {
+            let offh = offh0 - i32(th) * dOffh;
 {{ROW_SETUP}}
-      var offw = offw0;
-      for (var kw = kw0; kw < p.KW; kw += p.kwStep) {
-        let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];
+            for (var tw = 0u; tw < {{NTW}}; tw++) {
+              let kw = kw0 + tw * p.kwStep;
+              if (kw < p.KW) {
+                let offw = offw0 - i32(tw) * dOffw;
+                let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];
 {{GATHER}}
 {{FMA}}
-        offw -= dOffw;
+              }
+            }
+          }
+        }
       }
-      offh -= dOffh;
     }
   }
   let xBase = (n * p.G + g) * p.C;

@@ -40,8 +40,9 @@ struct Phase {
 }
 
 // First tap t with (r + pad - t * dil) divisible by stride. The pattern repeats every `step`
-// taps, so if none of the first `step` qualifies none does: NO_TAP then ends every tap loop.
-const NO_TAP: u32 = 0xffffffffu;
+// taps, so if none of the first `step` qualifies none does: NO_TAP, past any kernel (and far
+// from overflowing when tap steps are added to it), then skips every tap.
+const NO_TAP: u32 = 0x40000000u;
 
 fn firstTap(r: u32, pad: u32, dil: u32, stride: u32, step: u32) -> u32 {
   for (var t = 0u; t < step; t++) {

@@ -39,6 +39,7 @@ struct Params {
 @group(0) @binding(4) var<uniform> p: Params;
 
 const SG: u32 = {{SG}}u;
+const CU: u32 = {{CU}}u;
 
 fn epilogue(v: f32, bias: f32) -> f32 {
   let b = v + bias;
@@ -60,15 +61,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var kidx = ((g * K) * p.OB + wid.y) * SG + {{LANE}};
   let kstep = p.OB * SG;
   let plane0 = (n * p.G + g) * p.C;
-  for (var c = 0u; c < p.C; c++) {
-    let plane = (plane0 + c) * p.H;
-    for (var kh = 0u; kh < p.KH; kh++) {
+  // For small kernels the tap counts are compile-time constants, so the compiler unrolls the taps
+  // (and CU input channels for 1x1 kernels): on CPU adapters a loop iteration costs as much as
+  // several taps.
+  for (var c0 = 0u; c0 < p.C; c0 += CU) {
+    for (var cu = 0u; cu < CU; cu++) {
+      let c = c0 + cu;
+      if (c < p.C) {
+        let plane = (plane0 + c) * p.H;
+        for (var kh = 0u; kh < {{KH}}; kh++) {
 {{ROW_SETUP}}
-      for (var kw = 0u; kw < p.KW; kw++) {
-        let wv = Wp[kidx];
-        kidx += kstep;
+          for (var kw = 0u; kw < {{KW}}; kw++) {
+            let wv = Wp[kidx];
+            kidx += kstep;
 {{GATHER}}
 {{FMA}}
+          }
+        }
       }
     }
   }

@@ -1,9 +1,11 @@
 // DenseNet against torchvision (test/fixtures/gen_nn_goldens.py): a small torchvision DenseNet's
 // state dict (random weights, nonzero BN statistics, int64 batch counters) loads by name; eval
 // logits, train-mode input and parameter gradients and the updated running statistics match
-// PyTorch's; the DSOD variant (3x3 stem, unpooled last transition) matches a PyTorch build of it.
-import { getDevice, tensor, tidy, type Tensor } from '@drgrade/tensor';
-import { DenseNet, densenet169 } from '@drgrade/nn';
+// PyTorch's, and so do a forward hook's captured block output and gradient (Grad-CAM's inputs);
+// the DSOD variant (3x3 stem, unpooled last transition) matches a PyTorch build of it; training
+// steps leave memory flat.
+import { getDevice, memoryStats, tensor, tidy, type Tensor } from '@drgrade/tensor';
+import { captureOutput, DenseNet, densenet169, SGD } from '@drgrade/nn';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadGolden, loadGoldenCases, type GoldenTensor } from '../helpers/index.ts';
@@ -55,12 +57,17 @@ test('train mode: logits, input and parameter gradients, and updated running sta
   net.train();
   const x = fromGolden('x', true);
   const weights = fromGolden('r/logits');
+  const cam = captureOutput(net.features.get('denseblock4'));
   const logits = tidy(() => {
     const y = net.forward(x);
     y.mul(weights).sum().backward();
     return y;
   });
   await assertMatches(logits, golden, c, 'train/logits');
+  // Grad-CAM's inputs: the block's output and the gradient flowing into it, as PyTorch's retain_grad.
+  await assertMatches(cam.output!, golden, c, 'hook/denseblock4/output');
+  await assertMatches(cam.grad!, golden, c, 'hook/denseblock4/grad');
+  cam.remove();
   await assertMatches(x.grad!, golden, c, 'grad/x');
   await assertParamGrads(net, golden, c);
   for (const [name, buf] of net.namedBuffers()) await assertMatches(buf, golden, c, `after/${name}`);
@@ -78,6 +85,34 @@ test('DSOD variant (three 3x3 convs + 2x2 max pool, last transition unpooled): e
   const logits = tidy(() => net.forward(x));
   await assertMatches(logits, golden, cases.get('dsod')!, 'dsod/eval/logits');
   [x, logits, block3!, block4!].forEach((t) => t.dispose());
+  net.dispose();
+});
+
+test('SGD training steps keep parameter identity and leave device memory flat', async () => {
+  const net = new DenseNet(small);
+  net.train();
+  const opt = new SGD(net.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+  const x = fromGolden('x');
+  const weights = fromGolden('r/logits');
+  const ids = net.parameters().map((p) => p.id);
+  const step = async () => {
+    const loss = tidy(() => {
+      const l = net.forward(x).mul(weights).sum();
+      l.backward();
+      return l;
+    });
+    opt.step();
+    opt.zeroGrad();
+    await loss.item();
+    loss.dispose();
+    return memoryStats().bytesInUse;
+  };
+  await step();
+  const after = await step();
+  for (let i = 0; i < 3; i++) assert.is(await step(), after);
+  assert.equal(net.parameters().map((p) => p.id), ids);
+  opt.dispose();
+  [x, weights].forEach((t) => t.dispose());
   net.dispose();
 });
 

@@ -82,6 +82,8 @@ test('an optimiser restored from stateDict() after three steps continues exactly
     const second = makeOptimizer(c, params);
     second.loadStateDict(saved);
     first.dispose();
+    // Loading an optimiser's own state (its tensors) is a no-op, not a use-after-dispose.
+    second.loadStateDict(second.stateDict());
     for (let t = 3; t < c.steps; t++) { setGrads(params, t); second.step(); }
     for (let i = 0; i < params.length; i++) {
       assertClose(await params[i]!.toArray(), g(`${c.name}/step${c.steps - 1}/p${i}`).data, { rtol: 1e-5, atol: 1e-6, label: `${c.name} resumed p${i}` });

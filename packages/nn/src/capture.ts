@@ -24,7 +24,7 @@ export class OutputCapture {
   private readonly handle: HookHandle;
 
   constructor(module: Module<unknown, Tensor>) {
-    this.handle = (module as Module<unknown, Tensor>).registerForwardHook((_m, _input, out) => {
+    this.handle = module.registerForwardHook((_m, _input, out) => {
       this.clear();
       this.output = keep(out.view(out.shape));
       // Gradients only flow where the output is part of a recorded graph (not under noGrad).

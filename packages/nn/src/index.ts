@@ -2,10 +2,12 @@
 // with PyTorch's names and semantics.
 export { Module, StateDictError, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type ForwardHook, type HookHandle } from './module.ts';
 export { captureOutput, OutputCapture, tapGradient } from './capture.ts';
-export { fanIn, fanOut, kaimingNormal, kaimingUniform, normal, uniform, constant, type InitOptions } from './init.ts';
+export { fanIn, fanOut, kaimingNormal, kaimingUniform, normal, uniform, type InitOptions } from './init.ts';
 export { Linear, type LinearOptions } from './layers/linear.ts';
+export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.ts';
 export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batchnorm.ts';
-export { ReLU, Identity } from './layers/activation.ts';
+export { ReLU } from './layers/activation.ts';
+export { Identity } from './layers/identity.ts';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.ts';
 export { Dropout, dropout, type DropoutOptions } from './layers/dropout.ts';
 export { Sequential, ModuleList, type Layer } from './layers/containers.ts';
@@ -15,7 +17,6 @@ export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
 export { LRScheduler, StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, SequentialLR, type Schedule, type SchedulerStateDict } from './optim/lr-scheduler.ts';
 export { decodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type HostEntry, type DecodedSafetensors } from './io/safetensors.ts';
 export { loadSafetensors, loadSafetensorsMetadata, saveSafetensors, encodeSafetensors } from './io/weights.ts';
-export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.ts';
 export { DenseNet, densenet121, densenet169, densenet201, type DenseNetOptions } from './models/densenet.ts';
 export { FPN, type FPNOptions } from './models/fpn.ts';
 export { HBP, type HBPOptions, type HeadOutput } from './models/hbp.ts';

@@ -1,6 +1,6 @@
 // Weight initialisation with PyTorch's formulas (torch.nn.init), drawn from a seedable generator.
 // Values differ from PyTorch's (another random number generator); distributions are the same.
-import { defaultGenerator, full, rand, randn, type Generator, type Tensor } from '@drgrade/tensor';
+import { defaultGenerator, rand, randn, type Generator, type Tensor } from '@drgrade/tensor';
 
 /** Options every layer takes: the generator its initial weights come from (default: the global one, see manualSeed). */
 export interface InitOptions {
@@ -29,10 +29,6 @@ export function uniform(shape: number[], bound: number, g: Generator): Tensor {
 /** N(0, std²). */
 export function normal(shape: number[], std: number, g: Generator): Tensor {
   return randn(shape, { std, generator: g });
-}
-
-export function constant(shape: number[], value: number): Tensor {
-  return full(shape, value);
 }
 
 /**

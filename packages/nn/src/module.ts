@@ -72,7 +72,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   protected registerModule<M extends Module<unknown, unknown>>(name: string, m: M): M {
     this.checkFree(name);
-    this.ownModules.set(name, m as unknown as Module<unknown, unknown>);
+    this.ownModules.set(name, m);
     // Tensor names are the full dotted path from the outermost module; each registration
     // renames the subtree, so the last (outermost) one wins.
     for (const [n, t] of m.namedParameters(name)) t.name = n;
@@ -94,14 +94,14 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   /** This module and every descendant, depth first (PyTorch's named_modules order). */
   namedModules(prefix = ''): [string, Module<unknown, unknown>][] {
-    const out: [string, Module<unknown, unknown>][] = [[prefix, this as unknown as Module<unknown, unknown>]];
+    const out: [string, Module<unknown, unknown>][] = [[prefix, this]];
     for (const [name, child] of this.ownModules) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
     return out;
   }
 
   /** The descendant at a dotted path, e.g. `features.denseblock4`. */
   getSubmodule(path: string): Module<unknown, unknown> {
-    let m: Module<unknown, unknown> = this as unknown as Module<unknown, unknown>;
+    let m: Module<unknown, unknown> = this;
     if (path === '') return m;
     for (const part of path.split('.')) {
       const next = m.ownModules.get(part);
@@ -113,7 +113,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   /** Parameters under dotted names in PyTorch's order; a tensor shared by two modules is listed once. */
   namedParameters(prefix = ''): [string, Tensor][] {
-    return this.collect(prefix, (m) => m.ownParameters, true);
+    return this.collect(prefix, (m) => m.ownParameters);
   }
 
   parameters(): Tensor[] {
@@ -121,15 +121,15 @@ export abstract class Module<In = Tensor, Out = Tensor> {
   }
 
   namedBuffers(prefix = ''): [string, Tensor][] {
-    return this.collect(prefix, (m) => m.ownBuffers, true);
+    return this.collect(prefix, (m) => m.ownBuffers);
   }
 
-  private collect(prefix: string, own: (m: Module<unknown, unknown>) => Map<string, Tensor>, dedupe: boolean): [string, Tensor][] {
+  private collect(prefix: string, own: (m: Module<unknown, unknown>) => Map<string, Tensor>): [string, Tensor][] {
     const seen = new Set<Tensor>();
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules(prefix)) {
       for (const [name, t] of own(m)) {
-        if (dedupe && seen.has(t)) continue;
+        if (seen.has(t)) continue;
         seen.add(t);
         out.push([path ? `${path}.${name}` : name, t]);
       }
@@ -165,7 +165,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
       for (const [n, t] of m.ownBuffers) out.set(key(n), t);
       for (const [n, child] of m.ownModules) walk(child, key(n));
     };
-    walk(this as unknown as Module<unknown, unknown>, prefix);
+    walk(this, prefix);
     return out;
   }
 

@@ -1,11 +1,13 @@
 // Picks the fastest kernel variant per (adapter, op, shape class) by timing the candidates.
 //
-// Ops are synchronous and GPU timing is not, so a shape class met for the first time runs the
-// adapter's fixed default and queues a tuning job; the job runs as soon as the JavaScript thread
-// is idle (or when `tunePending()` is awaited), times every candidate on scratch tensors of the
-// same shape, and later calls use the winner. Decisions are kept in memory and, in Node, persisted
-// to `$DRGRADE_CACHE_DIR/autotune.json` (default `~/.cache/drgrade/autotune.json`), so a second
-// run starts tuned. Candidates compute the same function and differ only in the order of float
+// Ops are synchronous and GPU timing is not, so a shape class runs the adapter's fixed default
+// until it has been timed. Its first use records a tuning job; its second use (work that repeats,
+// like a training loop, is what tuning pays off for; a one-shot script never waits on it)
+// schedules the jobs to run as soon as the JavaScript thread is idle. `await tunePending()` runs
+// them at once. A job times every candidate on scratch tensors of the same shape, and later calls
+// use the winner. Decisions are kept in memory and, in Node, persisted to
+// `$DRGRADE_CACHE_DIR/autotune.json` (default `~/.cache/drgrade/autotune.json`), so a second run
+// starts tuned. Candidates compute the same function and differ only in the order of float
 // additions, so tuning changes results by rounding only.
 //
 // Off with `DRGRADE_AUTOTUNE=0` (Node), `globalThis.DRGRADE_AUTOTUNE = '0'` (browsers) or
@@ -36,6 +38,7 @@ interface Job {
 
 const decisions = new Map<string, string>();
 const pending = new Map<string, Job>();
+const uses = new Map<string, number>();
 let enabled: boolean | null = null;
 let persist = true;
 let loaded = false;
@@ -126,13 +129,15 @@ export function tuned(op: string, shapeClass: string, candidates: readonly strin
   const key = `${adapterKey()} | ${op} | ${shapeClass}`;
   const hit = decisions.get(key);
   if (hit !== undefined && candidates.includes(hit)) return hit;
-  if (!pending.has(key)) {
-    pending.set(key, { key, candidates: [...candidates], make });
-    if (!scheduled) {
-      scheduled = true;
-      // Runs when the caller next yields (e.g. awaits a readback); never inside a synchronous tidy.
-      setTimeout(() => { scheduled = false; void tunePending(); }, 0);
-    }
+  if (!pending.has(key)) pending.set(key, { key, candidates: [...candidates], make });
+  const n = (uses.get(key) ?? 0) + 1;
+  uses.set(key, n);
+  if (n >= 2 && !scheduled) {
+    scheduled = true;
+    // Runs when the caller next yields (e.g. awaits a readback), never inside a synchronous tidy;
+    // unref'd so that a Node process that is done anyway does not stay for it.
+    const timer = setTimeout(() => { scheduled = false; void tunePending(); }, 0) as unknown as { unref?: () => void };
+    timer.unref?.();
   }
   return fallback;
 }
@@ -150,24 +155,29 @@ async function finish(expectMs: number): Promise<void> {
   engine.flush();
   if (expectMs > 1) await sleep(expectMs);
   await engine.gpu.queue.onSubmittedWorkDone();
+  // Close the engine's wait bookkeeping without letting it learn from a wait it did not pace.
+  engine.pacer.compiling();
   engine.pacer.completed();
   engine.check();
 }
 
-/** Seconds per run of `variant`: the best of a few batches of runs, each batch one wait. */
-async function timeVariant(bench: TuneBench, variant: string): Promise<number> {
+/**
+ * Seconds per run of `variant`: the best of a few batches of runs, each batch one wait. A
+ * candidate already 1.5x slower than `bestSoFar` on its first timed run is not timed further,
+ * and slow shapes (over 0.3 s a run) get that one run, so tuning a large shape stays cheap.
+ */
+async function timeVariant(bench: TuneBench, variant: string, bestSoFar: number): Promise<number> {
   // The first run also compiles the pipeline (the driver may do so only when it first runs).
   bench.run(variant);
   await finish(0);
   let t0 = performance.now();
   bench.run(variant);
   await finish(0);
-  const once = performance.now() - t0;
-  // Enough runs per batch that a wait's overhead is small, but bounded for slow shapes.
-  const reps = Math.max(1, Math.min(8, Math.floor(60 / Math.max(once, 1))));
-  const rounds = once > 300 ? 1 : 2;
-  let best = once;
-  for (let r = 0; r < rounds; r++) {
+  let best = performance.now() - t0;
+  if (best > 300 || best > 1.5 * bestSoFar * 1000) return best / 1000;
+  // Enough runs per batch that a wait's overhead is small.
+  const reps = Math.max(1, Math.min(8, Math.floor(60 / Math.max(best, 1))));
+  for (let r = 0; r < 2; r++) {
     t0 = performance.now();
     for (let i = 0; i < reps; i++) bench.run(variant);
     await finish(0.7 * best * reps);
@@ -186,7 +196,7 @@ async function runJobs(): Promise<void> {
       let best = job.candidates[0]!;
       let bestTime = Infinity;
       for (const variant of job.candidates) {
-        const t = await timeVariant(bench, variant);
+        const t = await timeVariant(bench, variant, bestTime);
         if (t < bestTime) { bestTime = t; best = variant; }
       }
       decisions.set(key, best);
@@ -222,6 +232,7 @@ export function autotuneDecisions(): Record<string, string> {
 export function clearAutotune(): void {
   decisions.clear();
   pending.clear();
+  uses.clear();
 }
 
 /** log2 bucket of a dimension, so nearby sizes share one decision. */

@@ -185,15 +185,15 @@ export class DenseNet extends Module {
 
 /** torchvision's densenet121: k 32, blocks (6, 12, 24, 16), 64 initial features. */
 export function densenet121(opts: DenseNetOptions = {}): DenseNet {
-  return new DenseNet({ growthRate: 32, blockConfig: [6, 12, 24, 16], numInitFeatures: 64, ...opts });
+  return new DenseNet({ ...opts, growthRate: opts.growthRate ?? 32, blockConfig: opts.blockConfig ?? [6, 12, 24, 16], numInitFeatures: opts.numInitFeatures ?? 64 });
 }
 
 /** torchvision's densenet169: k 32, blocks (6, 12, 32, 32), 64 initial features. */
 export function densenet169(opts: DenseNetOptions = {}): DenseNet {
-  return new DenseNet({ growthRate: 32, blockConfig: [6, 12, 32, 32], numInitFeatures: 64, ...opts });
+  return new DenseNet({ ...opts, growthRate: opts.growthRate ?? 32, blockConfig: opts.blockConfig ?? [6, 12, 32, 32], numInitFeatures: opts.numInitFeatures ?? 64 });
 }
 
 /** torchvision's densenet201: k 32, blocks (6, 12, 48, 32), 64 initial features. */
 export function densenet201(opts: DenseNetOptions = {}): DenseNet {
-  return new DenseNet({ growthRate: 32, blockConfig: [6, 12, 48, 32], numInitFeatures: 64, ...opts });
+  return new DenseNet({ ...opts, growthRate: opts.growthRate ?? 32, blockConfig: opts.blockConfig ?? [6, 12, 48, 32], numInitFeatures: opts.numInitFeatures ?? 64 });
 }

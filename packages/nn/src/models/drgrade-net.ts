@@ -36,9 +36,11 @@ export class DrGradeNet extends Module<Tensor, HeadOutput> {
   constructor(opts: DrGradeNetOptions = {}) {
     super();
     const generator = opts.generator;
+    const b = opts.backbone ?? {};
     this.backbone = this.registerModule('backbone', new DenseNet({
-      growthRate: 32, blockConfig: [6, 12, 32, 32], bnSize: 4, stem: 'dsod', dsodStemWidth: 64, numInitFeatures: 128,
-      poolLastTransitions: false, ...opts.backbone, numClasses: 0, generator,
+      growthRate: b.growthRate ?? 32, blockConfig: b.blockConfig ?? [6, 12, 32, 32], bnSize: b.bnSize ?? 4,
+      stem: b.stem ?? 'dsod', dsodStemWidth: b.dsodStemWidth ?? 64, numInitFeatures: b.numInitFeatures ?? 128,
+      poolLastTransitions: b.poolLastTransitions ?? false, dropRate: b.dropRate, numClasses: 0, generator,
     }));
     this.stages = opts.stages ?? ['denseblock2', 'denseblock3', 'norm5'];
     const inChannels = this.stages.map((s) => {

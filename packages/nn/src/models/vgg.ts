@@ -106,7 +106,7 @@ export class VGG extends Module {
 
 /** VGG16 with torchvision's defaults; options override. */
 export function vgg16(opts: VGGOptions = {}): VGG {
-  return new VGG({ cfg: VGG16_CONFIG, ...opts });
+  return new VGG({ ...opts, cfg: opts.cfg ?? VGG16_CONFIG });
 }
 
 export interface VGGHBPOptions extends VGGFeaturesOptions {

@@ -13,11 +13,10 @@ export interface AdamOptions {
   amsgrad?: boolean;
 }
 
-type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean };
+type AdamHyper = Required<AdamOptions>;
 
 function hyper(opts: AdamOptions, weightDecay: number): AdamHyper {
-  const [beta1, beta2] = opts.betas ?? [0.9, 0.999];
-  return { lr: opts.lr ?? 1e-3, beta1, beta2, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? weightDecay, amsgrad: opts.amsgrad ?? false };
+  return { lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? weightDecay, amsgrad: opts.amsgrad ?? false };
 }
 
 abstract class AdamBase extends Optimizer<AdamHyper> {
@@ -27,11 +26,13 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
     const name = this.constructor.name;
     if (!(g.lr >= 0)) throw new Error(`${name}: invalid learning rate ${g.lr}`);
     if (!(g.eps >= 0)) throw new Error(`${name}: invalid eps ${g.eps}`);
-    if (!(g.beta1 >= 0 && g.beta1 < 1) || !(g.beta2 >= 0 && g.beta2 < 1)) throw new Error(`${name}: invalid betas [${g.beta1}, ${g.beta2}]`);
+    const [b1, b2] = g.betas;
+    if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) throw new Error(`${name}: invalid betas [${b1}, ${b2}]`);
     if (!(g.weightDecay >= 0)) throw new Error(`${name}: invalid weightDecay ${g.weightDecay}`);
   }
 
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamHyper>, s: ParamState): void {
+    const [beta1, beta2] = g.betas;
     const step = ((s.step as number | undefined) ?? 0) + 1;
     s.step = step;
     const m = (s.exp_avg as Tensor | undefined) ?? this.keepState(s, 'exp_avg', zeros([...p.shape]));
@@ -41,16 +42,16 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
       if (this.decoupled) p.assign(p.mul(1 - g.lr * g.weightDecay));
       else d = grad.add(p.mul(g.weightDecay));
     }
-    m.assign(m.mul(g.beta1).add(d.mul(1 - g.beta1)));
-    v.assign(v.mul(g.beta2).add(d.square().mul(1 - g.beta2)));
+    m.assign(m.mul(beta1).add(d.mul(1 - beta1)));
+    v.assign(v.mul(beta2).add(d.square().mul(1 - beta2)));
     let second = v;
     if (g.amsgrad) {
       const max = (s.max_exp_avg_sq as Tensor | undefined) ?? this.keepState(s, 'max_exp_avg_sq', zeros([...p.shape]));
       max.assign(max.maximum(v));
       second = max;
     }
-    const bias1 = 1 - g.beta1 ** step;
-    const bias2 = 1 - g.beta2 ** step;
+    const bias1 = 1 - beta1 ** step;
+    const bias2 = 1 - beta2 ** step;
     const denom = second.sqrt().div(Math.sqrt(bias2)).add(g.eps);
     p.assign(p.sub(m.div(denom).mul(g.lr / bias1)));
   }

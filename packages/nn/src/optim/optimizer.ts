@@ -50,7 +50,9 @@ export abstract class Optimizer<H extends Hyper> {
         if (p.dtype !== 'float32') throw new Error(`${this.constructor.name}: ${p.describe()} is not float32 and cannot be optimised`);
         seen.add(p);
       }
-      return { ...defaults, ...g, params: [...g.params] } as ParamGroup<H>;
+      // A group's own value wins where given; `undefined` means "use the default", as a missing key.
+      const own = Object.fromEntries(Object.entries(g).filter(([k, v]) => v !== undefined && k !== 'params'));
+      return { ...defaults, ...own, params: [...g.params] } as ParamGroup<H>;
     });
     for (const g of this.paramGroups) this.validate(g);
   }
@@ -107,7 +109,10 @@ export abstract class Optimizer<H extends Hyper> {
         ids.push(index++);
       }
       const saved: SavedGroup = { params: ids };
-      for (const [k, v] of Object.entries(g)) if (typeof v === 'number' || typeof v === 'boolean') saved[k] = v;
+      for (const [k, v] of Object.entries(g)) {
+        if (typeof v === 'number' || typeof v === 'boolean') saved[k] = v;
+        else if (k !== 'params' && Array.isArray(v) && v.every((e) => typeof e === 'number')) saved[k] = [...v as number[]];
+      }
       paramGroups.push(saved);
     }
     return { state, paramGroups };
@@ -135,24 +140,30 @@ export abstract class Optimizer<H extends Hyper> {
         }
       }
     }
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
-    this.state.clear();
+    // Copy first: the dict may hold this optimiser's own state tensors.
+    const fresh = new Map<Tensor, ParamState>();
     noGrad(() => {
       for (const [k, s] of Object.entries(dict.state)) {
         const copy: ParamState = {};
         for (const [key, v] of Object.entries(s)) copy[key] = typeof v === 'number' ? v : keep(v.clone());
-        this.state.set(params[Number(k)]!, copy);
+        fresh.set(params[Number(k)]!, copy);
       }
     });
+    this.releaseState();
+    for (const [p, s] of fresh) this.state.set(p, s);
     dict.paramGroups.forEach((sg, i) => {
       const g = this.paramGroups[i]! as unknown as Record<string, unknown>;
-      for (const [k, v] of Object.entries(sg)) if (k !== 'params') g[k] = v;
+      for (const [k, v] of Object.entries(sg)) if (k !== 'params') g[k] = Array.isArray(v) ? [...v] : v;
     });
+  }
+
+  private releaseState(): void {
+    for (const s of this.state.values()) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
+    this.state.clear();
   }
 
   /** Releases the optimiser's state tensors (the parameters are the model's). */
   dispose(): void {
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
-    this.state.clear();
+    this.releaseState();
   }
 }

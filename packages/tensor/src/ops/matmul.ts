@@ -23,8 +23,10 @@ const SG_PL = 2;
 export function matmulCandidates(K: number, N: number): MatmulVariant[] {
   const info = deviceSync().info;
   const reg: MatmulVariant = K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar';
-  if (info.kind === 'gpu') return info.subgroupSize ? ['tiled', reg, 'sg'] : ['tiled', reg];
-  return info.subgroupSize ? ['sg', reg, 'tiled'] : [reg, 'tiled'];
+  // The 'sg' kernel holds subgroup size x 4 accumulators per invocation: for narrow subgroups.
+  const sg = info.subgroupSize !== null && info.subgroupSize <= 16;
+  if (info.kind === 'gpu') return sg ? ['tiled', reg, 'sg'] : ['tiled', reg];
+  return sg ? ['sg', reg, 'tiled'] : [reg, 'tiled'];
 }
 
 /**
