@@ -17,18 +17,20 @@ const common = {
 };
 const nodeExternals = ['webgpu', 'node:*', 'pngjs', 'jpeg-js', 'playwright-core'];
 
+// Each package imports the others as packages (external), so a program that imports two of the
+// bundles shares one device, one buffer pool and one Tensor class.
 const entries = [
-  ['packages/tensor/src/index.ts', 'packages/tensor/dist/index.js'],
-  ['packages/nn/src/index.ts', 'packages/nn/dist/index.js'],
-  ['packages/drgrade/src/index.ts', 'packages/drgrade/dist/index.js'],
-  ['packages/drgrade/src/cli/main.ts', 'packages/drgrade/dist/cli.js'],
+  ['packages/tensor/src/index.ts', 'packages/tensor/dist/index.js', []],
+  ['packages/nn/src/index.ts', 'packages/nn/dist/index.js', ['@drgrade/tensor']],
+  ['packages/drgrade/src/index.ts', 'packages/drgrade/dist/index.js', ['@drgrade/tensor', '@drgrade/nn']],
+  ['packages/drgrade/src/cli/main.ts', 'packages/drgrade/dist/cli.js', ['@drgrade/tensor', '@drgrade/nn']],
 ];
 
 await Promise.all(
   entries
     .filter(([src]) => existsSync(join(root, src)))
-    .map(([src, out]) =>
-      build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], external: nodeExternals,
+    .map(([src, out, packages]) =>
+      build({ ...common, platform: 'neutral', mainFields: ['module', 'main'], external: [...nodeExternals, ...packages],
         entryPoints: [join(root, src)], outfile: join(root, out) }),
     ),
 );
