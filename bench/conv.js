@@ -13,6 +13,7 @@
 // best of a few batches of runs submitted together, each batch followed by one wait: Dawn in
 // Node busy-waits while awaiting the GPU, which on a CPU adapter steals a core, so both
 // libraries sleep through most of the expected time before awaiting.
+import { loadavg } from 'node:os';
 import { create, globals } from 'webgpu';
 
 const args = process.argv.slice(2);
@@ -149,10 +150,14 @@ async function tfjsTimes(N, C, H, O, k, s, p) {
 
 const t0 = performance.now();
 log(`conv2d bench on "${info.name}" (${info.kind}, subgroup ${info.subgroupSize ?? 'none'}), ${new Date().toISOString().slice(0, 10)}`);
-log(quick ? 'quick mode: batch 1 only (omit --quick for batch 1 and 8)' : 'batches 1 and 8');
+log(quick ? 'quick mode: batch 1 only (omit --quick for batch 1 and 8)'
+  : `batches 1 and 8${info.kind === 'cpu' ? ' (on a CPU adapter this takes over an hour: --quick runs batch 1 in about 10 minutes)' : ''}`);
+// Other processes on the machine slow both libraries, unevenly: the load is part of the record.
+const loadStart = loadavg()[0];
+log(`load average at start: ${loadStart.toFixed(2)}`);
 const rows = [];
 const pad = (v, n) => String(v).padEnd(n);
-log(`${pad('shape', 44)}${pad('op', 20)}${pad('ours GFLOP/s', 14)}${pad('TF.js GFLOP/s', 15)}ratio  our kernel`);
+log(`${pad('shape', 58)}${pad('op', 20)}${pad('ours GFLOP/s', 14)}${pad('TF.js GFLOP/s', 15)}ratio  our kernel`);
 for (const N of BATCHES) {
   for (const [name, C, H, O, k, s, p] of SHAPES.filter(([n]) => !only || n.includes(only))) {
     const Ho = Math.floor((H + 2 * p - k) / s) + 1;
@@ -165,7 +170,7 @@ for (const N of BATCHES) {
       const key = op === 'conv2d_fwd' ? 'forward' : op === 'conv2d_bwd_input' ? 'backwardInput' : 'backwardWeight';
       const kernel = ours.kernels[key];
       rows.push({ op, shape, ours_gflops: +oursG.toFixed(3), tfjs_gflops: +tfG.toFixed(3), ratio: +(oursG / tfG).toFixed(2), ours_kernel: kernel });
-      log(`${pad(shape, 44)}${pad(op, 20)}${pad(oursG.toFixed(2), 14)}${pad(tfG.toFixed(2), 15)}${pad((oursG / tfG).toFixed(1), 7)}${kernel}`);
+      log(`${pad(shape, 58)}${pad(op, 20)}${pad(oursG.toFixed(2), 14)}${pad(tfG.toFixed(2), 15)}${pad((oursG / tfG).toFixed(1), 7)}${kernel}`);
     }
   }
 }
@@ -180,8 +185,9 @@ for (const op of ['conv2d_fwd', 'conv2d_bwd_input', 'conv2d_bwd_weight']) {
 const decisions = dg.autotuneDecisions();
 log(`autotuner decisions (${Object.keys(decisions).length}, cached in ${dg.autotuneCachePath()}):`);
 for (const [k, v] of Object.entries(decisions)) log(`  ${k} -> ${v}`);
-log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+const loadEnd = loadavg()[0];
+log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s, load average at end ${loadEnd.toFixed(2)}`);
 if (json) {
-  console.log(JSON.stringify({ adapter: info.name, kind: info.kind, date: new Date().toISOString(), quick, rows, geomean: summary, autotune: decisions }, null, 1));
+  console.log(JSON.stringify({ adapter: info.name, kind: info.kind, date: new Date().toISOString(), quick, load: [loadStart, loadEnd], rows, geomean: summary, autotune: decisions }, null, 1));
 }
 process.exit(0);

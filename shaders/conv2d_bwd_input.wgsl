@@ -39,7 +39,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 const SG: u32 = {{SG}}u;
-const OU: u32 = {{OU}}u;
+const OU: u32 = {{CU}}u;
 
 // First tap t with (r + pad - t * dil) divisible by stride. The pattern repeats every `step`
 // taps, so if none of the first `step` qualifies none does: NO_TAP, past any kernel (and far
@@ -79,21 +79,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let offw0 = (i32(rw + p.pw) - i32(kw0 * p.dw)) / i32(p.sw);
   let dOffh = i32(p.khStep * p.dh / p.sh);
   let dOffw = i32(p.kwStep * p.dw / p.sw);
-  // For small kernels the most taps one phase can have are compile-time constants, so the
-  // compiler unrolls the taps (and OU output channels for 1x1 kernels): on CPU adapters a loop
-  // iteration costs as much as several taps. Taps past the kernel are skipped.
+  // For small kernels the tap loops have compile-time bounds (the most taps one phase can have),
+  // so the compiler unrolls them (and OU output channels with a 1x1 kernel's single tap): on CPU
+  // adapters a loop iteration costs as much as several taps. Taps past the kernel are skipped.
   for (var o0 = 0u; o0 < p.O; o0 += OU) {
     for (var ou = 0u; ou < OU; ou++) {
       let o = o0 + ou;
       if (o < p.O) {
         let plane = (planes + o) * p.Ho;
         let wo = ((g * p.O + o) * KK * p.CB + wid.y) * SG + {{LANE}};
-        for (var th = 0u; th < {{NTH}}; th++) {
+        for (var th = 0u; th < {{KH}}; th++) {
           let kh = kh0 + th * p.khStep;
           if (kh < p.KH) {
             let offh = offh0 - i32(th) * dOffh;
 {{ROW_SETUP}}
-            for (var tw = 0u; tw < {{NTW}}; tw++) {
+            for (var tw = 0u; tw < {{KW}}; tw++) {
               let kw = kw0 + tw * p.kwStep;
               if (kw < p.KW) {
                 let offw = offw0 - i32(tw) * dOffw;

@@ -57,17 +57,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let xPlanes = (n * p.G + g) * p.C;
     let dyRow = ((n * p.G + g) * p.O) * P + oh * p.Wo;
 {{ROW_SETUP}}
-    // Four pixels per iteration (a compile-time count, so the compiler unrolls them): on CPU
-    // adapters a loop iteration costs as much as several pixels' work.
-    for (var ow0 = 0u; ow0 < p.Wo; ow0 += 4u) {
-      for (var u = 0u; u < 4u; u++) {
-        let ow = ow0 + u;
-        if (ow < p.Wo) {
+    for (var ow = 0u; ow < p.Wo; ow++) {
 {{LOAD_DY}}
 {{GATHER}}
 {{FMA}}
-        }
-      }
     }
   }
   let outBase = wid.z * p.O;

@@ -61,9 +61,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var kidx = ((g * K) * p.OB + wid.y) * SG + {{LANE}};
   let kstep = p.OB * SG;
   let plane0 = (n * p.G + g) * p.C;
-  // For small kernels the tap counts are compile-time constants, so the compiler unrolls the taps
-  // (and CU input channels for 1x1 kernels): on CPU adapters a loop iteration costs as much as
-  // several taps.
+  // For small kernels the tap loops have compile-time bounds, so the compiler unrolls them (and
+  // CU input channels with a 1x1 kernel's single tap): on CPU adapters a loop iteration costs as
+  // much as several taps.
   for (var c0 = 0u; c0 < p.C; c0 += CU) {
     for (var cu = 0u; cu < CU; cu++) {
       let c = c0 + cu;

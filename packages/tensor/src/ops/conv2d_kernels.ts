@@ -65,22 +65,22 @@ export function parseBlock(variant: ConvVariant): Block | null {
 }
 
 /**
- * Register blocks (channels x pixels) worth timing, best first as measured on lavapipe's 8 lanes
- * (forward 3x3 128 -> 32 at 64x64: 32 x 6 and 32 x 8 ran at 24-28 GFLOP/s, 32 x 2 at 18): each
- * weight load is shared by the lanes of a subgroup and each input load by 32 channels. The large
- * blocks spill accumulators to the stack, which costs far less than the loads they save.
+ * Register blocks (channels x pixels) worth timing, the default first, as measured on lavapipe's
+ * 8 lanes (forward 3x3 128 -> 32 at 64x64: 32 x 6 and 32 x 8 at 24-28 GFLOP/s, 32 x 4 at 17-27,
+ * 32 x 2 at 12-18): each weight load is shared by the lanes of a subgroup and each input load by
+ * 32 channels. The large blocks spill accumulators to the stack, which costs far less than the
+ * loads they save, but they take longer to compile (cold, on lavapipe: 32 x 4 5 s, 32 x 8 12 s),
+ * hence 32 x 4 as the default that runs before tuning.
  */
-const SHARED_BLOCKS: [number, number][] = [[32, 6], [32, 8], [32, 4], [32, 2], [16, 8], [16, 4]];
+const SHARED_BLOCKS: [number, number][] = [[32, 4], [32, 6], [32, 8], [16, 4], [16, 8]];
 
 /** The register-blocked variants worth timing on this adapter, its default first. */
 export function blockVariants(): ConvVariant[] {
   const sg = deviceSync().info.subgroupSize;
-  const reg = ['reg4x4', 'reg4x2'];
   // Subgroup sharing is for CPU adapters' narrow subgroups; with 32 or 64 lanes the blocks would
   // hold hundreds of accumulators.
-  if (sg === null || sg > 16) return reg;
-  const shared = SHARED_BLOCKS.filter(([r]) => [1, 2, 4].includes(r / sg)).map(([r, pl]) => `sg${r / sg}x${pl}`);
-  return [...shared, ...reg];
+  if (sg === null || sg > 16) return ['reg4x4', 'reg4x2'];
+  return SHARED_BLOCKS.filter(([r]) => [1, 2, 4].includes(r / sg)).map(([r, pl]) => `sg${r / sg}x${pl}`);
 }
 
 /** Candidates for an op on this adapter, the fixed default first. */
@@ -125,13 +125,12 @@ function fmaBlock(b: Block, part: (comp: number) => string): string {
 const component = (b: Block, name: string) => (comp: number) => (b.rv === 1 ? name : `${name}[${comp}]`);
 
 /**
- * Tap loop bounds compiled into a kernel so that the taps are unrolled: measured on lavapipe, the
- * forward 3x3 with 32 channels x 2 pixels ran 1.6-1.8x faster with constant tap loops, since a
- * loop iteration costs as much as several taps there. Only for blocks of up to 64 accumulators
- * and up to 9 taps (8 along the width alone): unrolled larger kernels took seconds to compile
- * (7x7, or 256 accumulators x 4 channels), while large blocks spread the loop's cost anyway.
- * KH x KW are the taps per channel (per stride phase for the input gradient), `fallback` the
- * uniforms that bound loops kept dynamic, CU the channels unrolled with a 1x1 kernel's tap.
+ * Tap loop bounds compiled into a kernel so that the taps are unrolled: measured on lavapipe,
+ * the forward 3x3 128 -> 32 at 64x64 ran 1.6-2.5x faster with constant tap loops (32 x 6 block:
+ * 24 against 10 GFLOP/s), since a loop iteration costs as much as several taps there. Up to 3x3
+ * taps (per stride phase for the input gradient); larger kernels keep loops bounded by the
+ * uniforms `fallback`, as unrolling them took too long to compile. CU is the number of channels
+ * unrolled with a 1x1 kernel's single tap.
  */
 interface Unroll {
   KH: string;
@@ -140,13 +139,11 @@ interface Unroll {
   key: string;
 }
 
-function unroll(b: Block, KH: number, KW: number, fallback: [string, string]): Unroll {
-  const small = b.sg * b.rv * b.pl <= 64;
-  const both = small && KH * KW <= 9;
-  const inner = both || (small && KW <= 8);
+function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
+  const fixed = KH * KW <= 9;
   return {
-    KH: both ? `${KH}u` : fallback[0], KW: inner ? `${KW}u` : fallback[1], CU: both && KH * KW === 1 ? 4 : 1,
-    key: `${both ? KH : 'n'}x${inner ? KW : 'n'}`,
+    KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 4 : 1,
+    key: fixed ? `${KH}x${KW}` : 'loop',
   };
 }
 
@@ -175,7 +172,7 @@ function fwdSource(b: Block, u: Unroll): string {
 
 function bwdInputSource(b: Block, u: Unroll): string {
   return specialize(bwdInputSrc, {
-    ...lanePlaceholders(b), NTH: u.KH, NTW: u.KW, OU: u.CU,
+    ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * INVOCATIONS}u, max(count, 1u) - 1u);
   let pi${j} = t${j} / max(Wq, 1u);
   let pj${j} = t${j} % max(Wq, 1u);`),
@@ -271,7 +268,7 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   const packed = packWeights(label, w, g, b, false);
   const OB = Math.ceil(g.Og / (b.sg * b.rv));
   const u = geomUniforms(g).u32(OB, bias ? 1 : 0, relu ? 1 : 0).done();
-  const un = unroll(b, g.KH, g.KW, ['p.KH', 'p.KW']);
+  const un = unroll(g.KH, g.KW, ['p.KH', 'p.KW']);
   engine.dispatch({
     label, key: `conv2d:fwd:${b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => fwdSource(b, un),
     buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], uniforms: u, cost: macs(g),
@@ -305,7 +302,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   const CB = Math.ceil(g.Cg / (b.sg * b.rv));
   const u = geomUniforms(g).u32(CB, khStep, kwStep).done();
   // The most taps one stride phase can have along each axis.
-  const un = unroll(b, Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
+  const un = unroll(Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
   engine.dispatch({
     label, key: `conv2d:bwd_input:${b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => bwdInputSource(b, un),
     buffers: [dy.buffer, packed.buffer, dx.buffer], uniforms: u, cost: macs(g),
