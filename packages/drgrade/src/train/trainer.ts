@@ -2,7 +2,7 @@
 // epoch, the last and the best-by-kappa checkpoints, resume, and a clear stop on NaN.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultGenerator, deviceInfo, tensor, tidy } from '@drgrade/tensor';
+import { defaultGenerator, deviceInfo, tensor, tidy, type Tensor } from '@drgrade/tensor';
 import { loadSafetensors } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -77,7 +77,7 @@ export async function loadPretrained(model: GradingModel, file: string): Promise
   const weights = await loadSafetensors(file);
   const target = model.net.constructor.name === 'DrGradeNet' ? 'net.backbone.' : 'net.';
   const own = model.stateDict();
-  const mapped = new Map<string, typeof own extends Map<string, infer T> ? T : never>();
+  const mapped = new Map<string, Tensor>();
   const skipped: string[] = [];
   for (const [name, t] of weights) {
     const key = target + name;
@@ -166,7 +166,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
         loss.dispose();
         b++;
         if (!Number.isFinite(value)) {
-          throw new TrainingDiverged(`fold ${job.fold}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
+          throw new TrainingDivergedError(`fold ${job.fold}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
             `${existsSync(ckptPath) ? `The last good checkpoint (after epoch ${state.epoch + 1}) is kept at ${ckptPath}.` : 'No epoch had finished, so there is no checkpoint.'} ` +
             'Lower optim.lr, or for the metric loss lower loss.metric.la or raise loss.metric.warmupEpochs.');
         }
@@ -221,4 +221,3 @@ export function readFoldResult(dir: string): FoldResult | null {
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) as FoldResult : null;
 }
 
-const TrainingDiverged = TrainingDivergedError;
