@@ -65,14 +65,15 @@ export function parseBlock(variant: ConvVariant): Block | null {
 }
 
 /**
- * Register blocks (channels x pixels) worth timing, the default first, as measured on lavapipe's
- * 8 lanes (forward 3x3 128 -> 32 at 64x64: 32 x 6 and 32 x 8 at 24-28 GFLOP/s, 32 x 4 at 17-27,
- * 32 x 2 at 12-18): each weight load is shared by the lanes of a subgroup and each input load by
- * 32 channels. The large blocks spill accumulators to the stack, which costs far less than the
- * loads they save, but they take longer to compile (cold, on lavapipe: 32 x 4 5 s, 32 x 8 12 s),
- * hence 32 x 4 as the default that runs before tuning.
+ * Pixels per invocation of the register blocks worth timing, the default first, each with as many
+ * channels as a subgroup shares with one vec4 weight load per lane (32 at most). Measured on
+ * lavapipe's 8 lanes, forward 3x3 128 -> 32 at 64x64: 32 channels x 6 and x 8 pixels at 24-28
+ * GFLOP/s, x 4 at 17-27, x 2 at 12-18, 16 x 4-8 at 8-15. Each weight load is shared by the lanes
+ * of a subgroup and each input load by 32 channels; the large blocks spill accumulators to the
+ * stack, which costs far less than the loads they save, but take longer to compile (cold, on
+ * lavapipe: x 4 5 s, x 8 12 s), hence x 4 as the default that runs before tuning.
  */
-const SHARED_BLOCKS: [number, number][] = [[32, 4], [32, 6], [32, 8], [16, 4], [16, 8]];
+const SHARED_PIXELS = [4, 6, 8];
 
 /** The register-blocked variants worth timing on this adapter, its default first. */
 export function blockVariants(): ConvVariant[] {
@@ -80,7 +81,8 @@ export function blockVariants(): ConvVariant[] {
   // Subgroup sharing is for CPU adapters' narrow subgroups; with 32 or 64 lanes the blocks would
   // hold hundreds of accumulators.
   if (sg === null || sg > 16) return ['reg4x4', 'reg4x2'];
-  return SHARED_BLOCKS.filter(([r]) => [1, 2, 4].includes(r / sg)).map(([r, pl]) => `sg${r / sg}x${pl}`);
+  const rv = Math.min(4, 32 / sg);
+  return SHARED_PIXELS.map((pl) => `sg${rv}x${pl}`);
 }
 
 /** Candidates for an op on this adapter, the fixed default first. */
@@ -127,9 +129,9 @@ const component = (b: Block, name: string) => (comp: number) => (b.rv === 1 ? na
 /**
  * Tap loop bounds compiled into a kernel so that the taps are unrolled: measured on lavapipe,
  * the forward 3x3 128 -> 32 at 64x64 ran 1.6-2.5x faster with constant tap loops (32 x 6 block:
- * 24 against 10 GFLOP/s), since a loop iteration costs as much as several taps there. Up to 3x3
- * taps (per stride phase for the input gradient); larger kernels keep loops bounded by the
- * uniforms `fallback`, as unrolling them took too long to compile. CU is the number of channels
+ * 24 against 10 GFLOP/s), since a loop iteration costs as much as several taps there. For 1x1 and
+ * 3x3 taps (per stride phase for the input gradient); other kernels keep loops bounded by the
+ * uniforms `fallback` (a 7x7 unrolled took too long to compile). CU is the number of channels
  * unrolled with a 1x1 kernel's single tap.
  */
 interface Unroll {
@@ -140,7 +142,9 @@ interface Unroll {
 }
 
 function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
-  const fixed = KH * KW <= 9;
+  // Only the tap counts DenseNet-like networks use everywhere: each one is another pipeline per
+  // block variant to compile (seconds each on lavapipe, cold).
+  const fixed = KH === KW && (KH === 1 || KH === 3);
   return {
     KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 4 : 1,
     key: fixed ? `${KH}x${KW}` : 'loop',
