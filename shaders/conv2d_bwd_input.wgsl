@@ -13,21 +13,8 @@
 // conv2d_pack.wgsl) are loaded once per subgroup and shared with shuffles; no barriers.
 {{ENABLE}}
 struct Params {
-  C: u32,   // input channels per group (rows of this GEMM)
-  H: u32,
-  W: u32,
-  O: u32,   // output channels per group (the reduction, with the taps)
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  sh: u32,
-  sw: u32,
-  ph: u32,
-  pw: u32,
-  dh: u32,
-  dw: u32,
-  G: u32,
+  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
+{{CONV_GEOMETRY}}
   CB: u32,      // channel blocks of R per group in the packed weights
   khStep: u32,  // sh / gcd(sh, dh): distance between taps of one phase
   kwStep: u32,

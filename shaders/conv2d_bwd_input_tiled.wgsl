@@ -3,21 +3,8 @@
 // columns = the pixels of one stride phase, and reduction k = (o, th, tw) over the taps that
 // reach that phase only. Params as conv2d_bwd_input.wgsl (CB unused).
 struct Params {
-  C: u32,
-  H: u32,
-  W: u32,
-  O: u32,
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  sh: u32,
-  sw: u32,
-  ph: u32,
-  pw: u32,
-  dh: u32,
-  dw: u32,
-  G: u32,
+  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
+{{CONV_GEOMETRY}}
   CB: u32,
   khStep: u32,
   kwStep: u32,

@@ -3,21 +3,8 @@
 // the pixels of output rows [s * rowsPer, (s + 1) * rowsPer); partial sums go to part[g, s].
 // Params as conv2d_bwd_weight.wgsl.
 struct Params {
-  C: u32,
-  H: u32,
-  W: u32,
-  O: u32,
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  sh: u32,
-  sw: u32,
-  ph: u32,
-  pw: u32,
-  dh: u32,
-  dw: u32,
-  G: u32,
+  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
+{{CONV_GEOMETRY}}
   N: u32,
   splits: u32,
   rowsPer: u32,

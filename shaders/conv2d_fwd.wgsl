@@ -12,21 +12,8 @@
 // The epilogue adds the bias and applies ReLU when asked (the fused op).
 {{ENABLE}}
 struct Params {
-  C: u32,   // input channels per group
-  H: u32,
-  W: u32,
-  O: u32,   // output channels per group
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  sh: u32,
-  sw: u32,
-  ph: u32,
-  pw: u32,
-  dh: u32,
-  dw: u32,
-  G: u32,
+  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
+{{CONV_GEOMETRY}}
   OB: u32,  // channel blocks of R per group in the packed weights
   hasBias: u32,
   relu: u32,

@@ -2,21 +2,8 @@
 // A = W[g] [Og, Cg * KH * KW], B = the im2col matrix of X[n, g] gathered on the fly, and the
 // bias + ReLU epilogue of conv2d_fwd.wgsl. Params as conv2d_fwd.wgsl (OB unused).
 struct Params {
-  C: u32,
-  H: u32,
-  W: u32,
-  O: u32,
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  sh: u32,
-  sw: u32,
-  ph: u32,
-  pw: u32,
-  dh: u32,
-  dw: u32,
-  G: u32,
+  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
+{{CONV_GEOMETRY}}
   OB: u32,
   hasBias: u32,
   relu: u32,

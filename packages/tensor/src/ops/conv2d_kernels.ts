@@ -8,6 +8,7 @@ import bwdWeightSrc from '../../../../shaders/conv2d_bwd_weight.wgsl';
 import bwdWeightTiledSrc from '../../../../shaders/conv2d_bwd_weight_tiled.wgsl';
 import fwdSrc from '../../../../shaders/conv2d_fwd.wgsl';
 import fwdTiledSrc from '../../../../shaders/conv2d_fwd_tiled.wgsl';
+import geometrySrc from '../../../../shaders/conv2d_geometry.wgsl';
 import packSrc from '../../../../shaders/conv2d_pack.wgsl';
 import tiledSrc from '../../../../shaders/conv2d_tiled.wgsl';
 import { deviceSync } from '../device.ts';
@@ -153,6 +154,7 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
 
 function fwdSource(b: Block, u: Unroll): string {
   return specialize(fwdSrc, {
+    CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let q${j} = min(qBase + ${j * INVOCATIONS}u, P - 1u);
   let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
@@ -176,6 +178,7 @@ function fwdSource(b: Block, u: Unroll): string {
 
 function bwdInputSource(b: Block, u: Unroll): string {
   return specialize(bwdInputSrc, {
+    CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * INVOCATIONS}u, max(count, 1u) - 1u);
   let pi${j} = t${j} / max(Wq, 1u);
@@ -197,6 +200,7 @@ ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u)
 function bwdWeightSource(b: Block): string {
   const lane = b.sg > 1 ? 'si' : '0u';
   return specialize(bwdWeightSrc, {
+    CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b),
     COL_SETUP: lines(b.pl, (j) => `  let col${j} = min(colBase + ${j * INVOCATIONS}u, cols - 1u);
   let c${j} = col${j} / KK;
@@ -261,7 +265,7 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   if (variant === 'tiled') {
     const u = geomUniforms(g).u32(0, bias ? 1 : 0, relu ? 1 : 0).done();
     engine.dispatch({
-      label, key: tiledKey('fwd'), source: () => specialize(tiledSrc, { LOADERS: fwdTiledSrc }),
+      label, key: tiledKey('fwd'), source: () => specialize(tiledSrc, { LOADERS: specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc }) }),
       buffers: [x.buffer, w.buffer, (bias ?? w).buffer, y.buffer], uniforms: u, cost: macs(g),
       workgroups: checkGrid(label, [Math.ceil(P / 64), Math.ceil(g.Og / 64), g.N * g.G]),
     });
@@ -294,7 +298,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   if (variant === 'tiled') {
     const u = geomUniforms(g).u32(0, khStep, kwStep).done();
     engine.dispatch({
-      label, key: tiledKey('bwd_input'), source: () => specialize(tiledSrc, { LOADERS: bwdInputTiledSrc }),
+      label, key: tiledKey('bwd_input'), source: () => specialize(tiledSrc, { LOADERS: specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc }) }),
       buffers: [dy.buffer, w.buffer, dx.buffer], uniforms: u, cost: macs(g),
       workgroups: checkGrid(label, [Math.ceil(maxCount / 64), Math.ceil(g.Cg / 64), g.N * g.G * phases]),
     });
@@ -346,7 +350,7 @@ export function convBackwardWeightParts(label: string, x: Tensor, dy: Tensor, g:
   const wg = checkGrid(label, [xTiles, yTiles, g.G * splits]);
   if (!b) {
     engine.dispatch({
-      label, key: tiledKey('bwd_weight'), source: () => specialize(tiledSrc, { LOADERS: bwdWeightTiledSrc }),
+      label, key: tiledKey('bwd_weight'), source: () => specialize(tiledSrc, { LOADERS: specialize(bwdWeightTiledSrc, { CONV_GEOMETRY: geometrySrc }) }),
       buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: wg, cost: macs(g),
     });
   } else {

@@ -1,0 +1,15 @@
+  C: u32,   // input channels per group
+  H: u32,
+  W: u32,
+  O: u32,   // output channels per group
+  Ho: u32,
+  Wo: u32,
+  KH: u32,
+  KW: u32,
+  sh: u32,
+  sw: u32,
+  ph: u32,
+  pw: u32,
+  dh: u32,
+  dw: u32,
+  G: u32,
