@@ -4,10 +4,12 @@
 import { geomean, json, loadOurs, loadTfjs, printTable, quick, timeIt } from './common.js';
 
 const ours = await loadOurs();
-const adapter = (await ours.deviceInfo()).name;
+const { name: adapter, kind } = await ours.deviceInfo();
+// A GPU finishes a 2048³ product in about a millisecond: more repetitions per wait, and 4096³ too.
+const gpu = kind === 'gpu';
 const tf = await loadTfjs();
 
-const square = (quick ? [256, 512, 1024] : [256, 512, 1024, 2048]).map((n) => [1, n, n, n]);
+const square = (quick ? [256, 512, 1024] : gpu ? [256, 512, 1024, 2048, 4096] : [256, 512, 1024, 2048]).map((n) => [1, n, n, n]);
 // DenseNet-like GEMMs: a 1x1 conv as [HW, Cin] x [Cin, Cout] and the classifier/HBP shapes.
 const densenet = [
   [1, 128 * 128, 128, 32],
@@ -22,11 +24,11 @@ for (const [B, M, K, N] of shapes) {
   const a = ours.randn(B === 1 ? [M, K] : [B, M, K], { seed: 1 });
   const b = ours.randn([K, N], { seed: 2 });
   const flops = 2 * B * M * K * N;
-  const oursSec = await timeIt(() => ours.tidy(() => { a.matmul(b); }), () => ours.sync(), { reps: M * K * N > 2e8 ? 1 : 4 });
+  const oursSec = await timeIt(() => ours.tidy(() => { a.matmul(b); }), () => ours.sync(), { reps: gpu ? 20 : M * K * N > 2e8 ? 1 : 4 });
   const ta = tf.randomNormal(B === 1 ? [M, K] : [B, M, K]);
   const tb = tf.randomNormal([K, N]);
   let last = null;
-  const tfSec = await timeIt(() => { last?.dispose(); last = tf.matMul(ta, tb); }, async () => { await last.data(); }, { reps: M * K * N > 2e8 ? 1 : 4 });
+  const tfSec = await timeIt(() => { last?.dispose(); last = tf.matMul(ta, tb); }, async () => { await last.data(); }, { reps: gpu ? 20 : M * K * N > 2e8 ? 1 : 4 });
   last?.dispose(); ta.dispose(); tb.dispose(); a.dispose(); b.dispose();
   const o = flops / oursSec / 1e9, t = flops / tfSec / 1e9;
   rows.push({ op: 'matmul', shape: `${B > 1 ? `${B}x` : ''}${M}x${K}x${N}`, ours: o, tfjs: t, ratio: o / t });

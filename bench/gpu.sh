@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The benchmarks on a lent GPU machine (see ../shared/GPU.md): no Node.js and no network there, so
+# this machine's node binary, a trimmed node_modules and the built packages travel as one archive.
+#
+#   bash bench/gpu.sh pack      # here: writes .gpu/payload.tar.xz and .gpu/libvulkan1*.deb
+#   bash bench/gpu.sh run       # there (device tool, carry [".gpu"]): JSON and logs under $OUT
+#   bash bench/gpu.sh ablation  # there: scripts/ablation.sh with its four rows at once; tables under $OUT
+#
+# `run` prints the adapter first; Vulkan is pointed at NVIDIA's driver by path (the loader does not
+# search the driver's folder). Every benchmark has its own time limit, so one slow step cannot eat the call.
+set -u
+cd "$(dirname "$0")/.."
+
+pack() {
+  grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
+  mkdir -p .gpu
+  # The Vulkan loader, and the GL dispatch libraries that NVIDIA's Vulkan driver (libGLX_nvidia) needs:
+  # with the loader alone it was found but failed to create an instance.
+  if ! ls .gpu/libglvnd0_*.deb >/dev/null 2>&1; then
+    local o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
+    mkdir -p /tmp/amd64/partial && apt-get $o update >/dev/null &&
+      (cd .gpu && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+  fi
+  npm run build >/dev/null
+  local stage
+  stage=$(mktemp -d)
+  mkdir -p "$stage/.gpu/bin" && cp "$(command -v node)" "$stage/.gpu/bin/node"
+  # What the benches load: webgpu (linux-x64 only), TF.js's Node bundles, esbuild (train-step.js).
+  tar cf - --exclude=typescript --exclude=playwright-core --exclude='@types' --exclude=tfjs-backend-cpu \
+    --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
+    --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='*.map' --exclude='*.d.ts' node_modules \
+    | (cd "$stage" && tar xf -)
+  for p in tfjs-core tfjs-backend-webgpu; do
+    find "$stage/node_modules/@tensorflow/$p/dist" -type f ! -name 'tf-*.node.js' -delete
+    find "$stage/node_modules/@tensorflow/$p" -mindepth 1 -maxdepth 1 ! -name dist ! -name package.json -exec rm -rf {} +
+  done
+  for p in tensor nn drgrade; do mkdir -p "$stage/packages/$p" && cp -r "packages/$p/dist" "$stage/packages/$p/"; done
+  (cd "$stage" && tar cf - .gpu node_modules packages) | xz -T2 -6 > .gpu/payload.tar.xz
+  rm -rf "$stage"
+  ls -la .gpu
+}
+
+probe() {
+  node --input-type=module -e "
+    const l = await import('./packages/tensor/dist/index.js');
+    const d = await l.getDevice();
+    console.log(JSON.stringify(d.info));
+    process.exit(d.info.kind === 'gpu' ? 0 : 3);"
+}
+
+step() { # name, seconds, command...
+  local name=$1 secs=$2
+  shift 2
+  echo "== $name (limit ${secs}s) $(date -u +%T)"
+  timeout "$secs" "$@" > "$OUT/$name.json" 2> "$OUT/$name.log"
+  echo "== $name exit $? $(date -u +%T)"
+  tail -n 40 "$OUT/$name.log"
+}
+
+setup() {
+  : "${OUT:?run this on the device machine, where OUT is set}"
+  for f in .gpu/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+  tar xJf .gpu/payload.tar.xz
+  export PATH="$PWD/.gpu/bin:$PATH"
+  nvidia-smi -L
+  node --version
+  local icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  [ -f "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd
+  probe || { echo 'no GPU adapter'; exit 1; }
+}
+
+run() {
+  setup
+  step conv 200 node bench/conv.js --json
+  step matmul 70 node bench/matmul.js --json
+  step train-step 110 node bench/train-step.js --json
+  step ops 60 node bench/ops.js --json
+}
+
+# The loss ablation on the synthetic set (scripts/ablation.sh), rows in parallel: the GPU has room
+# for four tiny models and the machine has cores for their data loaders. Only the tables come back
+# (the device tool returns at most 8 files).
+ablation() {
+  setup
+  ABLATION_JOBS=4 ABLATION_LIMIT=${ABLATION_LIMIT:-420} bash scripts/ablation.sh runs/ablation-gpu --workers 3
+  for r in ce fl fl-or fl-or-ml; do cp "runs/ablation-gpu/$r/report.json" "$OUT/$r-report.json" 2>/dev/null; done
+  cp runs/ablation-gpu/ablation.md "$OUT/"
+  tail -n 3 runs/ablation-gpu/*.log > "$OUT/ablation-logs.txt"
+}
+
+case "${1:-}" in
+  pack) pack ;;
+  run) run ;;
+  conv) setup && step conv 170 node bench/conv.js --json ;;
+  ablation) ablation ;;
+  *) echo "usage: bash bench/gpu.sh pack | run | conv | ablation" >&2; exit 2 ;;
+esac
