@@ -5,16 +5,7 @@
 //   bilinear: src = max(scale·(dst + 0.5) − 0.5, 0), blended from floor(src) and the next cell
 //             (clamped at the edge), both axes; identity when sizes are equal.
 // Rows are output rows (rows.wgsl); lanes step through their columns.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  shift: u32,
-  scaleH: f32,
-  scaleW: f32,
-}
+{{INTERPOLATE_INDEX}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -22,22 +13,6 @@ struct Params {
 
 {{ROWS}}
 const BILINEAR: bool = {{BILINEAR}};
-
-fn nearest(d: u32, inSize: u32, outSize: u32, scale: f32) -> u32 {
-  if (outSize == inSize) { return d; }
-  if (outSize == 2u * inSize) { return d >> 1u; }
-  return min(u32(floor(f32(d) * scale)), inSize - 1u);
-}
-
-/** Source cells (i0, i1) and the weight of i1 for output d along one axis. */
-struct Linear { i0: u32, i1: u32, l1: f32 }
-
-fn linear(d: u32, inSize: u32, outSize: u32, scale: f32) -> Linear {
-  if (outSize == inSize) { return Linear(d, d, 0.0); }
-  let src = max(scale * (f32(d) + 0.5) - 0.5, 0.0);
-  let i0 = u32(src);
-  return Linear(i0, select(i0, i0 + 1u, i0 + 1u < inSize), clamp(src - f32(i0), 0.0, 1.0));
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

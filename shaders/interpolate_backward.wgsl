@@ -6,16 +6,7 @@
 // pass bit for bit. Each lane writes 4 neighbouring inputs of a row at once (a vec4 store when W
 // is a multiple of 4), reading each output that reads any of them once. Rows are input rows
 // (rows.wgsl); lanes step through groups of 4 columns.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  shift: u32,
-  scaleH: f32,
-  scaleW: f32,
-}
+{{INTERPOLATE_INDEX}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<{{T}}>;
@@ -23,21 +14,6 @@ struct Params {
 
 {{ROWS}}
 const BILINEAR: bool = {{BILINEAR}};
-
-fn nearest(d: u32, inSize: u32, outSize: u32, scale: f32) -> u32 {
-  if (outSize == inSize) { return d; }
-  if (outSize == 2u * inSize) { return d >> 1u; }
-  return min(u32(floor(f32(d) * scale)), inSize - 1u);
-}
-
-struct Linear { i0: u32, i1: u32, l1: f32 }
-
-fn linear(d: u32, inSize: u32, outSize: u32, scale: f32) -> Linear {
-  if (outSize == inSize) { return Linear(d, d, 0.0); }
-  let src = max(scale * (f32(d) + 0.5) - 0.5, 0.0);
-  let i0 = u32(src);
-  return Linear(i0, select(i0, i0 + 1u, i0 + 1u < inSize), clamp(src - f32(i0), 0.0, 1.0));
-}
 
 /** The source index output d reads first (nearest: its only one). */
 fn source(d: u32, inSize: u32, outSize: u32, scale: f32) -> i32 {

@@ -1,13 +1,6 @@
 // Batched C = A·B for any M, N, K (A [batch, M, K], B [batch, K, N]): the register-blocked
 // 4x4 kernel with scalar, bounds-clamped loads, for shapes the vec4 kernel cannot take.
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-}
+{{MATMUL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;

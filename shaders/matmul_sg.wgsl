@@ -6,14 +6,7 @@
 // every storage load is a per-lane scalar loop, loads are what costs. No barriers.
 // A batch stride of 0 broadcasts that operand over the batch.
 enable subgroups;
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-}
+{{MATMUL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<{{ATYPE}}>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;

@@ -1,14 +1,7 @@
 // Batched C = A·B for any M, N, K with 64x64 output tiles staged through workgroup memory:
 // 16x16 invocations, each accumulating a 4x4 block. The variant for real GPUs, where
 // shared-memory reuse pays; CPU adapters run the register-blocked kernels instead.
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-}
+{{MATMUL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;

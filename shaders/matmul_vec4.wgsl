@@ -2,14 +2,7 @@
 // Register-blocked: each invocation computes a 4x4 block of C from vec4 loads, with no
 // workgroup memory and no barriers (fastest on CPU adapters such as lavapipe and SwiftShader).
 // A batch stride of 0 broadcasts that operand over the batch.
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-}
+{{MATMUL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;

@@ -3,21 +3,7 @@
 // by the number of cells inside the input) or, with ADAPTIVE, as adaptive_avg_pool2d (windows
 // floor(o·size / out) .. ceil((o + 1)·size / out)). Rows are output rows (rows.wgsl); lanes
 // step through their columns.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  kH: i32,
-  kW: i32,
-  sH: i32,
-  sW: i32,
-  pH: i32,
-  pW: i32,
-  includePad: u32,
-  shift: u32,
-}
+{{POOL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;

@@ -3,21 +3,7 @@
 // row factor and a column factor. Each lane writes 4 neighbouring inputs of a row at once (a
 // vec4 store when W is a multiple of 4), reading each output that covers any of them once.
 // Rows are input rows (rows.wgsl); lanes step through groups of 4 columns.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  kH: i32,
-  kW: i32,
-  sH: i32,
-  sW: i32,
-  pH: i32,
-  pW: i32,
-  includePad: u32,
-  shift: u32,
-}
+{{POOL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<{{T}}>;

@@ -4,22 +4,7 @@
 // order wins ties. With INDICES, idx[o] holds the argmax as h·W + w within its plane (what the
 // backward kernel routes gradients to; PyTorch reports the same value).
 // Rows are output rows (rows.wgsl); lanes step through their columns.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  kH: i32,
-  kW: i32,
-  sH: i32,
-  sW: i32,
-  pH: i32,
-  pW: i32,
-  // The average kernels' count_include_pad: one uniform layout serves all pooling kernels.
-  includePad: u32,
-  shift: u32,
-}
+{{POOL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;

@@ -5,22 +5,7 @@
 // (a vec4 store when W is a multiple of 4), reading each covering output's (idx, g) once for
 // all 4, which halves the loads against one input per lane. Rows are input rows (rows.wgsl);
 // lanes step through groups of 4 columns.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  kH: i32,
-  kW: i32,
-  sH: i32,
-  sW: i32,
-  pH: i32,
-  pW: i32,
-  // The average kernels' count_include_pad: one uniform layout serves all pooling kernels.
-  includePad: u32,
-  shift: u32,
-}
+{{POOL_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;

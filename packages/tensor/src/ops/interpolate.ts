@@ -2,6 +2,7 @@
 // ('nearest' and 'bilinear'), with a gather-formulated backward kernel.
 import fwdSrc from '../../../../shaders/interpolate.wgsl';
 import bwdSrc from '../../../../shaders/interpolate_backward.wgsl';
+import indexSrc from '../../../../shaders/interpolate_index.wgsl';
 import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { record, Tensor } from '../tensor.ts';
@@ -58,7 +59,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     const l = backward ? rowLaunch(label, rows, Math.ceil(width / 4), 1) : rowLaunch(label, rows, width, PER_LANE);
     getEngine().dispatch({
       label: `${label} to ${oh}x${ow}${backward ? ' backward' : ''}`, key: `interpolate:${backward}:${bilinear}:${backward && w % 4 === 0}`,
-      source: () => specialize(backward ? bwdSrc : fwdSrc, { ROWS: rowsSrc, BILINEAR: bilinear, ...store4(w) }),
+      source: () => specialize(backward ? bwdSrc : fwdSrc, { ROWS: rowsSrc, INTERPOLATE_INDEX: indexSrc, BILINEAR: bilinear, ...store4(w) }),
       buffers: [src.buffer, dst.buffer],
       uniforms: new Uniforms().u32(rows, h, w, oh, ow, l.shift).f32(scaleH, scaleW).done(),
       workgroups: l.workgroups, cost: src.size + dst.size,

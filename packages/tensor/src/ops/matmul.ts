@@ -3,6 +3,7 @@ import scalarSrc from '../../../../shaders/matmul_scalar.wgsl';
 import sgSrc from '../../../../shaders/matmul_sg.wgsl';
 import tiledSrc from '../../../../shaders/matmul_tiled.wgsl';
 import vec4Src from '../../../../shaders/matmul_vec4.wgsl';
+import paramsSrc from '../../../../shaders/matmul_params.wgsl';
 import { sizeClass, tuned, type TuneBench } from '../autotune.ts';
 import { deviceSync } from '../device.ts';
 import { getEngine, Uniforms } from '../engine.ts';
@@ -57,7 +58,7 @@ function sgSource(sg: number, kv: number): string {
     return `      let w${r} = subgroupShuffle(${v}, ${r % sg}u);\n${range(SG_PL).map((j) => `      a${r}_${j} = fma(w${r}, x${j}, a${r}_${j});`).join('\n')}`;
   }).join('\n');
   return specialize(sgSrc, {
-    SG: sg, KV: kv, R, COLS: 64 * SG_PL, ATYPE: kv === 1 ? 'f32' : 'vec4<f32>',
+    MATMUL_PARAMS: paramsSrc, SG: sg, KV: kv, R, COLS: 64 * SG_PL, ATYPE: kv === 1 ? 'f32' : 'vec4<f32>',
     SETUP: [
       ...range(SG_PL).map((j) => `  let n${j} = min(nBase + ${j * 64}u, p.N - 1u);`),
       ...range(SG_RV).map((v) => `  let ar${v} = aBase + min(m0 + si + ${v * sg}u, p.M - 1u) * KA;`),
@@ -98,7 +99,7 @@ export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch
     ? [Math.ceil(N / 64), Math.ceil(M / 64), batch]
     : [Math.ceil((v === 'vec4' ? N / 4 : Math.ceil(N / 4)) / 8), Math.ceil(Math.ceil(M / 4) / 8), batch];
   if (wg[2] > 65535) throw new TensorError(`${label}: batch ${batch} exceeds 65535`);
-  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => src, buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
+  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => specialize(src, { MATMUL_PARAMS: paramsSrc }), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
 }
 
 /** a [..., M, K] @ b [..., K, N] (1-D operands are promoted as in NumPy and squeezed after). */

@@ -4,6 +4,7 @@ import avgSrc from '../../../../shaders/pool_avg.wgsl';
 import avgBackwardSrc from '../../../../shaders/pool_avg_backward.wgsl';
 import maxSrc from '../../../../shaders/pool_max.wgsl';
 import maxBackwardSrc from '../../../../shaders/pool_max_backward.wgsl';
+import paramsSrc from '../../../../shaders/pool_params.wgsl';
 import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { isGradEnabled } from '../scope.ts';
@@ -99,6 +100,7 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
     label, key: `pool_max:${withIndices}`,
     source: () => specialize(maxSrc, {
       ROWS: rowsSrc,
+      POOL_PARAMS: paramsSrc,
       INDEX_DECL: withIndices ? '@group(0) @binding(2) var<storage, read_write> idx: array<i32>;' : '',
       STORE_INDEX: withIndices ? 'idx[o] = arg;' : '',
       PARAM_BINDING: withIndices ? 3 : 2,
@@ -112,7 +114,7 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
       label: `${label} backward`, key: `pool_max_backward:${g.w % 4 === 0}`,
-      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, ...store4(g.w) }),
+      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ...store4(g.w) }),
       buffers: [grad.buffer, idx.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, false), cost: 2 * y.size + x.size,
     });
@@ -126,7 +128,7 @@ function avgPool(op: string, x: Tensor, g: Geometry, adaptive: boolean, includeP
   const label = `${op} ${x.describe()} ${adaptive ? `to ${g.oh}x${g.ow}` : describeGeometry(g)}`;
   getEngine().dispatch({
     label, key: `pool_avg:${adaptive}`,
-    source: () => specialize(avgSrc, { ROWS: rowsSrc, ADAPTIVE: adaptive }),
+    source: () => specialize(avgSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ADAPTIVE: adaptive }),
     buffers: [x.buffer, y.buffer],
     ...launch(label, g, rows, g.ow, PER_LANE, includePad), cost: x.size + y.size,
   });
@@ -135,7 +137,7 @@ function avgPool(op: string, x: Tensor, g: Geometry, adaptive: boolean, includeP
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
       label: `${label} backward`, key: `pool_avg_backward:${adaptive}:${g.w % 4 === 0}`,
-      source: () => specialize(avgBackwardSrc, { ROWS: rowsSrc, ADAPTIVE: adaptive, ...store4(g.w) }),
+      source: () => specialize(avgBackwardSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ADAPTIVE: adaptive, ...store4(g.w) }),
       buffers: [grad.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, includePad), cost: x.size + y.size,
     });
