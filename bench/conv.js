@@ -58,21 +58,21 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Seconds per run of `launch` (which enqueues one op): a warm run (it compiles), a timed run,
- * then, unless that took over 1.5 s, batches of runs, each followed by one `wait(expectedMs)`;
- * the best counts.
+ * then, unless that took over 1.5 s, batches of runs, each followed by one `wait(expectedMs)`
+ * with the best time so far as the expectation; the best counts.
  */
 async function measure(launch, wait) {
-  let t0 = performance.now();
   await wait(launch(), 0);
-  const warm = performance.now() - t0;
-  t0 = performance.now();
-  await wait(launch(), warm);
+  // No sleep before this wait: the warm run's time is mostly compilation, and a sleep sized from
+  // it would be timed as the run's own (each later round only shrinks it by 0.7).
+  const t0 = performance.now();
+  await wait(launch(), 0);
   let best = performance.now() - t0;
   if (best > 1500) return best / 1000;
   // A GPU run takes well under a millisecond: many runs per wait, so the wait itself is not what is timed.
   const reps = Math.max(1, Math.min(info.kind === 'gpu' ? 100 : 8, Math.floor(400 / Math.max(best, 1))));
   for (let r = 0; r < 3; r++) {
-    t0 = performance.now();
+    const t0 = performance.now();
     let last = null;
     for (let i = 0; i < reps; i++) { last?.dispose(); last = launch(); }
     await wait(last, best * reps);
