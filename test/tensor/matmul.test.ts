@@ -18,12 +18,13 @@ function refMatmul(a: Float32Array, b: Float32Array, batch: number, M: number, K
 
 const shapes: [number, number, number, number][] = [
   [1, 1, 1, 1], [1, 5, 7, 3], [2, 33, 17, 65], [1, 64, 64, 64], [3, 8, 12, 16], [1, 130, 4, 1], [1, 1, 256, 129], [2, 67, 128, 36],
+  [2, 9, 7, 20], [1, 20, 16, 1032],
 ];
 
-for (const variant of ['vec4', 'scalar', 'tiled', 'sg'] as MatmulVariant[]) {
+for (const variant of ['vec4', 'scalar', 'tiled', 'sg', 'sgv'] as MatmulVariant[]) {
   test(`matmul kernel '${variant}' matches float64 reference on odd and aligned shapes`, async () => {
     // The subgroup kernel needs an adapter with a fixed subgroup size.
-    if (variant === 'sg' && (await getDevice()).info.subgroupSize === null) return;
+    if ((variant === 'sg' || variant === 'sgv') && (await getDevice()).info.subgroupSize === null) return;
     for (const [batch, M, K, N] of shapes) {
       const a = randomArray(batch * M * K, M * 3 + K), b = randomArray(batch * K * N, N * 5 + K);
       const ta = tensor(a, [batch, M, K]), tb = tensor(b, [batch, K, N]);

@@ -126,7 +126,9 @@ function adapterKey(): string {
 export function tuned(op: string, shapeClass: string, candidates: readonly string[], fallback: string, make: () => TuneBench): string {
   if (candidates.length < 2 || !autotuneEnabled()) return fallback;
   load();
-  const key = `${adapterKey()} | ${op} | ${shapeClass}`;
+  // The candidate list is part of the key: a decision made before a variant existed is not one
+  // made against it, so adding a kernel re-times the shape classes it can run.
+  const key = `${adapterKey()} | ${op} | ${shapeClass} | ${candidates.join(',')}`;
   const hit = decisions.get(key);
   if (hit !== undefined && candidates.includes(hit)) return hit;
   if (!pending.has(key)) pending.set(key, { key, candidates: [...candidates], make });

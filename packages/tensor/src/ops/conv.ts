@@ -8,7 +8,7 @@ import { TensorError } from '../errors.ts';
 import { noGrad } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
 import {
-  convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, type ConvGeom, type ConvVariant,
+  convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, rowVariants, type ConvGeom, type ConvVariant,
 } from './conv2d_kernels.ts';
 import { mapKernel } from './elementwise.ts';
 import { fillTensor } from './kernels.ts';
@@ -18,7 +18,7 @@ import { sum } from './reduce.ts';
 
 type Pair = number | [number, number];
 
-const MATMUL_VARIANTS: readonly MatmulVariant[] = ['sg', 'vec4', 'scalar', 'tiled'];
+const MATMUL_VARIANTS: readonly MatmulVariant[] = ['sg', 'sgv', 'vec4', 'scalar', 'tiled'];
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -29,8 +29,8 @@ export interface Conv2dOptions {
   activation?: 'none' | 'relu';
   /**
    * Forces kernel variants instead of the autotuner's choice (tests, benchmarks): `sg<r>x<p>`,
-   * `reg<r>x<p>` or `tiled` (see conv2d_kernels.ts), or for 1x1 stride-1 unpadded ungrouped
-   * convolutions `mm:<matmul variant>`.
+   * `reg<r>x<p>` or `tiled` (see conv2d_kernels.ts), `row<r>x<p>` for 3x3 stride-1 forward
+   * passes, or for 1x1 stride-1 unpadded ungrouped convolutions `mm:<matmul variant>`.
    */
   kernels?: { forward?: ConvVariant; backwardInput?: ConvVariant; backwardWeight?: ConvVariant };
 }
@@ -90,6 +90,11 @@ function candidates(g: ConvGeom, K: number, N: number, useMatmul: boolean): Conv
   return [conv[0]!, ...mm, ...conv.slice(1)];
 }
 
+/** The forward pass also has the row-shared kernels for 3x3 stride-1 convolutions. */
+function forwardCandidates(g: ConvGeom): ConvVariant[] {
+  return [...candidates(g, g.Cg, g.Ho * g.Wo, true), ...rowVariants(g)];
+}
+
 function filled(shape: number[]): Tensor {
   const t = Tensor.empty(shape);
   fillTensor(t, 0.5);
@@ -127,7 +132,7 @@ function forward(label: string, x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
 }
 
 function pickForward(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_fwd', g, forced, candidates(g, g.Cg, g.Ho * g.Wo, true), () => {
+  return choose('conv2d_fwd', g, forced, forwardCandidates(g), () => {
     const x = filled(xShapeOf(g)), w = filled(wShapeOf(g));
     return { run: (v) => forward('conv2d (autotune)', x, w, null, g, false, v).dispose(), dispose: () => [x, w].forEach((t) => t.dispose()) };
   });
@@ -228,7 +233,7 @@ function checkGradShape(op: string, dy: Tensor, g: ConvGeom): void {
 export function conv2dVariants(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): { forward: ConvVariant[]; backwardInput: ConvVariant[]; backwardWeight: ConvVariant[] } {
   const g = geometry('conv2dVariants', xShape, wShape, opts, [`[${xShape.join(', ')}]`, `[${wShape.join(', ')}]`]);
   return {
-    forward: candidates(g, g.Cg, g.Ho * g.Wo, true),
+    forward: forwardCandidates(g),
     backwardInput: candidates(g, g.Og, g.H * g.W, true),
     backwardWeight: candidates(g, 0, 0, false),
   };

@@ -47,22 +47,41 @@ export interface Block {
   sg: number;
   rv: number;
   pl: number;
+  /**
+   * Forward 3x3 stride-1 only (`row<rv>x<pl>`): the pl pixels are adjacent in one output row, so
+   * the pl + 2 input values a tap row needs are loaded once for its 3 taps (instead of 3·pl loads).
+   */
+  rows: boolean;
 }
 
 /**
  * Variant names: `sg<rv>x<pl>` (subgroup-shared register block), `reg<rv>x<pl>` (register block
- * without subgroups) and `tiled` (shared-memory tiles, for GPUs).
+ * without subgroups), `row<rv>x<pl>` (subgroup-shared, adjacent pixels sharing input loads; see
+ * rowVariants) and `tiled` (shared-memory tiles, for GPUs).
  */
 export type ConvVariant = string;
 
 const INVOCATIONS = 64;
 
 export function parseBlock(variant: ConvVariant): Block | null {
-  const m = /^(sg|reg)([124])x([1-8])$/.exec(variant);
+  const m = /^(sg|reg|row)([124])x([1-8])$/.exec(variant);
   if (!m) return null;
-  const sg = m[1] === 'sg' ? deviceSync().info.subgroupSize : 1;
+  const sg = m[1] === 'reg' ? 1 : deviceSync().info.subgroupSize;
   if (sg === null) throw new TensorError(`conv2d: variant '${variant}' needs an adapter with a fixed subgroup size`);
-  return { sg, rv: Number(m[2]), pl: Number(m[3]) };
+  return { sg, rv: Number(m[2]), pl: Number(m[3]), rows: m[1] === 'row' };
+}
+
+/**
+ * The row-shared forward variants a convolution can run: 3x3, stride 1, no dilation, output rows
+ * a multiple of the pixel count, on adapters with narrow subgroups (the CPU drivers, where each
+ * storage load costs dozens of FMAs). Measured on lavapipe against the sg blocks: see RESULTS.md.
+ */
+export function rowVariants(g: ConvGeom): ConvVariant[] {
+  const sg = deviceSync().info.subgroupSize;
+  if (sg === null || sg > 16) return [];
+  if (g.KH !== 3 || g.KW !== 3 || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return [];
+  const rv = Math.min(4, 32 / sg);
+  return [4, 8].filter((pl) => g.Wo % pl === 0).map((pl) => `row${rv}x${pl}`);
 }
 
 /**
@@ -153,6 +172,7 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
 }
 
 function fwdSource(b: Block, u: Unroll): string {
+  if (b.rows) return fwdRowsSource(b);
   return specialize(fwdSrc, {
     CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
@@ -172,6 +192,37 @@ function fwdSource(b: Block, u: Unroll): string {
       `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
       ...range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < P) {\n${lines(b.sg * b.rv, (r) =>
         `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + q${j}] = epilogue(a${r}_${j}, bias${r}); }`)}\n  }`),
+    ].join('\n'),
+  });
+}
+
+/**
+ * The row-shared forward kernel (3x3, stride 1): qBase numbers groups of pl adjacent pixels of one
+ * output row; each tap row loads its pl + 2 input values once and every tap picks its pl from them
+ * (the selects fold away once the constant tap loop is unrolled).
+ */
+function fwdRowsSource(b: Block): string {
+  const span = b.pl + 2;
+  return specialize(fwdSrc, {
+    CONV_GEOMETRY: geometrySrc,
+    ...lanePlaceholders(b), PIXELS: INVOCATIONS, KH: '3u', KW: '3u', CU: 1,
+    PIXEL_SETUP: `  let groups = P / ${b.pl}u;
+  let q0 = min(qBase, groups - 1u) * ${b.pl}u;
+  let ih0 = i32(q0 / p.Wo) - i32(p.ph);
+  let iw0 = i32(q0 % p.Wo) - i32(p.pw);`,
+    ACC_DECL: accDecl(b),
+    ROW_SETUP: `      let ih = u32(ih0 + i32(kh));
+      let rowOk = ih < p.H;
+      let rb = (plane + ih) * p.W;
+${lines(span, (t) => `      let iw${t} = u32(iw0 + ${t});
+      let xs${t} = select(0.0, X[rb + iw${t}], rowOk && iw${t} < p.W);`)}`,
+    GATHER: lines(b.pl, (j) => `        let x${j} = select(select(xs${j}, xs${j + 1}, kw == 1u), xs${j + 2}, kw == 2u);`),
+    FMA: fmaBlock(b, component(b, 'wv')),
+    STORE: [
+      lines(b.sg * b.rv, (r) => `  var bias${r} = 0.0;`),
+      `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
+      `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
+        `      Y[(yBase + o0 + ${r}u) * P + q0 + ${j}u] = epilogue(a${r}_${j}, bias${r});`)}\n    }`)}\n  }`,
     ].join('\n'),
   });
 }
@@ -273,12 +324,15 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   }
   const b = parseBlock(variant);
   if (!b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  if (b.rows && !rowVariants(g).includes(variant)) {
+    throw new TensorError(`${label}: kernel '${variant}' runs only 3x3 stride-1 undilated convolutions whose output width is a multiple of ${b.pl}`);
+  }
   const packed = packWeights(label, w, g, b, false);
   const OB = Math.ceil(g.Og / (b.sg * b.rv));
   const u = geomUniforms(g).u32(OB, bias ? 1 : 0, relu ? 1 : 0).done();
   const un = unroll(g.KH, g.KW, ['p.KH', 'p.KW']);
   engine.dispatch({
-    label, key: `conv2d:fwd:${b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => fwdSource(b, un),
+    label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => fwdSource(b, un),
     buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], uniforms: u, cost: macs(g),
     workgroups: checkGrid(label, [Math.ceil(P / (INVOCATIONS * b.pl)), OB, g.N * g.G]),
   });
@@ -305,7 +359,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
     return;
   }
   const b = parseBlock(variant);
-  if (!b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  if (!b || b.rows) throw new TensorError(`${label}: unknown conv2d input-gradient variant '${variant}'`);
   const packed = packWeights(label, w, g, b, true);
   const CB = Math.ceil(g.Cg / (b.sg * b.rv));
   const u = geomUniforms(g).u32(CB, khStep, kwStep).done();
@@ -340,7 +394,7 @@ export function convBackwardWeightParts(label: string, x: Tensor, dy: Tensor, g:
   const cols = g.Cg * g.KH * g.KW;
   const gpu = deviceSync().info.kind === 'gpu';
   const b = variant === 'tiled' ? null : parseBlock(variant);
-  if (variant !== 'tiled' && !b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  if (variant !== 'tiled' && (!b || b.rows)) throw new TensorError(`${label}: unknown conv2d weight-gradient variant '${variant}'`);
   const xTiles = b ? Math.ceil(cols / (INVOCATIONS * b.pl)) : Math.ceil(cols / 64);
   const yTiles = b ? Math.ceil(g.Og / (b.sg * b.rv)) : Math.ceil(g.Og / 64);
   const splits = weightSplits(g, xTiles * yTiles, gpu);

@@ -14,7 +14,7 @@ import { fillTensor, specialize } from './kernels.ts';
 import { expand, reshape, transpose } from './movement.ts';
 import { sumTo } from './reduce.ts';
 
-export type MatmulVariant = 'vec4' | 'scalar' | 'tiled' | 'sg';
+export type MatmulVariant = 'vec4' | 'scalar' | 'tiled' | 'sg' | 'sgv';
 
 /** Rows loaded per subgroup lane (R = subgroup size x SG_RV) and columns per invocation of the 'sg' kernel. */
 const SG_RV = 2;
@@ -26,8 +26,10 @@ export function matmulCandidates(K: number, N: number): MatmulVariant[] {
   const reg: MatmulVariant = K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar';
   // The 'sg' kernel holds subgroup size x 4 accumulators per invocation: for narrow subgroups.
   const sg = info.subgroupSize !== null && info.subgroupSize <= 16;
-  if (info.kind === 'gpu') return sg ? ['tiled', reg, 'sg'] : ['tiled', reg];
-  return sg ? ['sg', reg, 'tiled'] : [reg, 'tiled'];
+  // 'sgv' (the same kernel loading 4 adjacent columns of B at once) needs N % 4 == 0.
+  const subgroup: MatmulVariant[] = sg ? (N % 4 === 0 ? ['sg', 'sgv'] : ['sg']) : [];
+  if (info.kind === 'gpu') return ['tiled', reg, ...subgroup];
+  return [...subgroup, reg, 'tiled'];
 }
 
 /**
@@ -50,28 +52,31 @@ function matmulBench(batch: number, M: number, K: number, N: number): TuneBench 
   };
 }
 
-function sgSource(sg: number, kv: number): string {
+/** The subgroup kernel for subgroup size sg, kv k per A load, bv columns per B load (1 or 4). */
+function sgSource(sg: number, kv: number, bv: number): string {
   const R = sg * SG_RV;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const w = (r: number) => (bv === 1 ? `w${r}` : `vec4<f32>(w${r})`);
   const fma = (kk: number) => range(R).map((r) => {
     const v = `av${Math.floor(r / sg)}${kv === 1 ? '' : `[${kk}]`}`;
-    return `      let w${r} = subgroupShuffle(${v}, ${r % sg}u);\n${range(SG_PL).map((j) => `      a${r}_${j} = fma(w${r}, x${j}, a${r}_${j});`).join('\n')}`;
+    return `      let w${r} = subgroupShuffle(${v}, ${r % sg}u);\n${range(SG_PL).map((j) => `      a${r}_${j} = fma(${w(r)}, x${j}, a${r}_${j});`).join('\n')}`;
   }).join('\n');
+  const type = bv === 1 ? 'f32' : 'vec4<f32>';
   return specialize(sgSrc, {
-    MATMUL_PARAMS: paramsSrc, SG: sg, KV: kv, R, COLS: 64 * SG_PL, ATYPE: kv === 1 ? 'f32' : 'vec4<f32>',
+    MATMUL_PARAMS: paramsSrc, SG: sg, KV: kv, BV: bv, R, COLS: 64 * SG_PL, ATYPE: kv === 1 ? 'f32' : 'vec4<f32>', BTYPE: type,
     SETUP: [
-      ...range(SG_PL).map((j) => `  let n${j} = min(nBase + ${j * 64}u, p.N - 1u);`),
+      ...range(SG_PL).map((j) => `  let n${j} = min(nBase + ${j * 64}u, NB - 1u);`),
       ...range(SG_RV).map((v) => `  let ar${v} = aBase + min(m0 + si + ${v * sg}u, p.M - 1u) * KA;`),
     ].join('\n'),
-    ACC_DECL: range(R).map((r) => range(SG_PL).map((j) => `  var a${r}_${j} = 0.0;`).join('\n')).join('\n'),
+    ACC_DECL: range(R).map((r) => range(SG_PL).map((j) => `  var a${r}_${j} = ${type}(0.0);`).join('\n')).join('\n'),
     LOAD_A: range(SG_RV).map((v) => `    let av${v} = A[ar${v} + k];`).join('\n'),
     STEPS: range(kv).map((kk) => `    {
-      let kb = bBase + (k * KV + ${kk}u) * p.N;
+      let kb = bBase + (k * KV + ${kk}u) * NB;
 ${range(SG_PL).map((j) => `      let x${j} = B[kb + n${j}];`).join('\n')}
 ${fma(kk)}
     }`).join('\n'),
-    STORE: range(SG_PL).map((j) => `  if (nBase + ${j * 64}u < p.N) {
-${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * p.N + n${j}] = a${r}_${j}; }`).join('\n')}
+    STORE: range(SG_PL).map((j) => `  if (nBase + ${j * 64}u < NB) {
+${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * NB + n${j}] = a${r}_${j}; }`).join('\n')}
   }`).join('\n'),
   });
 }
@@ -83,15 +88,17 @@ ${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * p.N 
 export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch: number, M: number, K: number, N: number,
   strideA: number, strideB: number, variant: MatmulVariant = chooseMatmul(K, N, M, batch)): void {
   if (M === 0 || N === 0 || batch === 0) return;
-  const v = variant === 'vec4' && (K % 4 !== 0 || N % 4 !== 0) ? 'scalar' : variant;
+  const v = variant === 'vec4' && (K % 4 !== 0 || N % 4 !== 0) ? 'scalar'
+    : variant === 'sgv' && (N % 4 !== 0 || strideB % 4 !== 0) ? 'sg' : variant;
   const u = new Uniforms().u32(M, N, K, strideA, strideB, M * N).done();
-  if (v === 'sg') {
+  if (v === 'sg' || v === 'sgv') {
     const sg = deviceSync().info.subgroupSize;
     if (sg === null) throw new TensorError(`${label}: the 'sg' matmul kernel needs an adapter with a fixed subgroup size`);
     const kv = K % 4 === 0 && strideA % 4 === 0 ? 4 : 1;
-    const wg: [number, number, number] = [Math.ceil(N / (64 * SG_PL)), Math.ceil(M / (sg * SG_RV)), batch];
+    const bv = v === 'sgv' ? 4 : 1;
+    const wg: [number, number, number] = [Math.ceil(N / (bv * 64 * SG_PL)), Math.ceil(M / (sg * SG_RV)), batch];
     if (wg[2] > 65535) throw new TensorError(`${label}: batch ${batch} exceeds 65535`);
-    getEngine().dispatch({ label, key: `matmul:sg:${sg}:${kv}`, source: () => sgSource(sg, kv), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
+    getEngine().dispatch({ label, key: `matmul:sg:${sg}:${kv}:${bv}`, source: () => sgSource(sg, kv, bv), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
     return;
   }
   const src = v === 'vec4' ? vec4Src : v === 'scalar' ? scalarSrc : tiledSrc;
