@@ -30,7 +30,7 @@ export interface Conv2dOptions {
   /**
    * Forces kernel variants instead of the autotuner's choice (tests, benchmarks): `sg<r>x<p>`,
    * `reg<r>x<p>` or `tiled` (see conv2d_kernels.ts), `row<r>x<p>` for 3x3 stride-1 forward
-   * passes, or for 1x1 stride-1 unpadded ungrouped convolutions `mm:<matmul variant>`.
+   * passes and input gradients, or for 1x1 stride-1 unpadded ungrouped convolutions `mm:<matmul variant>`.
    */
   kernels?: { forward?: ConvVariant; backwardInput?: ConvVariant; backwardWeight?: ConvVariant };
 }
@@ -90,9 +90,13 @@ function candidates(g: ConvGeom, K: number, N: number, useMatmul: boolean): Conv
   return [conv[0]!, ...mm, ...conv.slice(1)];
 }
 
-/** The forward pass also has the row-shared kernels for 3x3 stride-1 convolutions. */
+/** The forward pass and the input gradient also have row-shared kernels for 3x3 stride-1 convolutions. */
 function forwardCandidates(g: ConvGeom): ConvVariant[] {
-  return [...candidates(g, g.Cg, g.Ho * g.Wo, true), ...rowVariants(g)];
+  return [...candidates(g, g.Cg, g.Ho * g.Wo, true), ...rowVariants(g, 'forward')];
+}
+
+function backwardInputCandidates(g: ConvGeom): ConvVariant[] {
+  return [...candidates(g, g.Og, g.H * g.W, true), ...rowVariants(g, 'backwardInput')];
 }
 
 function filled(shape: number[]): Tensor {
@@ -149,7 +153,7 @@ function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: 
 }
 
 function pickBackwardInput(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_input', g, forced, candidates(g, g.Og, g.H * g.W, true), () => {
+  return choose('conv2d_bwd_input', g, forced, backwardInputCandidates(g), () => {
     const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
     return { run: (v) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, v), dispose: () => [dy, w, dx].forEach((t) => t.dispose()) };
   });
@@ -234,7 +238,7 @@ export function conv2dVariants(xShape: readonly number[], wShape: readonly numbe
   const g = geometry('conv2dVariants', xShape, wShape, opts, [`[${xShape.join(', ')}]`, `[${wShape.join(', ')}]`]);
   return {
     forward: forwardCandidates(g),
-    backwardInput: candidates(g, g.Og, g.H * g.W, true),
+    backwardInput: backwardInputCandidates(g),
     backwardWeight: candidates(g, 0, 0, false),
   };
 }

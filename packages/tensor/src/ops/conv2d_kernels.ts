@@ -48,8 +48,8 @@ export interface Block {
   rv: number;
   pl: number;
   /**
-   * Forward 3x3 stride-1 only (`row<rv>x<pl>`): the pl pixels are adjacent in one output row, so
-   * the pl + 2 input values a tap row needs are loaded once for its 3 taps (instead of 3·pl loads).
+   * 3x3 stride-1 forward and input gradient only (`row<rv>x<pl>`): the pl pixels are adjacent in
+   * one row, so the pl + 2 values a tap row needs are loaded once for its 3 taps (not 3·pl loads).
    */
   rows: boolean;
 }
@@ -72,17 +72,21 @@ export function parseBlock(variant: ConvVariant): Block | null {
 }
 
 /**
- * The row-shared forward variants a convolution can run: 3x3, stride 1, no dilation, output rows
- * a multiple of the pixel count, on adapters with narrow subgroups (the CPU drivers, where each
- * storage load costs dozens of FMAs). Measured on lavapipe against the sg blocks: see RESULTS.md.
+ * The row-shared variants of the forward pass (rows of width Wo) or the input gradient (rows of
+ * width W): 3x3, stride 1, no dilation, rows a multiple of the pixel count, on adapters with
+ * narrow subgroups (the CPU drivers, where each storage load costs dozens of FMAs).
  */
-export function rowVariants(g: ConvGeom): ConvVariant[] {
+export function rowVariants(g: ConvGeom, op: 'forward' | 'backwardInput'): ConvVariant[] {
   const sg = deviceSync().info.subgroupSize;
   if (sg === null || sg > 16) return [];
   if (g.KH !== 3 || g.KW !== 3 || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return [];
   const rv = Math.min(4, 32 / sg);
-  return [4, 8].filter((pl) => g.Wo % pl === 0).map((pl) => `row${rv}x${pl}`);
+  const width = op === 'forward' ? g.Wo : g.W;
+  return [4, 8].filter((pl) => width % pl === 0).map((pl) => `row${rv}x${pl}`);
 }
+
+const rowsOnly = (label: string, variant: ConvVariant, b: Block, width: string) =>
+  new TensorError(`${label}: kernel '${variant}' runs only 3x3 stride-1 undilated convolutions whose ${width} is a multiple of ${b.pl}`);
 
 /**
  * Pixels per invocation of the register blocks worth timing, the default first, each with as many
@@ -228,6 +232,7 @@ ${lines(span, (t) => `      let iw${t} = u32(iw0 + ${t});
 }
 
 function bwdInputSource(b: Block, u: Unroll): string {
+  if (b.rows) return bwdInputRowsSource(b);
   return specialize(bwdInputSrc, {
     CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
@@ -245,6 +250,35 @@ function bwdInputSource(b: Block, u: Unroll): string {
     let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = a${r}_${j}; }`)}
   }`).join('\n'),
+  });
+}
+
+/**
+ * The row-shared input-gradient kernel (3x3, stride 1, so one phase and offw0 = pw): pixel j of a
+ * group reads dY column pj0 + j + pw - tw at tap tw, all within the pl + 2 values loaded per tap row.
+ */
+function bwdInputRowsSource(b: Block): string {
+  const span = b.pl + 2;
+  return specialize(bwdInputSrc, {
+    CONV_GEOMETRY: geometrySrc,
+    ...lanePlaceholders(b), PIXELS: INVOCATIONS, KH: '3u', KW: '3u', CU: 1,
+    PIXEL_SETUP: `  let groups = count / ${b.pl}u;
+  let t0 = min(qBase, max(groups, 1u) - 1u) * ${b.pl}u;
+  let pi0 = t0 / max(Wq, 1u);
+  let pj0 = t0 % max(Wq, 1u);`,
+    ACC_DECL: accDecl(b),
+    ROW_SETUP: `            let oh = u32(i32(pi0) + offh);
+            let rowOk = oh < p.Ho;
+            let rb = (plane + oh) * p.Wo;
+${lines(span, (t) => `            let ow${t} = u32(i32(pj0) + offw0 - ${2 - t});
+            let xs${t} = select(0.0, DY[rb + ow${t}], rowOk && ow${t} < p.Wo);`)}`,
+    GATHER: lines(b.pl, (j) => `                let x${j} = select(select(xs${j + 2}, xs${j + 1}, tw == 1u), xs${j}, tw == 2u);`),
+    FMA: fmaBlock(b, component(b, 'wv')),
+    STORE: `  if (qBase < groups) {
+    let px = pi0 * p.W + pj0;
+${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) {\n${lines(b.pl, (j) =>
+    `      DX[(xBase + c0 + ${r}u) * p.H * p.W + px + ${j}u] = a${r}_${j};`)}\n    }`)}
+  }`,
   });
 }
 
@@ -324,9 +358,7 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   }
   const b = parseBlock(variant);
   if (!b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
-  if (b.rows && !rowVariants(g).includes(variant)) {
-    throw new TensorError(`${label}: kernel '${variant}' runs only 3x3 stride-1 undilated convolutions whose output width is a multiple of ${b.pl}`);
-  }
+  if (b.rows && !rowVariants(g, 'forward').includes(variant)) throw rowsOnly(label, variant, b, 'output width');
   const packed = packWeights(label, w, g, b, false);
   const OB = Math.ceil(g.Og / (b.sg * b.rv));
   const u = geomUniforms(g).u32(OB, bias ? 1 : 0, relu ? 1 : 0).done();
@@ -359,14 +391,15 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
     return;
   }
   const b = parseBlock(variant);
-  if (!b || b.rows) throw new TensorError(`${label}: unknown conv2d input-gradient variant '${variant}'`);
+  if (!b) throw new TensorError(`${label}: unknown conv2d variant '${variant}'`);
+  if (b.rows && !rowVariants(g, 'backwardInput').includes(variant)) throw rowsOnly(label, variant, b, 'input width');
   const packed = packWeights(label, w, g, b, true);
   const CB = Math.ceil(g.Cg / (b.sg * b.rv));
   const u = geomUniforms(g).u32(CB, khStep, kwStep).done();
   // The most taps one stride phase can have along each axis.
   const un = unroll(Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
   engine.dispatch({
-    label, key: `conv2d:bwd_input:${b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => bwdInputSource(b, un),
+    label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => bwdInputSource(b, un),
     buffers: [dy.buffer, packed.buffer, dx.buffer], uniforms: u, cost: macs(g),
     workgroups: checkGrid(label, [Math.ceil(maxCount / (INVOCATIONS * b.pl)), CB, g.N * g.G * phases]),
   });
