@@ -11,13 +11,7 @@
 // dY values of those channels are loaded once per subgroup (lane l loads channel o0 + l + SG * v)
 // and passed round with shuffles. No barriers.
 {{ENABLE}}
-struct Params {
-  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
-{{CONV_GEOMETRY}}
-  N: u32,
-  splits: u32,
-  rowsPer: u32,
-}
+{{BWD_WEIGHT_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;

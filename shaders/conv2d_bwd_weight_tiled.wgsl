@@ -1,14 +1,7 @@
 // Loaders of the tiled weight-gradient kernel (see conv2d_tiled.wgsl and conv2d_bwd_weight.wgsl):
 // GEMM z = (g, split) with rows = output channels, columns = (c, kh, kw) and the reduction over
 // the pixels of output rows [s * rowsPer, (s + 1) * rowsPer); partial sums go to part[g, s].
-// Params as conv2d_bwd_weight.wgsl.
-struct Params {
-  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
-{{CONV_GEOMETRY}}
-  N: u32,
-  splits: u32,
-  rowsPer: u32,
-}
+{{BWD_WEIGHT_PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;

@@ -6,6 +6,7 @@ import bwdInputSrc from '../../../../shaders/conv2d_bwd_input.wgsl';
 import bwdInputTiledSrc from '../../../../shaders/conv2d_bwd_input_tiled.wgsl';
 import bwdWeightSrc from '../../../../shaders/conv2d_bwd_weight.wgsl';
 import bwdWeightTiledSrc from '../../../../shaders/conv2d_bwd_weight_tiled.wgsl';
+import bwdWeightParamsSrc from '../../../../shaders/conv2d_bwd_weight_params.wgsl';
 import fwdSrc from '../../../../shaders/conv2d_fwd.wgsl';
 import fwdTiledSrc from '../../../../shaders/conv2d_fwd_tiled.wgsl';
 import geometrySrc from '../../../../shaders/conv2d_geometry.wgsl';
@@ -175,6 +176,14 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
   };
 }
 
+/** bias<r> for the forward epilogue, loaded only when there is a bias: on CPU adapters each load costs dozens of FMAs. */
+function biasLoads(b: Block): string {
+  return [
+    lines(b.sg * b.rv, (r) => `  var bias${r} = 0.0;`),
+    `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
+  ].join('\n');
+}
+
 function fwdSource(b: Block, u: Unroll): string {
   if (b.rows) return fwdRowsSource(b);
   return specialize(fwdSrc, {
@@ -191,9 +200,7 @@ function fwdSource(b: Block, u: Unroll): string {
         let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} && iw${j} < p.W);`),
     FMA: fmaBlock(b, component(b, 'wv')),
     STORE: [
-      // Bias loads only when there is a bias: on CPU adapters each load costs dozens of FMAs.
-      lines(b.sg * b.rv, (r) => `  var bias${r} = 0.0;`),
-      `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
+      biasLoads(b),
       ...range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < P) {\n${lines(b.sg * b.rv, (r) =>
         `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + q${j}] = epilogue(a${r}_${j}, bias${r}); }`)}\n  }`),
     ].join('\n'),
@@ -223,8 +230,7 @@ ${lines(span, (t) => `      let iw${t} = u32(iw0 + ${t});
     GATHER: lines(b.pl, (j) => `        let x${j} = select(select(xs${j}, xs${j + 1}, kw == 1u), xs${j + 2}, kw == 2u);`),
     FMA: fmaBlock(b, component(b, 'wv')),
     STORE: [
-      lines(b.sg * b.rv, (r) => `  var bias${r} = 0.0;`),
-      `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
+      biasLoads(b),
       `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
         `      Y[(yBase + o0 + ${r}u) * P + q0 + ${j}u] = epilogue(a${r}_${j}, bias${r});`)}\n    }`)}\n  }`,
     ].join('\n'),
@@ -282,10 +288,13 @@ ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) {\n${lines(b.pl, (j) =>
   });
 }
 
+/** The weight-gradient kernels' uniform block (conv2d_bwd_weight_params.wgsl) with the shared geometry in it. */
+const bwdWeightParams = specialize(bwdWeightParamsSrc, { CONV_GEOMETRY: geometrySrc });
+
 function bwdWeightSource(b: Block): string {
   const lane = b.sg > 1 ? 'si' : '0u';
   return specialize(bwdWeightSrc, {
-    CONV_GEOMETRY: geometrySrc,
+    BWD_WEIGHT_PARAMS: bwdWeightParams,
     ...lanePlaceholders(b),
     COL_SETUP: lines(b.pl, (j) => `  let col${j} = min(colBase + ${j * INVOCATIONS}u, cols - 1u);
   let c${j} = col${j} / KK;
@@ -437,7 +446,7 @@ export function convBackwardWeightParts(label: string, x: Tensor, dy: Tensor, g:
   const wg = checkGrid(label, [xTiles, yTiles, g.G * splits]);
   if (!b) {
     engine.dispatch({
-      label, key: tiledKey('bwd_weight'), source: () => specialize(tiledSrc, { LOADERS: specialize(bwdWeightTiledSrc, { CONV_GEOMETRY: geometrySrc }) }),
+      label, key: tiledKey('bwd_weight'), source: () => specialize(tiledSrc, { LOADERS: specialize(bwdWeightTiledSrc, { BWD_WEIGHT_PARAMS: bwdWeightParams }) }),
       buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: wg, cost: macs(g),
     });
   } else {
