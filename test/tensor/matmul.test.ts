@@ -1,5 +1,5 @@
 // matmul: every kernel variant against a float64 reference, broadcasting and gradients.
-import { getDevice, matmulInto, tensor, Tensor, type MatmulVariant } from '@drgrade/tensor';
+import { getDevice, matmulInto, tensor, Tensor, tileCandidates, tileShapes, type MatmulVariant } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertClose, gradcheck, randomArray } from '../helpers/index.ts';
@@ -21,7 +21,8 @@ const shapes: [number, number, number, number][] = [
   [2, 9, 7, 20], [1, 20, 16, 1032],
 ];
 
-for (const variant of ['vec4', 'scalar', 'tiled', 'sg', 'sgv'] as MatmulVariant[]) {
+// Every tile shape, and split-K with 2, 4 and 32 parts (including splits left with no slab).
+for (const variant of ['vec4', 'scalar', 'sg', 'sgv', ...tileShapes(), 't64x64k2', 't32x32k4', 't128x128k32'] as MatmulVariant[]) {
   test(`matmul kernel '${variant}' matches float64 reference on odd and aligned shapes`, async () => {
     // The subgroup kernel needs an adapter with a fixed subgroup size.
     if ((variant === 'sg' || variant === 'sgv') && (await getDevice()).info.subgroupSize === null) return;
@@ -34,6 +35,17 @@ for (const variant of ['vec4', 'scalar', 'tiled', 'sg', 'sgv'] as MatmulVariant[
     }
   });
 }
+
+test('tiled candidates: split-K only where the tiles alone are too few, tiles that are mostly padding left out', () => {
+  // 8 x 5 outputs, K = 8192 (the HBP classifier): one tile, so the reduction is split.
+  const small = tileCandidates(8, 5, 8192, 1);
+  assert.ok(small.includes('t32x32k32') && small.includes('t64x64k32'), small.join(', '));
+  assert.not.ok(small.includes('t128x128'), `128-row tiles for 8 rows: ${small.join(', ')}`);
+  // 4096³: thousands of tiles, no split; K = 16 is too short to split.
+  assert.ok(tileCandidates(4096, 4096, 4096, 1).every((v) => !v.includes('k')));
+  assert.ok(tileCandidates(8, 8, 16, 1).every((v) => !v.includes('k')));
+  assert.throws(() => matmulInto('test', tensor([1], [1, 1, 1]), tensor([1], [1, 1, 1]), Tensor.empty([1, 1, 1]), 1, 1, 1, 1, 1, 1, 't64x64k3' as MatmulVariant), /unknown tiled kernel 't64x64k3'/);
+});
 
 test('batched broadcasting: [2,1,M,K] @ [3,K,N] and [B,M,K] @ [K,N]', async () => {
   const a = randomArray(2 * 5 * 4, 1), b = randomArray(3 * 4 * 6, 2);

@@ -8,17 +8,16 @@ import { TensorError } from '../errors.ts';
 import { noGrad } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
 import {
-  convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, rowVariants, type ConvGeom, type ConvVariant,
+  convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, rowVariants, type ConvGeom, type ConvOp, type ConvVariant,
 } from './conv2d_kernels.ts';
 import { mapKernel } from './elementwise.ts';
+import { parseTile } from './gemm_tiled.ts';
 import { fillTensor } from './kernels.ts';
-import { matmulCandidates, matmulInto, type MatmulVariant } from './matmul.ts';
+import { isMatmulVariant, matmulCandidates, matmulInto, type MatmulVariant } from './matmul.ts';
 import { transpose } from './movement.ts';
 import { sum } from './reduce.ts';
 
 type Pair = number | [number, number];
-
-const MATMUL_VARIANTS: readonly MatmulVariant[] = ['sg', 'sgv', 'vec4', 'scalar', 'tiled'];
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -29,8 +28,10 @@ export interface Conv2dOptions {
   activation?: 'none' | 'relu';
   /**
    * Forces kernel variants instead of the autotuner's choice (tests, benchmarks): `sg<r>x<p>`,
-   * `reg<r>x<p>` or `tiled` (see conv2d_kernels.ts), `row<r>x<p>` for 3x3 stride-1 forward
-   * passes and input gradients, or for 1x1 stride-1 unpadded ungrouped convolutions `mm:<matmul variant>`.
+   * `reg<r>x<p>` (see conv2d_kernels.ts), the shared-memory tiles `t<BM>x<BN>` with an optional
+   * split-K suffix `k<S>` (gemm_tiled.ts; the weight gradient takes none), `row<r>x<p>` for 3x3
+   * stride-1 forward passes and input gradients, or for 1x1 stride-1 unpadded ungrouped
+   * convolutions `mm:<matmul variant>`.
    */
   kernels?: { forward?: ConvVariant; backwardInput?: ConvVariant; backwardWeight?: ConvVariant };
 }
@@ -80,10 +81,11 @@ function shapeClass(g: ConvGeom): string {
 }
 
 /** Variants for an op, the adapter's default first (1x1 adds the matmul kernels). */
-function candidates(g: ConvGeom, K: number, N: number, useMatmul: boolean): ConvVariant[] {
-  const conv = convCandidates();
-  if (!useMatmul || !pointwise(g)) return conv;
-  const mm = matmulCandidates(K, N).map((v) => `mm:${v}`);
+function candidates(g: ConvGeom, op: ConvOp, M: number, K: number, N: number): ConvVariant[] {
+  const conv = convCandidates(g, op);
+  if (op === 'backwardWeight' || !pointwise(g)) return conv;
+  // The tiled matmul would repeat the tiled conv kernels (which fuse the epilogue): register kernels only.
+  const mm = matmulCandidates(M, K, N, g.N).filter((v) => parseTile(v) === null).map((v) => `mm:${v}`);
   // On a 1x1 the subgroup matmul and the conv kernel (4 channels per unrolled step) measured
   // within noise of each other on lavapipe; the conv kernel stays the default since it fuses
   // bias and ReLU.
@@ -92,12 +94,14 @@ function candidates(g: ConvGeom, K: number, N: number, useMatmul: boolean): Conv
 
 /** The forward pass and the input gradient also have row-shared kernels for 3x3 stride-1 convolutions. */
 function forwardCandidates(g: ConvGeom): ConvVariant[] {
-  return [...candidates(g, g.Cg, g.Ho * g.Wo, true), ...rowVariants(g, 'forward')];
+  return [...candidates(g, 'forward', g.Og, g.Cg, g.Ho * g.Wo), ...rowVariants(g, 'forward')];
 }
 
 function backwardInputCandidates(g: ConvGeom): ConvVariant[] {
-  return [...candidates(g, g.Og, g.H * g.W, true), ...rowVariants(g, 'backwardInput')];
+  return [...candidates(g, 'backwardInput', g.Cg, g.Og, g.H * g.W), ...rowVariants(g, 'backwardInput')];
 }
+
+const backwardWeightCandidates = (g: ConvGeom) => candidates(g, 'backwardWeight', 0, 0, 0);
 
 function filled(shape: number[]): Tensor {
   const t = Tensor.empty(shape);
@@ -109,7 +113,7 @@ function choose(op: string, g: ConvGeom, forced: ConvVariant | undefined, list: 
   if (forced !== undefined) {
     if (forced.startsWith('mm:')) {
       if (!pointwise(g)) throw new TensorError(`${op}: kernel '${forced}' only runs 1x1 stride-1 unpadded ungrouped convolutions`);
-      if (!MATMUL_VARIANTS.includes(forced.slice(3) as MatmulVariant)) throw new TensorError(`${op}: unknown kernel '${forced}' (matmul kernels: ${MATMUL_VARIANTS.join(', ')})`);
+      if (!isMatmulVariant(forced.slice(3))) throw new TensorError(`${op}: unknown kernel '${forced}' (matmul kernels: vec4, scalar, sg, sgv, t<BM>x<BN>[k<S>])`);
     }
     return forced;
   }
@@ -169,7 +173,7 @@ function backwardWeight(label: string, x: Tensor, dy: Tensor, g: ConvGeom, varia
 }
 
 function pickBackwardWeight(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_weight', g, forced, candidates(g, 0, 0, false), () => {
+  return choose('conv2d_bwd_weight', g, forced, backwardWeightCandidates(g), () => {
     const x = filled(xShapeOf(g)), dy = filled(yShapeOf(g));
     return { run: (v) => backwardWeight('conv2d backward weight (autotune)', x, dy, g, v).dispose(), dispose: () => [x, dy].forEach((t) => t.dispose()) };
   });
@@ -239,7 +243,7 @@ export function conv2dVariants(xShape: readonly number[], wShape: readonly numbe
   return {
     forward: forwardCandidates(g),
     backwardInput: backwardInputCandidates(g),
-    backwardWeight: candidates(g, 0, 0, false),
+    backwardWeight: backwardWeightCandidates(g),
   };
 }
 

@@ -1,6 +1,6 @@
 // The kernel variants behind conv2d (ops/conv.ts): dispatch of the register-blocked kernels
 // (conv2d_fwd / conv2d_bwd_input / conv2d_bwd_weight .wgsl, with or without subgroup sharing)
-// and of the shared-memory tiled ones (conv2d_tiled.wgsl + per-op loaders). The skeletons live
+// and of the shared-memory tiled ones (gemm_tiled.ts, with per-op loaders). The skeletons live
 // in shaders/; this file only writes out their unrolled parts (one accumulator per output).
 import bwdInputSrc from '../../../../shaders/conv2d_bwd_input.wgsl';
 import bwdInputTiledSrc from '../../../../shaders/conv2d_bwd_input_tiled.wgsl';
@@ -11,11 +11,12 @@ import fwdSrc from '../../../../shaders/conv2d_fwd.wgsl';
 import fwdTiledSrc from '../../../../shaders/conv2d_fwd_tiled.wgsl';
 import geometrySrc from '../../../../shaders/conv2d_geometry.wgsl';
 import packSrc from '../../../../shaders/conv2d_pack.wgsl';
-import tiledSrc from '../../../../shaders/conv2d_tiled.wgsl';
 import { deviceSync } from '../device.ts';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { Tensor } from '../tensor.ts';
+import { mapKernel } from './elementwise.ts';
+import { DEFAULT_TILE, parseTile, tileCandidates, tiledDispatch } from './gemm_tiled.ts';
 import { specialize } from './kernels.ts';
 
 /** A convolution's sizes, per group where it says so. */
@@ -58,7 +59,7 @@ export interface Block {
 /**
  * Variant names: `sg<rv>x<pl>` (subgroup-shared register block), `reg<rv>x<pl>` (register block
  * without subgroups), `row<rv>x<pl>` (subgroup-shared, adjacent pixels sharing input loads; see
- * rowVariants) and `tiled` (shared-memory tiles, for GPUs).
+ * rowVariants) and `t<BM>x<BN>[k<S>]` (shared-memory tiles for GPUs, see gemm_tiled.ts).
  */
 export type ConvVariant = string;
 
@@ -110,10 +111,29 @@ export function blockVariants(): ConvVariant[] {
   return SHARED_PIXELS.map((pl) => `sg${rv}x${pl}`);
 }
 
-/** Candidates for an op on this adapter, the fixed default first. */
-export function convCandidates(): ConvVariant[] {
+export type ConvOp = 'forward' | 'backwardInput' | 'backwardWeight';
+
+/**
+ * The tiled variants worth timing for an op: tile shapes and splits sized to its GEMMs (the
+ * weight gradient splits its reduction itself, so it gets tile shapes only).
+ */
+function tiledCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
+  const KK = g.KH * g.KW;
+  if (op === 'forward') return tileCandidates(g.Og, g.Ho * g.Wo, g.Cg * KK, g.N * g.G);
+  if (op === 'backwardInput') {
+    const phases = g.sh * g.sw;
+    return tileCandidates(g.Cg, Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw), g.Og * Math.ceil(KK / phases), g.N * g.G * phases);
+  }
+  return tileCandidates(g.Og, g.Cg * KK, g.N * g.Ho * g.Wo, g.G).filter((v) => !v.includes('k'));
+}
+
+/**
+ * Candidates for an op on this adapter, the fixed default first: on GPUs the tiled kernels, on
+ * CPU adapters the register blocks (with the default tile last, for completeness).
+ */
+export function convCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
   const blocks = blockVariants();
-  return deviceSync().info.kind === 'gpu' ? ['tiled', ...blocks] : [...blocks, 'tiled'];
+  return deviceSync().info.kind === 'gpu' ? [...tiledCandidates(g, op), ...blocks] : [...blocks, DEFAULT_TILE];
 }
 
 function lanePlaceholders(b: Block): Record<string, string | number> {
@@ -346,8 +366,6 @@ function packWeights(label: string, w: Tensor, g: ConvGeom, b: Block, forInput: 
   return out;
 }
 
-const tiledKey = (op: string) => `conv2d:${op}:tiled`;
-
 /** Multiply-adds of the convolution, the same for all three ops: the engine's run-time estimate. */
 const macs = (g: ConvGeom) => g.N * g.G * g.Og * g.Cg * g.KH * g.KW * g.Ho * g.Wo;
 
@@ -356,13 +374,19 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   relu: boolean, variant: ConvVariant): void {
   const engine = getEngine();
   const P = g.Ho * g.Wo;
-  if (variant === 'tiled') {
+  const tile = parseTile(variant);
+  if (tile) {
     const u = geomUniforms(g).u32(0, bias ? 1 : 0, relu ? 1 : 0).done();
-    engine.dispatch({
-      label, key: tiledKey('fwd'), source: () => specialize(tiledSrc, { LOADERS: specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc }) }),
-      buffers: [x.buffer, w.buffer, (bias ?? w).buffer, y.buffer], uniforms: u, cost: macs(g),
-      workgroups: checkGrid(label, [Math.ceil(P / 64), Math.ceil(g.Og / 64), g.N * g.G]),
-    });
+    const un = unroll(g.KH, g.KW, ['p.KH', 'p.KW']);
+    // Split parts come back without the epilogue: bias and ReLU take one element-wise pass.
+    const bias4 = bias?.view([1, g.G * g.Og, 1, 1]);
+    const finish = bias4 || relu ? (t: Tensor) => mapKernel(`${label} (bias/relu)`, bias4 ? (relu ? 'max(x + y, 0.0)' : 'x + y') : 'max(x, 0.0)',
+      bias4 ? [t.view(y.shape), bias4] : [t]) : null;
+    tiledDispatch({
+      label, key: `conv2d:fwd:${un.key}`, loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW }),
+      inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: u, M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
+    }, tile, y, finish);
+    bias4?.dispose();
     return;
   }
   const b = parseBlock(variant);
@@ -390,13 +414,12 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   const phases = g.sh * g.sw;
   // Phase (0, 0) has the largest grid.
   const maxCount = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
-  if (variant === 'tiled') {
-    const u = geomUniforms(g).u32(0, khStep, kwStep).done();
-    engine.dispatch({
-      label, key: tiledKey('bwd_input'), source: () => specialize(tiledSrc, { LOADERS: specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc }) }),
-      buffers: [dy.buffer, w.buffer, dx.buffer], uniforms: u, cost: macs(g),
-      workgroups: checkGrid(label, [Math.ceil(maxCount / 64), Math.ceil(g.Cg / 64), g.N * g.G * phases]),
-    });
+  const tile = parseTile(variant);
+  if (tile) {
+    tiledDispatch({
+      label, key: 'conv2d:bwd_input', loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc }),
+      inputs: [dy.buffer, w.buffer], uniforms: geomUniforms(g).u32(0, khStep, kwStep).done(), M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
+    }, tile, dx, null);
     return;
   }
   const b = parseBlock(variant);
@@ -435,24 +458,26 @@ export function convBackwardWeightParts(label: string, x: Tensor, dy: Tensor, g:
   const engine = getEngine();
   const cols = g.Cg * g.KH * g.KW;
   const gpu = deviceSync().info.kind === 'gpu';
-  const b = variant === 'tiled' ? null : parseBlock(variant);
-  if (variant !== 'tiled' && (!b || b.rows)) throw new TensorError(`${label}: unknown conv2d weight-gradient variant '${variant}'`);
-  const xTiles = b ? Math.ceil(cols / (INVOCATIONS * b.pl)) : Math.ceil(cols / 64);
-  const yTiles = b ? Math.ceil(g.Og / (b.sg * b.rv)) : Math.ceil(g.Og / 64);
+  const tile = parseTile(variant);
+  const b = tile ? null : parseBlock(variant);
+  // Output columns and rows per workgroup.
+  const [tw, th] = tile && tile.splits === 1 ? [tile.BN, tile.BM] : b && !b.rows ? [INVOCATIONS * b.pl, b.sg * b.rv] : [0, 0];
+  if (tw === 0) throw new TensorError(`${label}: unknown conv2d weight-gradient variant '${variant}' (it splits its reduction itself: no k<S> suffix)`);
+  const xTiles = Math.ceil(cols / tw);
+  const yTiles = Math.ceil(g.Og / th);
   const splits = weightSplits(g, xTiles * yTiles, gpu);
   const rowsPer = Math.ceil((g.N * g.Ho) / splits);
   const parts = Tensor.empty([g.G, splits, g.Og, cols]);
   const u = geomUniforms(g).u32(g.N, splits, rowsPer).done();
-  const wg = checkGrid(label, [xTiles, yTiles, g.G * splits]);
-  if (!b) {
-    engine.dispatch({
-      label, key: tiledKey('bwd_weight'), source: () => specialize(tiledSrc, { LOADERS: specialize(bwdWeightTiledSrc, { BWD_WEIGHT_PARAMS: bwdWeightParams }) }),
-      buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: wg, cost: macs(g),
-    });
-  } else {
+  if (tile) {
+    tiledDispatch({
+      label, key: 'conv2d:bwd_weight', loaders: () => specialize(bwdWeightTiledSrc, { BWD_WEIGHT_PARAMS: bwdWeightParams }),
+      inputs: [x.buffer, dy.buffer], uniforms: u, M: g.Og, N: cols, gemms: g.G * splits, cost: macs(g),
+    }, tile, parts, null);
+  } else if (b) {
     engine.dispatch({
       label, key: `conv2d:bwd_weight:${b.sg}:${b.rv}:${b.pl}`, source: () => bwdWeightSource(b),
-      buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: wg, cost: macs(g),
+      buffers: [x.buffer, dy.buffer, parts.buffer], uniforms: u, workgroups: checkGrid(label, [xTiles, yTiles, g.G * splits]), cost: macs(g),
     });
   }
   return [parts, splits];

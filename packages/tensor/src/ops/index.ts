@@ -10,3 +10,4 @@ export * from './batchnorm.ts';
 export * from './interpolate.ts';
 export * from './bilinear.ts';
 export * from './conv.ts';
+export { tileCandidates, tileShapes, parseTile, type Tile, type TileVariant } from './gemm_tiled.ts';

@@ -1,7 +1,7 @@
 // Batched matrix multiplication with broadcasting over leading (batch) axes.
 import scalarSrc from '../../../../shaders/matmul_scalar.wgsl';
 import sgSrc from '../../../../shaders/matmul_sg.wgsl';
-import tiledSrc from '../../../../shaders/matmul_tiled.wgsl';
+import tiledLoadersSrc from '../../../../shaders/matmul_tiled.wgsl';
 import vec4Src from '../../../../shaders/matmul_vec4.wgsl';
 import paramsSrc from '../../../../shaders/matmul_params.wgsl';
 import { sizeClass, tuned, type TuneBench } from '../autotune.ts';
@@ -10,26 +10,32 @@ import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { DEFAULT_TILE, parseTile, tileCandidates, tiledDispatch, tileOf, type TileVariant } from './gemm_tiled.ts';
 import { fillTensor, specialize } from './kernels.ts';
 import { expand, reshape, transpose } from './movement.ts';
 import { sumTo } from './reduce.ts';
 
-export type MatmulVariant = 'vec4' | 'scalar' | 'tiled' | 'sg' | 'sgv';
+/** Register-blocked kernels (vec4, scalar), subgroup-shared ones (sg, sgv), shared-memory tiles (gemm_tiled.ts). */
+export type MatmulVariant = 'vec4' | 'scalar' | 'sg' | 'sgv' | TileVariant;
+
+export function isMatmulVariant(v: string): v is MatmulVariant {
+  return v === 'vec4' || v === 'scalar' || v === 'sg' || v === 'sgv' || parseTile(v) !== null;
+}
 
 /** Rows loaded per subgroup lane (R = subgroup size x SG_RV) and columns per invocation of the 'sg' kernel. */
 const SG_RV = 2;
 const SG_PL = 2;
 
-/** The kernels that can run a [M, K] @ [K, N] problem here, the adapter's default first. */
-export function matmulCandidates(K: number, N: number): MatmulVariant[] {
+/** The kernels that can run `batch` [M, K] @ [K, N] problems here, the adapter's default first. */
+export function matmulCandidates(M: number, K: number, N: number, batch: number): MatmulVariant[] {
   const info = deviceSync().info;
   const reg: MatmulVariant = K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar';
   // The 'sg' kernel holds subgroup size x 4 accumulators per invocation: for narrow subgroups.
   const sg = info.subgroupSize !== null && info.subgroupSize <= 16;
   // 'sgv' (the same kernel loading 4 adjacent columns of B at once) needs N % 4 == 0.
   const subgroup: MatmulVariant[] = sg ? (N % 4 === 0 ? ['sg', 'sgv'] : ['sg']) : [];
-  if (info.kind === 'gpu') return ['tiled', reg, ...subgroup];
-  return [...subgroup, reg, 'tiled'];
+  if (info.kind === 'gpu') return [...tileCandidates(M, N, K, batch), reg, ...subgroup];
+  return [...subgroup, reg, DEFAULT_TILE];
 }
 
 /**
@@ -37,7 +43,7 @@ export function matmulCandidates(K: number, N: number): MatmulVariant[] {
  * until then (and with tuning off) register-blocked on CPU adapters, shared-memory tiles on GPUs.
  */
 export function chooseMatmul(K: number, N: number, M = 64, batch = 1): MatmulVariant {
-  const candidates = matmulCandidates(K, N);
+  const candidates = matmulCandidates(M, K, N, batch);
   const cls = `m${sizeClass(M)} k${sizeClass(K)} n${sizeClass(N)} b${sizeClass(batch)} ${K % 4 === 0 && N % 4 === 0 ? 'aligned' : 'odd'}`;
   return tuned('matmul', cls, candidates, candidates[0]!, () => matmulBench(batch, M, K, N)) as MatmulVariant;
 }
@@ -101,12 +107,16 @@ export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch
     getEngine().dispatch({ label, key: `matmul:sg:${sg}:${kv}:${bv}`, source: () => sgSource(sg, kv, bv), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
     return;
   }
-  const src = v === 'vec4' ? vec4Src : v === 'scalar' ? scalarSrc : tiledSrc;
-  const wg: [number, number, number] = v === 'tiled'
-    ? [Math.ceil(N / 64), Math.ceil(M / 64), batch]
-    : [Math.ceil((v === 'vec4' ? N / 4 : Math.ceil(N / 4)) / 8), Math.ceil(Math.ceil(M / 4) / 8), batch];
+  if (v !== 'vec4' && v !== 'scalar') {
+    tiledDispatch({
+      label, key: 'matmul', loaders: () => specialize(tiledLoadersSrc, { MATMUL_PARAMS: paramsSrc }),
+      inputs: [a.buffer, b.buffer], uniforms: u, M, N, gemms: batch, cost: batch * M * N * K,
+    }, tileOf(label, v), c, null);
+    return;
+  }
+  const wg: [number, number, number] = [Math.ceil((v === 'vec4' ? N / 4 : Math.ceil(N / 4)) / 8), Math.ceil(Math.ceil(M / 4) / 8), batch];
   if (wg[2] > 65535) throw new TensorError(`${label}: batch ${batch} exceeds 65535`);
-  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => specialize(src, { MATMUL_PARAMS: paramsSrc }), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
+  getEngine().dispatch({ label, key: `matmul:${v}`, source: () => specialize(v === 'vec4' ? vec4Src : scalarSrc, { MATMUL_PARAMS: paramsSrc }), buffers: [a.buffer, b.buffer, c.buffer], uniforms: u, workgroups: wg, cost: batch * M * N * K });
 }
 
 /** a [..., M, K] @ b [..., K, N] (1-D operands are promoted as in NumPy and squeezed after). */
