@@ -36,6 +36,62 @@ export async function loadTfjs() {
   return tf;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Seconds per run of `launch` (which enqueues one op and returns its output): a warm run (it
+ * compiles), a timed run, then, unless that took over 1.5 s, batches of runs, each followed by
+ * one `wait(lastOutput, expectedMs)` with the best time so far as the expectation; the best
+ * counts. `kind` is the adapter kind ('gpu' or 'cpu').
+ */
+export async function measureRuns(launch, wait, kind) {
+  await wait(launch(), 0);
+  // No sleep before this wait: the warm run's time is mostly compilation, and a sleep sized from
+  // it would be timed as the run's own (each later round only shrinks it by 0.7).
+  const t0 = performance.now();
+  await wait(launch(), 0);
+  let best = performance.now() - t0;
+  if (best > 1500) return best / 1000;
+  // A GPU run takes well under a millisecond: many runs per wait, so the wait itself is not what is timed.
+  const reps = Math.max(1, Math.min(kind === 'gpu' ? 100 : 8, Math.floor(400 / Math.max(best, 1))));
+  // CPU adapters on a shared host are noisy (rows moved up to 3x between runs): more rounds there.
+  const rounds = kind === 'cpu' ? 6 : 3;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    let last = null;
+    for (let i = 0; i < reps; i++) { last?.dispose(); last = launch(); }
+    await wait(last, best * reps);
+    best = Math.min(best, (performance.now() - t0) / reps);
+  }
+  return best / 1000;
+}
+
+/**
+ * How both libraries end a batch of runs: on a CPU adapter, sleep through most of the expected
+ * time (dawn.node busy-polls while it waits, taking a core from the adapter), then read back one
+ * element of the last output, which is what a user's program waits on. `dg` is @drgrade/tensor,
+ * `tf` TF.js. On a GPU there is no sleep: a single run's time is mostly the readback's latency,
+ * and sleeping through reps x that time would be timed as the kernel's.
+ */
+export function waiters(dg, tf, kind) {
+  const settle = async (expectedMs) => { if (kind === 'cpu' && expectedMs > 1) await sleep(0.7 * expectedMs); };
+  return {
+    async oursWait(t, expectedMs) {
+      await settle(expectedMs);
+      const flat = t.reshape([t.size]);
+      const one = flat.slice([0], [1]);
+      await one.item();
+      for (const x of [one, flat, t]) x.dispose();
+    },
+    async tfjsWait(t, expectedMs) {
+      await settle(expectedMs);
+      const one = tf.slice(tf.reshape(t, [-1]), [0], [1]);
+      await one.data();
+      tf.dispose([one, t]);
+    },
+  };
+}
+
 /** Median seconds per call of `run` (which enqueues work), synchronising with `sync` once per round. */
 export async function timeIt(run, sync, { warmup = 2, reps = 5, rounds = 3, budget = 4 } = {}) {
   for (let i = 0; i < warmup; i++) run();

@@ -14,7 +14,7 @@
 // Node busy-waits while awaiting the GPU, which on a CPU adapter steals a core, so both
 // libraries sleep through most of the expected time before awaiting.
 import { loadavg } from 'node:os';
-import { create, globals } from 'webgpu';
+import { loadOurs, loadTfjs, measureRuns, waiters } from './common.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -22,20 +22,10 @@ const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const log = (...m) => { if (!json) console.log(...m); else console.error(...m); };
 
-const dg = await import('../packages/tensor/dist/index.js').catch((e) => {
-  console.error(`bench/conv.js: cannot load packages/tensor/dist/index.js (run \`npm run build\` first): ${e.message}`);
-  process.exit(1);
-});
-
 // drgrade's device first: it checks for navigator.gpu to tell Node from a browser.
-const device = await dg.getDevice();
-const info = device.info;
-Object.assign(globalThis, globals);
-globalThis.navigator = { gpu: create([]) };
-const tf = await import('@tensorflow/tfjs-core');
-await import('@tensorflow/tfjs-backend-webgpu');
-await tf.setBackend('webgpu');
-await tf.ready();
+const dg = await loadOurs();
+const info = (await dg.getDevice()).info;
+const tf = await loadTfjs();
 
 // name, C_in, H (= W), C_out, kernel, stride, padding
 const SHAPES = [
@@ -54,60 +44,8 @@ const SHAPES = [
 ];
 const BATCHES = quick ? [1] : [1, 8];
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Seconds per run of `launch` (which enqueues one op): a warm run (it compiles), a timed run,
- * then, unless that took over 1.5 s, batches of runs, each followed by one `wait(expectedMs)`
- * with the best time so far as the expectation; the best counts.
- */
-async function measure(launch, wait) {
-  await wait(launch(), 0);
-  // No sleep before this wait: the warm run's time is mostly compilation, and a sleep sized from
-  // it would be timed as the run's own (each later round only shrinks it by 0.7).
-  const t0 = performance.now();
-  await wait(launch(), 0);
-  let best = performance.now() - t0;
-  if (best > 1500) return best / 1000;
-  // A GPU run takes well under a millisecond: many runs per wait, so the wait itself is not what is timed.
-  const reps = Math.max(1, Math.min(info.kind === 'gpu' ? 100 : 8, Math.floor(400 / Math.max(best, 1))));
-  // CPU adapters on a shared host are noisy (rows moved up to 3x between runs): more rounds there.
-  const rounds = info.kind === 'cpu' ? 6 : 3;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    let last = null;
-    for (let i = 0; i < reps; i++) { last?.dispose(); last = launch(); }
-    await wait(last, best * reps);
-    best = Math.min(best, (performance.now() - t0) / reps);
-  }
-  return best / 1000;
-}
-
-/**
- * Both libraries end a batch of runs the same way: on a CPU adapter, sleep through most of the
- * expected time (dawn.node busy-polls while it waits, taking a core from the adapter), then read
- * back one element of the last output, which is what a user's program waits on.
- */
-async function settle(expectedMs) {
-  // Only on a CPU adapter: on a GPU a single run's time is mostly the readback's latency, and sleeping
-  // through reps x that time would be timed as the kernel's.
-  if (info.kind === 'cpu' && expectedMs > 1) await sleep(0.7 * expectedMs);
-}
-
-async function oursWait(t, expectedMs) {
-  await settle(expectedMs);
-  const one = t.reshape([t.size]).slice([0], [1]);
-  await one.item();
-  one.dispose();
-  t.dispose();
-}
-
-async function tfjsWait(t, expectedMs) {
-  await settle(expectedMs);
-  const one = tf.slice(tf.reshape(t, [-1]), [0], [1]);
-  await one.data();
-  tf.dispose([one, t]);
-}
+const { oursWait, tfjsWait } = waiters(dg, tf, info.kind);
+const measure = (launch, wait) => measureRuns(launch, wait, info.kind);
 
 function randn(shape, seed) {
   return dg.randn(shape, { seed });
