@@ -2,7 +2,9 @@
 // conv2d_bwd_input.wgsl): GEMM z = (n, g, phase) with rows = input channels, columns = the
 // pixels of one stride phase, and reduction k = (o, th, tw) over the taps that reach that phase
 // only. The phase is worked out once per workgroup (context). Params as conv2d_bwd_input.wgsl
-// (CB unused).
+// (CB unused). With stride 1 (one phase, every tap) TAPS, NTW, SH and SW are constants where the
+// kernel size is fixed at compile time, so decoding a loaded element's tap takes no division; a
+// pointwise convolution (1x1, stride 1, no padding) reads dY[n, g] as the B matrix directly.
 struct Params {
   // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
 {{CONV_GEOMETRY}}
@@ -63,23 +65,27 @@ fn context(z: u32) -> Ctx {
 }
 
 fn loadA(c: Ctx, ch: u32, k: u32) -> f32 {
-  let o = k / c.taps;
-  let kh = c.kh0 + ((k % c.taps) / c.ntw) * p.khStep;
-  let kw = c.kw0 + (k % c.ntw) * p.kwStep;
+  let o = k / {{TAPS}};
+  let kh = c.kh0 + ((k % {{TAPS}}) / {{NTW}}) * p.khStep;
+  let kw = c.kw0 + (k % {{NTW}}) * p.kwStep;
   return Wt[((c.g * p.O + o) * p.C + ch) * p.KH * p.KW + kh * p.KW + kw];
 }
 
+const POINTWISE: bool = {{POINTWISE}};
+
 fn loadB(c: Ctx, k: u32, t: u32) -> f32 {
-  let o = k / c.taps;
-  let kh = c.kh0 + ((k % c.taps) / c.ntw) * p.khStep;
-  let kw = c.kw0 + (k % c.ntw) * p.kwStep;
-  let oh = u32(i32(t / c.Wq) + (i32(c.rh + p.ph) - i32(kh * p.dh)) / i32(p.sh));
-  let ow = u32(i32(t % c.Wq) + (i32(c.rw + p.pw) - i32(kw * p.dw)) / i32(p.sw));
+  if (POINTWISE) { return DY[(c.ng * p.O + k) * c.N + t]; }
+  let o = k / {{TAPS}};
+  let kh = c.kh0 + ((k % {{TAPS}}) / {{NTW}}) * p.khStep;
+  let kw = c.kw0 + (k % {{NTW}}) * p.kwStep;
+  let oh = u32(i32(t / c.Wq) + (i32(c.rh + p.ph) - i32(kh * p.dh)) / {{SH}});
+  let ow = u32(i32(t % c.Wq) + (i32(c.rw + p.pw) - i32(kw * p.dw)) / {{SW}});
   if (oh >= p.Ho || ow >= p.Wo) { return 0.0; }
   return DY[((c.ng * p.O + o) * p.Ho + oh) * p.Wo + ow];
 }
 
 fn outIndex(c: Ctx, ch: u32, t: u32) -> u32 {
+  if (POINTWISE) { return (c.ng * p.C + ch) * c.N + t; }
   let ih = c.rh + p.sh * (t / c.Wq);
   let iw = c.rw + p.sw * (t % c.Wq);
   return ((c.ng * p.C + ch) * p.H + ih) * p.W + iw;

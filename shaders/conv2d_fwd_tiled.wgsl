@@ -2,7 +2,8 @@
 // A = W[g] [Og, Cg * KH * KW], B = the im2col matrix of X[n, g] gathered on the fly, and the
 // bias + ReLU epilogue of conv2d_fwd.wgsl. Params as conv2d_fwd.wgsl (OB unused). KH and KW are
 // constants where the kernel size is fixed at compile time (1x1, 3x3), so the tap decode of
-// every loaded element is a multiply-shift rather than a division.
+// every loaded element is a multiply-shift rather than a division; a pointwise convolution (1x1,
+// stride 1, no padding) reads X[n, g] as the B matrix directly.
 struct Params {
   // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
 {{CONV_GEOMETRY}}
@@ -33,7 +34,10 @@ fn loadA(c: Ctx, m: u32, k: u32) -> f32 {
   return Wt[(c.g * p.O + m) * c.K + k];
 }
 
+const POINTWISE: bool = {{POINTWISE}};
+
 fn loadB(c: Ctx, k: u32, q: u32) -> f32 {
+  if (POINTWISE) { return X[(c.z * p.C + k) * c.N + q]; }
   let KK = {{KH}} * {{KW}};
   let ch = k / KK;
   let kh = (k % KK) / {{KW}};

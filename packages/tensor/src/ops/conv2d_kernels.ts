@@ -382,8 +382,10 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
     const bias4 = bias?.view([1, g.G * g.Og, 1, 1]);
     const finish = bias4 || relu ? (t: Tensor) => mapKernel(`${label} (bias/relu)`, bias4 ? (relu ? 'max(x + y, 0.0)' : 'x + y') : 'max(x, 0.0)',
       bias4 ? [t.view(y.shape), bias4] : [t]) : null;
+    const pointwise = g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
     tiledDispatch({
-      label, key: `conv2d:fwd:${un.key}`, loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW }),
+      label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}`,
+      loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW, POINTWISE: pointwise }),
       inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: u, M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
     }, tile, y, finish);
     bias4?.dispose();
@@ -416,8 +418,13 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   const maxCount = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
   const tile = parseTile(variant);
   if (tile) {
+    // Stride 1: one phase with every tap, so the tap counts are the kernel's (constants when unrolled).
+    const fixed = g.sh === 1 && g.sw === 1 ? unroll(g.KH, g.KW, ['', '']).key !== 'loop' : false;
+    const consts = fixed ? { TAPS: `${g.KH * g.KW}u`, NTW: `${g.KW}u`, SH: '1', SW: '1' } : { TAPS: 'c.taps', NTW: 'c.ntw', SH: 'i32(p.sh)', SW: 'i32(p.sw)' };
+    const pointwise = fixed && g.KH === 1 && g.KW === 1 && g.ph === 0 && g.pw === 0;
     tiledDispatch({
-      label, key: 'conv2d:bwd_input', loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc }),
+      label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}`,
+      loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc, ...consts, POINTWISE: pointwise }),
       inputs: [dy.buffer, w.buffer], uniforms: geomUniforms(g).u32(0, khStep, kwStep).done(), M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
     }, tile, dx, null);
     return;
