@@ -179,7 +179,12 @@ test('bad shapes give errors that name them', () => {
   assert.throws(() => conv2d(x, tensor(new Float32Array(4 * 6 * 7 * 7), [4, 6, 7, 7])), (e: Error) => /input tensor \[2, 6, 5, 5\] is too small for weight tensor \[4, 6, 7, 7\]/.test(e.message));
   assert.throws(() => conv2d(tensor(new Float32Array(30), [6, 5]), w3), (e: Error) => /input tensor \[6, 5\] must be 4-D/.test(e.message));
   assert.throws(() => conv2d(x, w3, null, { stride: 0 }), (e: Error) => /stride must be an integer >= 1/.test(e.message));
-  for (const t of [x, w, w4, w6, w3]) t.dispose();
+  // Kernel names that do not exist, or that the op cannot run.
+  assert.throws(() => conv2d(x, w3, null, { kernels: { forward: 't48x48' } }), (e: Error) => /unknown conv2d variant 't48x48'/.test(e.message));
+  const dy = tensor(new Float32Array(2 * 4 * 3 * 3), [2, 4, 3, 3]);
+  assert.throws(() => conv2dBackwardWeight(x, dy, w3.shape, { kernels: { backwardWeight: 't64x64k2' } }),
+    (e: Error) => /weight-gradient variant 't64x64k2' \(it takes .* without a k<S> split\)/.test(e.message));
+  for (const t of [x, w, w4, w6, w3, dy]) t.dispose();
 });
 
 test.run();

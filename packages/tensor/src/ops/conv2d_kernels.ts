@@ -469,7 +469,7 @@ export function convBackwardWeightParts(label: string, x: Tensor, dy: Tensor, g:
   const b = tile ? null : parseBlock(variant);
   // Output columns and rows per workgroup.
   const [tw, th] = tile && tile.splits === 1 ? [tile.BN, tile.BM] : b && !b.rows ? [INVOCATIONS * b.pl, b.sg * b.rv] : [0, 0];
-  if (tw === 0) throw new TensorError(`${label}: unknown conv2d weight-gradient variant '${variant}' (it splits its reduction itself: no k<S> suffix)`);
+  if (tw === 0) throw new TensorError(`${label}: unknown conv2d weight-gradient variant '${variant}' (it takes sg<r>x<p>, reg<r>x<p> or t<BM>x<BN> without a k<S> split)`);
   const xTiles = Math.ceil(cols / tw);
   const yTiles = Math.ceil(g.Og / th);
   const splits = weightSplits(g, xTiles * yTiles, gpu);
