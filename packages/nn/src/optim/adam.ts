@@ -2,7 +2,7 @@
 //   m = β₁m + (1 − β₁)g,  v = β₂v + (1 − β₂)g²,
 //   p = p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
 // Adam adds wd·p to the gradient; AdamW multiplies p by (1 − lr·wd) first (decoupled decay).
-import { zeros, type Tensor } from '@drgrade/tensor';
+import { adamStep, zeros, type Tensor } from '@drgrade/tensor';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
 
 export interface AdamOptions {
@@ -37,23 +37,9 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
     s.step = step;
     const m = (s.exp_avg as Tensor | undefined) ?? this.keepState(s, 'exp_avg', zeros([...p.shape]));
     const v = (s.exp_avg_sq as Tensor | undefined) ?? this.keepState(s, 'exp_avg_sq', zeros([...p.shape]));
-    let d = grad;
-    if (g.weightDecay !== 0) {
-      if (this.decoupled) p.assign(p.mul(1 - g.lr * g.weightDecay));
-      else d = grad.add(p.mul(g.weightDecay));
-    }
-    m.assign(m.mul(beta1).add(d.mul(1 - beta1)));
-    v.assign(v.mul(beta2).add(d.square().mul(1 - beta2)));
-    let second = v;
-    if (g.amsgrad) {
-      const max = (s.max_exp_avg_sq as Tensor | undefined) ?? this.keepState(s, 'max_exp_avg_sq', zeros([...p.shape]));
-      max.assign(max.maximum(v));
-      second = max;
-    }
-    const bias1 = 1 - beta1 ** step;
-    const bias2 = 1 - beta2 ** step;
-    const denom = second.sqrt().div(Math.sqrt(bias2)).add(g.eps);
-    p.assign(p.sub(m.div(denom).mul(g.lr / bias1)));
+    const max = g.amsgrad ? (s.max_exp_avg_sq as Tensor | undefined) ?? this.keepState(s, 'max_exp_avg_sq', zeros([...p.shape])) : null;
+    // One fused kernel (ops/optim.ts in @drgrade/tensor) updates p and the moments in place.
+    adamStep(p, grad, m, v, max, { lr: g.lr, beta1, beta2, eps: g.eps, weightDecay: g.weightDecay, decoupled: this.decoupled, step });
   }
 }
 

@@ -1,7 +1,7 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay, exactly as
 // torch.optim.SGD:  d = g + wd·p;  b = μ·b + (1 − τ)·d (b = d at the first step);
 // d = d + μ·b (Nesterov) or b;  p = p − lr·d.
-import type { Tensor } from '@drgrade/tensor';
+import { sgdStep, zeros, type Tensor } from '@drgrade/tensor';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.ts';
 
 export interface SGDOptions {
@@ -27,13 +27,13 @@ export class SGD extends Optimizer<SGDHyper> {
   }
 
   protected update(p: Tensor, grad: Tensor, g: ParamGroup<SGDHyper>, s: ParamState): void {
-    let d = g.weightDecay !== 0 ? grad.add(p.mul(g.weightDecay)) : grad;
-    if (g.momentum !== 0) {
-      let buf = s.momentum_buffer as Tensor | undefined;
-      if (!buf) buf = this.keepState(s, 'momentum_buffer', d.clone());
-      else buf.assign(buf.mul(g.momentum).add(g.dampening !== 0 ? d.mul(1 - g.dampening) : d));
-      d = g.nesterov ? d.add(buf.mul(g.momentum)) : buf;
-    }
-    p.assign(p.sub(d.mul(g.lr)));
+    const momentum = g.momentum !== 0;
+    let buf = (s.momentum_buffer as Tensor | undefined) ?? null;
+    const first = momentum && buf === null;
+    if (first) buf = this.keepState(s, 'momentum_buffer', zeros([...p.shape]));
+    // One fused kernel (ops/optim.ts in @drgrade/tensor) updates p and the buffer in place.
+    sgdStep(p, grad, momentum ? buf : null, {
+      lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weightDecay, nesterov: g.nesterov, first,
+    });
   }
 }

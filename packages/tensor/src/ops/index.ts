@@ -11,3 +11,4 @@ export * from './interpolate.ts';
 export * from './bilinear.ts';
 export * from './conv.ts';
 export { tileCandidates, tileShapes, parseTile, type Tile, type TileVariant } from './gemm_tiled.ts';
+export * from './optim.ts';
