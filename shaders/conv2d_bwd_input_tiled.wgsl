@@ -73,15 +73,32 @@ fn loadA(c: Ctx, ch: u32, k: u32) -> f32 {
 
 const POINTWISE: bool = {{POINTWISE}};
 
-fn loadB(c: Ctx, k: u32, t: u32) -> f32 {
-  if (POINTWISE) { return DY[(c.ng * p.O + k) * c.N + t]; }
+// Phase pixels t..t+3 (those below N): the tap and the first pixel's position are decoded once;
+// the next pixels step along the phase row, wrapping to the next where it ends.
+fn loadB4(c: Ctx, k: u32, t: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  if (POINTWISE) {
+    let base = (c.ng * p.O + k) * c.N;
+    for (var i = 0u; i < 4u; i++) { if (t + i < c.N) { v[i] = DY[base + t + i]; } }
+    return v;
+  }
   let o = k / {{TAPS}};
   let kh = c.kh0 + ((k % {{TAPS}}) / {{NTW}}) * p.khStep;
   let kw = c.kw0 + (k % {{NTW}}) * p.kwStep;
-  let oh = u32(i32(t / c.Wq) + (i32(c.rh + p.ph) - i32(kh * p.dh)) / {{SH}});
-  let ow = u32(i32(t % c.Wq) + (i32(c.rw + p.pw) - i32(kw * p.dw)) / {{SW}});
-  if (oh >= p.Ho || ow >= p.Wo) { return 0.0; }
-  return DY[((c.ng * p.O + o) * p.Ho + oh) * p.Wo + ow];
+  let offh = (i32(c.rh + p.ph) - i32(kh * p.dh)) / {{SH}};
+  let offw = (i32(c.rw + p.pw) - i32(kw * p.dw)) / {{SW}};
+  let plane = (c.ng * p.O + o) * p.Ho;
+  let pi0 = t / c.Wq;
+  let pj0 = t % c.Wq;
+  for (var i = 0u; i < 4u; i++) {
+    var pi = pi0;
+    var pj = pj0 + i;
+    if (pj >= c.Wq) { pi += pj / c.Wq; pj = pj % c.Wq; }
+    let oh = u32(i32(pi) + offh);
+    let ow = u32(i32(pj) + offw);
+    if (t + i < c.N && oh < p.Ho && ow < p.Wo) { v[i] = DY[(plane + oh) * p.Wo + ow]; }
+  }
+  return v;
 }
 
 fn outIndex(c: Ctx, ch: u32, t: u32) -> u32 {

@@ -36,16 +36,31 @@ fn loadA(c: Ctx, m: u32, k: u32) -> f32 {
 
 const POINTWISE: bool = {{POINTWISE}};
 
-fn loadB(c: Ctx, k: u32, q: u32) -> f32 {
-  if (POINTWISE) { return X[(c.z * p.C + k) * c.N + q]; }
+// Output pixels q..q+3 (those below N): the tap and the first pixel's row and column are
+// decoded once; the next pixels step along the row, wrapping to the next where it ends.
+fn loadB4(c: Ctx, k: u32, q: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  if (POINTWISE) {
+    let base = (c.z * p.C + k) * c.N;
+    for (var i = 0u; i < 4u; i++) { if (q + i < c.N) { v[i] = X[base + q + i]; } }
+    return v;
+  }
   let KK = {{KH}} * {{KW}};
   let ch = k / KK;
   let kh = (k % KK) / {{KW}};
   let kw = k % {{KW}};
-  let ih = u32(i32((q / p.Wo) * p.sh + kh * p.dh) - i32(p.ph));
-  let iw = u32(i32((q % p.Wo) * p.sw + kw * p.dw) - i32(p.pw));
-  if (ih >= p.H || iw >= p.W) { return 0.0; }
-  return X[((c.z * p.C + ch) * p.H + ih) * p.W + iw];
+  let plane = (c.z * p.C + ch) * p.H;
+  let oh0 = q / p.Wo;
+  let ow0 = q % p.Wo;
+  for (var i = 0u; i < 4u; i++) {
+    var oh = oh0;
+    var ow = ow0 + i;
+    if (ow >= p.Wo) { oh += ow / p.Wo; ow = ow % p.Wo; }
+    let ih = u32(i32(oh * p.sh + kh * p.dh) - i32(p.ph));
+    let iw = u32(i32(ow * p.sw + kw * p.dw) - i32(p.pw));
+    if (q + i < c.N && ih < p.H && iw < p.W) { v[i] = X[(plane + ih) * p.W + iw]; }
+  }
+  return v;
 }
 
 fn outIndex(c: Ctx, m: u32, q: u32) -> u32 {

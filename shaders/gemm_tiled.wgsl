@@ -7,7 +7,9 @@
 //
 // The op's loaders (appended as LOADERS) define the problem: a Ctx struct with the GEMM sizes
 // M, N, K, built once per workgroup by context(z); loadA(ctx, m, k) and loadB(ctx, k, n) for
-// in-range elements (the loaders handle padding, the core the tile edges); outIndex(ctx, m, n)
+// in-range elements (the loaders handle padding, the core the tile edges), or, where a loader
+// has it, loadB4(ctx, k, n) for columns n..n+3 at once (zero past N; an element's index math is
+// then shared by four, which pays for gathered operands such as im2col); outIndex(ctx, m, n)
 // and epilogue(ctx, m, v) for the output binding OUT. With SPLITS > 1 (split-K, for problems
 // with too few tiles to fill the GPU) workgroup z·SPLITS + s sums reduction slab run s only and
 // stores the raw partial sum at OUT[outIndex · SPLITS + s]; the caller adds the parts and
@@ -64,10 +66,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let k = e / (BN / 4u);
       var v = vec4<f32>(0.0);
       if (k0 + k < kEnd) {
-        for (var c = 0u; c < 4u; c++) {
-          let n = col0 + n4 * 4u + c;
-          if (n < ctx.N) { v[c] = loadB(ctx, k0 + k, n); }
-        }
+{{LOAD_B_GROUP}}
       }
       tB[k][n4] = v;
     }

@@ -76,7 +76,7 @@ function convUpstream(c: Case): Tensor {
 
 type Op = 'forward' | 'backwardInput' | 'backwardWeight';
 
-const TILE_CASES = ['k3_relu', 'k3x2_mixed', 'k3_long_reduction'];
+const TILE_CASES = ['k3_relu', 'k3x2_mixed', 'k3_long_reduction', 'k3s2_narrow', 'k3_column'];
 
 /** The variants any case can run on this adapter, plus the fallbacks for adapters without subgroups and for GPUs. */
 function variantsFor(op: Op): string[] {

@@ -385,7 +385,7 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
     const pointwise = g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
     tiledDispatch({
       label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}`,
-      loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW, POINTWISE: pointwise }),
+      loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW, POINTWISE: pointwise }), loadB4: true,
       inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: u, M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
     }, tile, y, finish);
     bias4?.dispose();
@@ -424,7 +424,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
     const pointwise = fixed && g.KH === 1 && g.KW === 1 && g.ph === 0 && g.pw === 0;
     tiledDispatch({
       label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}`,
-      loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc, ...consts, POINTWISE: pointwise }),
+      loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc, ...consts, POINTWISE: pointwise }), loadB4: true,
       inputs: [dy.buffer, w.buffer], uniforms: geomUniforms(g).u32(0, khStep, kwStep).done(), M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
     }, tile, dx, null);
     return;

@@ -81,10 +81,14 @@ export function tileCandidates(M: number, N: number, K: number, batch: number): 
 }
 
 /** The WGSL of the core with an op's loaders, for one tile. */
-function source(loaders: string, t: Tile): string {
+function source(loaders: string, t: Tile, loadB4: boolean): string {
   const WX = t.BN / t.TN, WY = t.BM / t.TM;
+  const group = loadB4 ? '        v = loadB4(ctx, k0 + k, col0 + n4 * 4u);' : `        for (var c = 0u; c < 4u; c++) {
+          let n = col0 + n4 * 4u + c;
+          if (n < ctx.N) { v[c] = loadB(ctx, k0 + k, n); }
+        }`;
   return specialize(coreSrc, {
-    LOADERS: loaders, BM: t.BM, BN: t.BN, BK: t.BK, TM4: t.TM / 4, TN4: t.TN / 4, WX, WY, SPLITS: t.splits,
+    LOADERS: loaders, LOAD_B_GROUP: group, BM: t.BM, BN: t.BN, BK: t.BK, TM4: t.TM / 4, TN4: t.TN / 4, WX, WY, SPLITS: t.splits,
     BM4P: t.BM / 4 + 1, BN4: t.BN / 4, ACC: (t.TM * t.TN) / 4,
   });
 }
@@ -94,6 +98,8 @@ export interface TiledCall {
   /** Pipeline-cache key of the op's loaders; the tile is appended. */
   key: string;
   loaders: () => string;
+  /** The loaders define loadB4 (four adjacent columns at once). */
+  loadB4?: boolean;
   /** Input storage buffers in binding order; the output binding follows them. */
   inputs: GPUBuffer[];
   uniforms: ArrayBuffer;
@@ -116,11 +122,11 @@ export function tiledDispatch(call: TiledCall, t: Tile, out: Tensor, finish: ((s
   const engine = getEngine();
   const key = `${call.key}:t${t.BM}x${t.BN}k${t.splits}`;
   if (t.splits === 1) {
-    engine.dispatch({ label: call.label, key, source: () => source(call.loaders(), t), buffers: [...call.inputs, out.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
+    engine.dispatch({ label: call.label, key, source: () => source(call.loaders(), t, call.loadB4 ?? false), buffers: [...call.inputs, out.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
     return;
   }
   const parts = Tensor.empty([out.size, t.splits]);
-  engine.dispatch({ label: `${call.label} (split ${t.splits})`, key, source: () => source(call.loaders(), t), buffers: [...call.inputs, parts.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
+  engine.dispatch({ label: `${call.label} (split ${t.splits})`, key, source: () => source(call.loaders(), t, call.loadB4 ?? false), buffers: [...call.inputs, parts.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
   const total = sum(parts, 1);
   parts.dispose();
   const result = finish ? finish(total) : total;
