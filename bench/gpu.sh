@@ -5,6 +5,7 @@
 #   bash bench/gpu.sh pack      # here: writes .gpu/payload.tar.xz and .gpu/libvulkan1*.deb
 #   bash bench/gpu.sh run       # there (device tool, carry [".gpu"]): JSON and logs under $OUT
 #   bash bench/gpu.sh kernels   # there: the conv and matmul benches only (after kernel changes)
+#   bash bench/gpu.sh training  # there: the training step, then the conv bench
 #   bash bench/gpu.sh ablation  # there: scripts/ablation.sh with its four rows at once; tables under $OUT
 #
 # `run` prints the adapter first; Vulkan is pointed at NVIDIA's driver by path (the loader does not
@@ -95,6 +96,7 @@ case "${1:-}" in
   run) run ;;
   conv) setup && step conv 170 node bench/conv.js --json ;;
   kernels) setup && step conv 300 node bench/conv.js --json && step matmul 80 node bench/matmul.js --json ;;
+  training) setup && step train-step 100 node bench/train-step.js --json && step conv 150 node bench/conv.js --json ;;
   ablation) ablation ;;
-  *) echo "usage: bash bench/gpu.sh pack | run | conv | kernels | ablation" >&2; exit 2 ;;
+  *) echo "usage: bash bench/gpu.sh pack | run | conv | kernels | training | ablation" >&2; exit 2 ;;
 esac
