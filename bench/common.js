@@ -36,20 +36,15 @@ export async function loadTfjs() {
   return tf;
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Seconds per run of `launch` (which enqueues one op and returns its output): a warm run (it
  * compiles), a timed run, then, unless that took over 1.5 s, batches of runs, each followed by
- * one `wait(lastOutput, expectedMs)` with the best time so far as the expectation; the best
- * counts. `kind` is the adapter kind ('gpu' or 'cpu').
+ * one `wait(lastOutput)`; the best counts. `kind` is the adapter kind ('gpu' or 'cpu').
  */
 export async function measureRuns(launch, wait, kind) {
-  await wait(launch(), 0);
-  // No sleep before this wait: the warm run's time is mostly compilation, and a sleep sized from
-  // it would be timed as the run's own (each later round only shrinks it by 0.7).
+  await wait(launch());
   const t0 = performance.now();
-  await wait(launch(), 0);
+  await wait(launch());
   let best = performance.now() - t0;
   if (best > 1500) return best / 1000;
   // A GPU run takes well under a millisecond: many runs per wait, so the wait itself is not what is timed.
@@ -60,31 +55,29 @@ export async function measureRuns(launch, wait, kind) {
     const t0 = performance.now();
     let last = null;
     for (let i = 0; i < reps; i++) { last?.dispose(); last = launch(); }
-    await wait(last, best * reps);
+    await wait(last);
     best = Math.min(best, (performance.now() - t0) / reps);
   }
   return best / 1000;
 }
 
 /**
- * How both libraries end a batch of runs: on a CPU adapter, sleep through most of the expected
- * time (dawn.node busy-polls while it waits, taking a core from the adapter), then read back one
- * element of the last output, which is what a user's program waits on. `dg` is @drgrade/tensor,
- * `tf` TF.js. On a GPU there is no sleep: a single run's time is mostly the readback's latency,
- * and sleeping through reps x that time would be timed as the kernel's.
+ * How both libraries end a batch of runs: read back one element of the last output, which is
+ * what a user's program waits on (`dg` is @drgrade/tensor, `tf` TF.js). Neither sleeps first.
+ * An earlier version slept through 70 % of the expected time on CPU adapters, to leave dawn.node's
+ * busy wait off the cores lavapipe computes on; measured on this 2-core VM it did the opposite:
+ * both libraries ran slower for it (block 3 rows: ours 8.7 against 15.8 GFLOP/s forward, TF.js 2.0
+ * against 2.9), ours more, as our runs are shorter.
  */
-export function waiters(dg, tf, kind) {
-  const settle = async (expectedMs) => { if (kind === 'cpu' && expectedMs > 1) await sleep(0.7 * expectedMs); };
+export function waiters(dg, tf) {
   return {
-    async oursWait(t, expectedMs) {
-      await settle(expectedMs);
+    async oursWait(t) {
       const flat = t.reshape([t.size]);
       const one = flat.slice([0], [1]);
       await one.item();
       for (const x of [one, flat, t]) x.dispose();
     },
-    async tfjsWait(t, expectedMs) {
-      await settle(expectedMs);
+    async tfjsWait(t) {
       const one = tf.slice(tf.reshape(t, [-1]), [0], [1]);
       await one.data();
       tf.dispose([one, t]);

@@ -10,9 +10,8 @@
 // {adapter, rows: [{op, shape, ours_gflops, tfjs_gflops, ratio, ...}]} on stdout.
 // drgrade runs with the autotuner on: each shape is tuned (timed on every candidate kernel)
 // before it is measured, as a training run would after its first step. Every figure is the
-// best of a few batches of runs submitted together, each batch followed by one wait: Dawn in
-// Node busy-waits while awaiting the GPU, which on a CPU adapter steals a core, so both
-// libraries sleep through most of the expected time before awaiting.
+// best of a few batches of runs submitted together, each batch followed by one wait on a
+// one-element readback of the last output, the same for both libraries (bench/common.js).
 import { loadavg } from 'node:os';
 import { loadOurs, loadTfjs, measureRuns, waiters } from './common.js';
 
@@ -44,7 +43,7 @@ const SHAPES = [
 ];
 const BATCHES = quick ? [1] : [1, 8];
 
-const { oursWait, tfjsWait } = waiters(dg, tf, info.kind);
+const { oursWait, tfjsWait } = waiters(dg, tf);
 const measure = (launch, wait) => measureRuns(launch, wait, info.kind);
 
 function randn(shape, seed) {

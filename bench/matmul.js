@@ -8,7 +8,7 @@ const { name: adapter, kind } = await ours.deviceInfo();
 // A GPU finishes a 2048³ product in about a millisecond: 4096³ too there.
 const gpu = kind === 'gpu';
 const tf = await loadTfjs();
-const { oursWait, tfjsWait } = waiters(ours, tf, kind);
+const { oursWait, tfjsWait } = waiters(ours, tf);
 
 const square = (quick ? [256, 512, 1024] : gpu ? [256, 512, 1024, 2048, 4096] : [256, 512, 1024, 2048]).map((n) => [1, n, n, n]);
 // DenseNet-like GEMMs: a 1x1 conv as [HW, Cin] x [Cin, Cout] and the classifier/HBP shapes.
