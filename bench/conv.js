@@ -5,8 +5,8 @@
 //
 //   npm run build && node bench/conv.js [--json] [--quick]
 //
-// --quick runs batch 1 only (batch 8 too otherwise); --only <text> keeps the shapes whose name
-// contains it; --json prints only
+// --quick runs batch 1 only (batch 8 too otherwise); --only <text>[,<text>...] keeps the shapes
+// whose name contains one of them; --json prints only
 // {adapter, rows: [{op, shape, ours_gflops, tfjs_gflops, ratio, ...}]} on stdout.
 // drgrade runs with the autotuner on: each shape is tuned (timed on every candidate kernel)
 // before it is measured, as a training run would after its first step. Every figure is the
@@ -105,7 +105,7 @@ const rows = [];
 const pad = (v, n) => String(v).padEnd(n);
 log(`${pad('shape', 58)}${pad('op', 20)}${pad('ours GFLOP/s', 14)}${pad('TF.js GFLOP/s', 15)}ratio  our kernel`);
 for (const N of BATCHES) {
-  for (const [name, C, H, O, k, s, p] of SHAPES.filter(([n]) => !only || n.includes(only))) {
+  for (const [name, C, H, O, k, s, p] of SHAPES.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
     const Ho = Math.floor((H + 2 * p - k) / s) + 1;
     const flops = 2 * N * O * C * k * k * Ho * Ho;
     const shape = `${name}: N=${N} ${C}x${H}x${H} -> ${O}x${Ho}x${Ho}`;

@@ -111,7 +111,7 @@ export class Engine {
     if (x > 0 && y > 0 && z > 0) this.pass.dispatchWorkgroups(x, y, z);
     this.labels.push(call.label);
     this.dispatches++;
-    this.pacer.add(call.cost ?? x * y * z * 64);
+    this.pacer.add(call.cost ?? x * y * z * 64, call.key);
   }
 
   /** Records a buffer copy (outside any compute pass). */
@@ -184,15 +184,21 @@ export class Engine {
  * while a map or work-done promise is pending, taking a core from the driver's worker threads
  * (measured: 2.75 → 4.6 GFLOP/s when the thread sleeps). So before waiting, the thread sleeps
  * for most of the time the same wait took before. Waits are recognised by their signature (the
- * number of dispatches and the order of magnitude of their cost): a training or benchmark loop
- * repeats the same waits, and predicting from cost alone failed because kernels differ by 25x in
- * seconds per unit of cost. A wait never seen before is not slept on.
+ * number of dispatches, the order of magnitude of their cost and the kernels they ran): a
+ * training or benchmark loop repeats the same waits, and predicting from cost alone failed
+ * because kernels differ by 25x in seconds per unit of cost. (Without the kernels in it, a 7x7
+ * stem's input gradient and a 3x3 convolution of the same cost shared a signature, and the
+ * faster one was slept on for the slower one's time: 4.5 instead of 20 GFLOP/s.) A wait never
+ * seen before is not slept on.
  */
 export class Pacer {
   private pendingCost = 0;
   private pendingDispatches = 0;
   private unsubmittedCost = 0;
   private unsubmittedDispatches = 0;
+  /** Order-independent sums of the kernels' key hashes. */
+  private pendingKernels = 0;
+  private unsubmittedKernels = 0;
   private firstSubmit = 0;
   private compiled = false;
   private sleptUntil = 0;
@@ -201,14 +207,20 @@ export class Pacer {
 
   constructor(public enabled: boolean) {}
 
-  add(cost: number): void { this.unsubmittedCost += cost; this.unsubmittedDispatches++; }
+  add(cost: number, kernel: string): void {
+    this.unsubmittedCost += cost;
+    this.unsubmittedDispatches++;
+    this.unsubmittedKernels = (this.unsubmittedKernels + hash(kernel)) >>> 0;
+  }
 
   submitted(): void {
     if (this.pendingDispatches === 0) this.firstSubmit = performance.now();
     this.pendingCost += this.unsubmittedCost;
     this.pendingDispatches += this.unsubmittedDispatches;
+    this.pendingKernels = (this.pendingKernels + this.unsubmittedKernels) >>> 0;
     this.unsubmittedCost = 0;
     this.unsubmittedDispatches = 0;
+    this.unsubmittedKernels = 0;
   }
 
   /**
@@ -219,7 +231,7 @@ export class Pacer {
 
   async idle(): Promise<void> {
     this.sleptUntil = 0;
-    this.signature = `${this.pendingDispatches}:${Math.round(4 * Math.log2(this.pendingCost + 1))}`;
+    this.signature = `${this.pendingDispatches}:${Math.round(4 * Math.log2(this.pendingCost + 1))}:${this.pendingKernels}`;
     const known = this.seen.get(this.signature);
     if (!this.enabled || !known) return;
     const remaining = known.fraction * known.seconds * 1000 - (performance.now() - this.firstSubmit);
@@ -235,8 +247,11 @@ export class Pacer {
       const known = this.seen.get(this.signature);
       const overslept = this.sleptUntil > 0 && now - this.sleptUntil < 2;
       if (known && overslept) {
-        // Done before the sleep ended: the elapsed time measured the sleep, so sleep less next time.
+        // Done before the sleep ended: the elapsed time measured the sleep, not the work, so the
+        // estimate is too long; shorten it (a floor on the fraction alone kept oversleeping when
+        // the work had become much faster than the estimate).
         known.fraction = Math.max(0.3, known.fraction * 0.85);
+        known.seconds *= 0.7;
       } else {
         const seconds = (now - this.firstSubmit) / 1000;
         if (known) {
@@ -249,8 +264,16 @@ export class Pacer {
     }
     this.pendingCost = 0;
     this.pendingDispatches = 0;
+    this.pendingKernels = 0;
     this.compiled = false;
   }
+}
+
+/** FNV-1a of a kernel's pipeline key. */
+function hash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function summarize(labels: string[]): string {
