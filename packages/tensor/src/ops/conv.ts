@@ -8,7 +8,7 @@ import { TensorError } from '../errors.ts';
 import { noGrad } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
 import {
-  convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, rowVariants, type ConvGeom, type ConvOp, type ConvVariant,
+  biasRelu, convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, isPointwise, rowVariants, type ConvGeom, type ConvVariant,
 } from './conv2d_kernels.ts';
 import { mapKernel } from './elementwise.ts';
 import { parseTile } from './gemm_tiled.ts';
@@ -72,7 +72,7 @@ function geometry(op: string, xShape: readonly number[], wShape: readonly number
 
 /** 1x1, stride 1, no padding, one group: Y[n] = W · X[n] is a batched matmul. */
 function pointwise(g: ConvGeom): boolean {
-  return g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.G === 1;
+  return isPointwise(g) && g.G === 1;
 }
 
 function shapeClass(g: ConvGeom): string {
@@ -80,10 +80,10 @@ function shapeClass(g: ConvGeom): string {
   return `k${g.KH}x${g.KW} s${g.sh}x${g.sw} d${g.dh}x${g.dw} ${grouping} c${sizeClass(g.Cg)} o${sizeClass(g.Og)} hw${sizeClass(g.Ho * g.Wo)} n${sizeClass(g.N)}`;
 }
 
-/** Variants for an op, the adapter's default first (1x1 adds the matmul kernels). */
-function candidates(g: ConvGeom, op: ConvOp, M: number, K: number, N: number): ConvVariant[] {
+/** Forward or input-gradient variants, the adapter's default first (1x1 adds the matmul kernels, M x K by K x N). */
+function candidates(g: ConvGeom, op: 'forward' | 'backwardInput', M: number, K: number, N: number): ConvVariant[] {
   const conv = convCandidates(g, op);
-  if (op === 'backwardWeight' || !pointwise(g)) return conv;
+  if (!pointwise(g)) return conv;
   // The tiled matmul would repeat the tiled conv kernels (which fuse the epilogue): register kernels only.
   const mm = matmulCandidates(M, K, N, g.N).filter((v) => parseTile(v) === null).map((v) => `mm:${v}`);
   // On a 1x1 the subgroup matmul and the conv kernel (4 channels per unrolled step) measured
@@ -101,7 +101,7 @@ function backwardInputCandidates(g: ConvGeom): ConvVariant[] {
   return [...candidates(g, 'backwardInput', g.Cg, g.Og, g.H * g.W), ...rowVariants(g, 'backwardInput')];
 }
 
-const backwardWeightCandidates = (g: ConvGeom) => candidates(g, 'backwardWeight', 0, 0, 0);
+const backwardWeightCandidates = (g: ConvGeom) => convCandidates(g, 'backwardWeight');
 
 function filled(shape: number[]): Tensor {
   const t = Tensor.empty(shape);
@@ -130,12 +130,9 @@ function forward(label: string, x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
   if (!variant.startsWith('mm:')) { convForwardInto(label, x, w, b, y, g, relu, variant); return y; }
   const P = g.H * g.W;
   matmulInto(label, w, x, y, g.N, g.Og, g.Cg, P, 0, g.Cg * P, variant.slice(3) as MatmulVariant);
-  if (!b && !relu) return y;
-  // The matmul kernels have no epilogue: bias and ReLU take one element-wise pass.
-  const bias = b ? b.view([1, g.Og, 1, 1]) : null;
-  const out = mapKernel(`${label} (bias/relu)`, bias ? (relu ? 'max(x + y, 0.0)' : 'x + y') : 'max(x, 0.0)', bias ? [y, bias] : [y]);
-  y.dispose();
-  bias?.dispose();
+  // The matmul kernels have no epilogue.
+  const out = biasRelu(label, y, b, relu);
+  if (out !== y) y.dispose();
   return out;
 }
 

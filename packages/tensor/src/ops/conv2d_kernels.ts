@@ -87,6 +87,23 @@ export function rowVariants(g: ConvGeom, op: 'forward' | 'backwardInput'): ConvV
   return [4, 8].filter((pl) => width % pl === 0).map((pl) => `row${rv}x${pl}`);
 }
 
+/** 1x1, stride 1, no padding: the input (or upstream gradient) of each group is a GEMM operand as it is. */
+export function isPointwise(g: ConvGeom): boolean {
+  return g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+}
+
+/**
+ * Bias and ReLU as one element-wise pass over y [N, G * Og, H, W], for the kernels without an
+ * epilogue of their own (the matmul path, split-K parts); y itself when there is neither.
+ */
+export function biasRelu(label: string, y: Tensor, bias: Tensor | null, relu: boolean): Tensor {
+  if (!bias && !relu) return y;
+  const b4 = bias?.view([1, bias.size, 1, 1]);
+  const out = mapKernel(`${label} (bias/relu)`, b4 ? (relu ? 'max(x + y, 0.0)' : 'x + y') : 'max(x, 0.0)', b4 ? [y, b4] : [y]);
+  b4?.dispose();
+  return out;
+}
+
 const rowsOnly = (label: string, variant: ConvVariant, b: Block, width: string) =>
   new TensorError(`${label}: kernel '${variant}' runs only 3x3 stride-1 undilated convolutions whose ${width} is a multiple of ${b.pl}`);
 
@@ -124,7 +141,7 @@ function tiledCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
     const phases = g.sh * g.sw;
     return tileCandidates(g.Cg, Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw), g.Og * Math.ceil(KK / phases), g.N * g.G * phases);
   }
-  return tileCandidates(g.Og, g.Cg * KK, g.N * g.Ho * g.Wo, g.G).filter((v) => !v.includes('k'));
+  return tileCandidates(g.Og, g.Cg * KK, g.N * g.Ho * g.Wo, g.G, false);
 }
 
 /**
@@ -378,17 +395,18 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   if (tile) {
     const u = geomUniforms(g).u32(0, bias ? 1 : 0, relu ? 1 : 0).done();
     const un = unroll(g.KH, g.KW, ['p.KH', 'p.KW']);
-    // Split parts come back without the epilogue: bias and ReLU take one element-wise pass.
-    const bias4 = bias?.view([1, g.G * g.Og, 1, 1]);
-    const finish = bias4 || relu ? (t: Tensor) => mapKernel(`${label} (bias/relu)`, bias4 ? (relu ? 'max(x + y, 0.0)' : 'x + y') : 'max(x, 0.0)',
-      bias4 ? [t.view(y.shape), bias4] : [t]) : null;
-    const pointwise = g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+    const pointwise = isPointwise(g);
     tiledDispatch({
       label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}`,
       loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW, POINTWISE: pointwise }), loadB4: true,
       inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: u, M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
-    }, tile, y, finish);
-    bias4?.dispose();
+    }, tile, y, bias || relu ? (sum) => {
+      // Split parts come back without the epilogue.
+      const s4 = sum.view(y.shape);
+      const out = biasRelu(label, s4, bias, relu);
+      s4.dispose();
+      return out;
+    } : null);
     return;
   }
   const b = parseBlock(variant);
@@ -421,7 +439,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
     // Stride 1: one phase with every tap, so the tap counts are the kernel's (constants when unrolled).
     const fixed = g.sh === 1 && g.sw === 1 ? unroll(g.KH, g.KW, ['', '']).key !== 'loop' : false;
     const consts = fixed ? { TAPS: `${g.KH * g.KW}u`, NTW: `${g.KW}u`, SH: '1', SW: '1' } : { TAPS: 'c.taps', NTW: 'c.ntw', SH: 'i32(p.sh)', SW: 'i32(p.sw)' };
-    const pointwise = fixed && g.KH === 1 && g.KW === 1 && g.ph === 0 && g.pw === 0;
+    const pointwise = isPointwise(g);
     tiledDispatch({
       label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}`,
       loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc, ...consts, POINTWISE: pointwise }), loadB4: true,

@@ -63,9 +63,10 @@ export function tileOf(label: string, variant: string): Tile {
 /**
  * The tiled variants worth timing for `batch` GEMMs of M x N outputs with reduction K: every tile
  * shape that is not mostly padding, and for each, when its tiles alone are too few to fill a
- * large GPU, one split of the reduction (a power of two, each part at least 4 slabs long).
+ * large GPU and `splitK` allows, one split of the reduction (a power of two, each part at least 4
+ * slabs long).
  */
-export function tileCandidates(M: number, N: number, K: number, batch: number): TileVariant[] {
+export function tileCandidates(M: number, N: number, K: number, batch: number, splitK = true): TileVariant[] {
   const out: TileVariant[] = [];
   for (const [BM, BN, , , BK] of SHAPES) {
     const name: TileVariant = `t${BM}x${BN}`;
@@ -75,7 +76,7 @@ export function tileCandidates(M: number, N: number, K: number, batch: number): 
     const tiles = Math.ceil(M / BM) * Math.ceil(N / BN) * batch;
     const want = SPLITS.find((s) => tiles * s >= TARGET_WORKGROUPS) ?? SPLITS[SPLITS.length - 1]!;
     const splits = Math.min(want, Math.max(1, ...SPLITS.filter((s) => s <= K / (4 * BK))));
-    if (tiles < TARGET_WORKGROUPS / 2 && splits >= 2 && batch * splits <= 65535) out.push(`${name}k${splits}`);
+    if (splitK && tiles < TARGET_WORKGROUPS / 2 && splits >= 2 && batch * splits <= 65535) out.push(`${name}k${splits}`);
   }
   return out;
 }
