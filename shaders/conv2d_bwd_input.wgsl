@@ -66,34 +66,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let offw0 = (i32(rw + p.pw) - i32(kw0 * p.dw)) / i32(p.sw);
   let dOffh = i32(p.khStep * p.dh / p.sh);
   let dOffw = i32(p.kwStep * p.dw / p.sw);
-  // For small kernels the tap loops have compile-time bounds (the most taps one phase can have),
-  // so the compiler unrolls them (and OU output channels with a 1x1 kernel's single tap): on CPU
-  // adapters a loop iteration costs as much as several taps. Taps past the kernel are skipped.
-  for (var o0 = 0u; o0 < p.O; o0 += OU) {
-    for (var ou = 0u; ou < OU; ou++) {
-      let o = o0 + ou;
-      if (o < p.O) {
-        let plane = (planes + o) * p.Ho;
-        let wo = ((g * p.O + o) * KK * p.CB + wid.y) * SG + {{LANE}};
-        for (var th = 0u; th < {{KH}}; th++) {
-          let kh = kh0 + th * p.khStep;
-          if (kh < p.KH) {
-            let offh = offh0 - i32(th) * dOffh;
-{{ROW_SETUP}}
-            for (var tw = 0u; tw < {{KW}}; tw++) {
-              let kw = kw0 + tw * p.kwStep;
-              if (kw < p.KW) {
-                let offw = offw0 - i32(tw) * dOffw;
-                let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];
-{{GATHER}}
-{{FMA}}
-              }
-            }
-          }
-        }
-      }
-    }
+  // The reduction over output channels: OU at a time, then one at a time for the rest. A
+  // channel's taps come written out in full when the phase's tap counts are 1x1 or 3x3
+  // (conv2d_kernels.ts), as loops otherwise; with stride > 1 taps past the kernel are skipped.
+  var o = 0u;
+  for (; o + OU <= p.O; o += OU) {
+{{CHANNELS}}
   }
+{{TAIL}}
   let xBase = (n * p.G + g) * p.C;
 {{STORE}}
 }

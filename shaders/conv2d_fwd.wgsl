@@ -48,26 +48,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var kidx = ((g * K) * p.OB + wid.y) * SG + {{LANE}};
   let kstep = p.OB * SG;
   let plane0 = (n * p.G + g) * p.C;
-  // For small kernels the tap loops have compile-time bounds, so the compiler unrolls them (and
-  // CU input channels with a 1x1 kernel's single tap): on CPU adapters a loop iteration costs as
-  // much as several taps.
-  for (var c0 = 0u; c0 < p.C; c0 += CU) {
-    for (var cu = 0u; cu < CU; cu++) {
-      let c = c0 + cu;
-      if (c < p.C) {
-        let plane = (plane0 + c) * p.H;
-        for (var kh = 0u; kh < {{KH}}; kh++) {
-{{ROW_SETUP}}
-          for (var kw = 0u; kw < {{KW}}; kw++) {
-            let wv = Wp[kidx];
-            kidx += kstep;
-{{GATHER}}
-{{FMA}}
-          }
-        }
-      }
-    }
+  // The reduction over input channels: CU at a time, then one at a time for the rest. A channel's
+  // taps come written out in full for 1x1 and 3x3 kernels (conv2d_kernels.ts), as loops otherwise.
+  var c = 0u;
+  for (; c + CU <= p.C; c += CU) {
+{{CHANNELS}}
   }
+{{TAIL}}
   let yBase = (n * p.G + g) * p.O;
 {{STORE}}
 }

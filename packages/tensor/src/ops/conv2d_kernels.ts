@@ -189,18 +189,21 @@ function fmaBlock(b: Block, part: (comp: number) => string): string {
 const component = (b: Block, name: string) => (comp: number) => (b.rv === 1 ? name : `${name}[${comp}]`);
 
 /**
- * Tap loop bounds compiled into a kernel so that the taps are unrolled: measured on lavapipe,
- * the forward 3x3 128 -> 32 at 64x64 ran 1.6-2.5x faster with constant tap loops (32 x 6 block:
- * 24 against 10 GFLOP/s), since a loop iteration costs as much as several taps there. For 1x1 and
- * 3x3 taps (per stride phase for the input gradient); other kernels keep loops bounded by the
- * uniforms `fallback` (a 7x7 unrolled took too long to compile). CU is the number of channels
- * unrolled with a 1x1 kernel's single tap.
+ * Tap counts compiled into a kernel: measured on lavapipe, the forward 3x3 128 -> 32 at 64x64 ran
+ * 1.6-2.5x faster with its taps unrolled (32 x 6 block: 24 against 10 GFLOP/s), since a loop
+ * iteration costs as much as several taps there. For 1x1 and 3x3 taps (per stride phase for the
+ * input gradient); other kernels keep loops bounded by the uniforms `fallback` (a 7x7 unrolled
+ * took too long to compile). CU is the number of channels unrolled with a 1x1 kernel's single
+ * tap. The tiled loaders get constant loop bounds (KH, KW) and leave unrolling to the compiler;
+ * the register kernels write fixed taps out in full (tapSteps), as SwiftShader unrolls nothing.
  */
 interface Unroll {
   KH: string;
   KW: string;
   CU: number;
   key: string;
+  /** The tap counts when fixed, null for loops. */
+  counts: [number, number] | null;
 }
 
 function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
@@ -209,7 +212,37 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
   const fixed = KH === KW && (KH === 1 || KH === 3);
   return {
     KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 4 : 1,
-    key: fixed ? `${KH}x${KW}` : 'loop',
+    key: fixed ? `${KH}x${KW}` : 'loop', counts: fixed ? [KH, KW] : null,
+  };
+}
+
+/**
+ * One channel's taps for a register kernel: `row(kh)` sets up a tap row, `tap(kh, kw, index)` is
+ * one tap (kh and kw are WGSL expressions; index is kw's value when known). Fixed tap counts are
+ * written out in full, each tap in a block of its own so its names can repeat; otherwise loops
+ * over the variables `loops` below `bounds`. Measured on SwiftShader, which unrolls no loops (lavapipe
+ * unrolls constant-bound ones itself): forward 1x1 1152 -> 32 at 32x32 (sg4x4) ran 3.5x faster
+ * with its 4 channels' taps written out than as loops with constant bounds.
+ */
+function tapSteps(u: Unroll, loops: [string, string], bounds: [string, string], row: (kh: string) => string,
+  tap: (kh: string, kw: string, index: number | null) => string): string {
+  if (!u.counts) {
+    const [h, w] = loops;
+    return `for (var ${h} = 0u; ${h} < ${bounds[0]}; ${h}++) {\n${row(h)}\nfor (var ${w} = 0u; ${w} < ${bounds[1]}; ${w}++) {\n${tap(h, w, null)}\n}\n}`;
+  }
+  const [KH, KW] = u.counts;
+  return range(KH).map((h) => `{\n${row(`${h}u`)}\n${range(KW).map((w) => `{\n${tap(`${h}u`, `${w}u`, w)}\n}`).join('\n')}\n}`).join('\n');
+}
+
+/**
+ * The reduction over channels in a register kernel's skeleton: CHANNELS, the body of a loop that
+ * steps `index` by cu (cu copies of `channel`, at index + 0 .. cu - 1), and TAIL, which takes the
+ * channels left below `limit` one at a time.
+ */
+function channelSteps(cu: number, index: string, limit: string, channel: (ch: string) => string): Record<string, string> {
+  return {
+    CHANNELS: range(cu).map((k) => `{\n${channel(cu === 1 ? index : `${index} + ${k}u`)}\n}`).join('\n'),
+    TAIL: cu === 1 ? '' : `  for (; ${index} < ${limit}; ${index}++) {\n${channel(index)}\n  }`,
   };
 }
 
@@ -221,21 +254,25 @@ function biasLoads(b: Block): string {
   ].join('\n');
 }
 
+/** The forward pass's weight load at one tap: packed rows follow (c, kh, kw), so kidx just advances. */
+const fwdWeight = '  let wv = Wp[kidx];\n  kidx += kstep;';
+
 function fwdSource(b: Block, u: Unroll): string {
-  if (b.rows) return fwdRowsSource(b);
+  if (b.rows) return fwdRowsSource(b, u);
+  const taps = tapSteps(u, ['kh', 'kw'], ['p.KH', 'p.KW'],
+    (kh) => lines(b.pl, (j) => `  let ih${j} = u32(ih0_${j} + i32(${kh} * p.dh));
+  let row${j} = (plane + ih${j}) * p.W;
+  let rowOk${j} = ih${j} < p.H;`),
+    (_kh, kw) => [fwdWeight, lines(b.pl, (j) => `  let iw${j} = u32(iw0_${j} + i32(${kw} * p.dw));
+  let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} & (iw${j} < p.W));`), fmaBlock(b, component(b, 'wv'))].join('\n'));
   return specialize(fwdSrc, {
     CONV_GEOMETRY: geometrySrc,
-    ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
+    ...lanePlaceholders(b), CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let q${j} = min(qBase + ${j * INVOCATIONS}u, P - 1u);
   let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
   let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);`),
     ACC_DECL: accDecl(b),
-    ROW_SETUP: lines(b.pl, (j) => `      let ih${j} = u32(ih0_${j} + i32(kh * p.dh));
-      let row${j} = (plane + ih${j}) * p.W;
-      let rowOk${j} = ih${j} < p.H;`),
-    GATHER: lines(b.pl, (j) => `        let iw${j} = u32(iw0_${j} + i32(kw * p.dw));
-        let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} && iw${j} < p.W);`),
-    FMA: fmaBlock(b, component(b, 'wv')),
+    ...channelSteps(u.CU, 'c', 'p.C', (c) => `  let plane = (plane0 + ${c}) * p.H;\n${taps}`),
     STORE: [
       biasLoads(b),
       ...range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < P) {\n${lines(b.sg * b.rv, (r) =>
@@ -246,26 +283,25 @@ function fwdSource(b: Block, u: Unroll): string {
 
 /**
  * The row-shared forward kernel (3x3, stride 1): qBase numbers groups of pl adjacent pixels of one
- * output row; each tap row loads its pl + 2 input values once and every tap picks its pl from them
- * (the selects fold away once the constant tap loop is unrolled).
+ * output row; each tap row loads its pl + 2 input values once and every tap takes its pl from them.
  */
-function fwdRowsSource(b: Block): string {
+function fwdRowsSource(b: Block, u: Unroll): string {
   const span = b.pl + 2;
+  const taps = tapSteps(u, ['kh', 'kw'], ['3u', '3u'], (kh) => `  let ih = u32(ih0 + i32(${kh}));
+  let rowOk = ih < p.H;
+  let rb = (plane + ih) * p.W;
+${lines(span, (t) => `  let iw${t} = u32(iw0 + ${t});
+  let xs${t} = select(0.0, X[rb + iw${t}], rowOk & (iw${t} < p.W));`)}`,
+  (_kh, _kw, kw) => [fwdWeight, lines(b.pl, (j) => `  let x${j} = xs${j + (kw ?? 0)};`), fmaBlock(b, component(b, 'wv'))].join('\n'));
   return specialize(fwdSrc, {
     CONV_GEOMETRY: geometrySrc,
-    ...lanePlaceholders(b), PIXELS: INVOCATIONS, KH: '3u', KW: '3u', CU: 1,
+    ...lanePlaceholders(b), PIXELS: INVOCATIONS, CU: 1,
     PIXEL_SETUP: `  let groups = P / ${b.pl}u;
   let q0 = min(qBase, groups - 1u) * ${b.pl}u;
   let ih0 = i32(q0 / p.Wo) - i32(p.ph);
   let iw0 = i32(q0 % p.Wo) - i32(p.pw);`,
     ACC_DECL: accDecl(b),
-    ROW_SETUP: `      let ih = u32(ih0 + i32(kh));
-      let rowOk = ih < p.H;
-      let rb = (plane + ih) * p.W;
-${lines(span, (t) => `      let iw${t} = u32(iw0 + ${t});
-      let xs${t} = select(0.0, X[rb + iw${t}], rowOk && iw${t} < p.W);`)}`,
-    GATHER: lines(b.pl, (j) => `        let x${j} = select(select(xs${j}, xs${j + 1}, kw == 1u), xs${j + 2}, kw == 2u);`),
-    FMA: fmaBlock(b, component(b, 'wv')),
+    ...channelSteps(1, 'c', 'p.C', (c) => `  let plane = (plane0 + ${c}) * p.H;\n${taps}`),
     STORE: [
       biasLoads(b),
       `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
@@ -274,21 +310,39 @@ ${lines(span, (t) => `      let iw${t} = u32(iw0 + ${t});
   });
 }
 
-function bwdInputSource(b: Block, u: Unroll): string {
-  if (b.rows) return bwdInputRowsSource(b);
+/**
+ * The input gradient's channel code around its taps: the channel's dY plane and packed weight
+ * row, each tap row's kh and dY row offset, and at each tap its kw, dY column offset and weight;
+ * with stride > 1 (`strided`) a phase may have fewer taps than the loops run, so taps past the
+ * kernel are skipped. `row` and `tap` add the gathers and multiply-adds.
+ */
+function bwdInputChannels(b: Block, u: Unroll, strided: boolean, row: (th: string) => string, tap: (tw: number | null) => string): Record<string, string> {
+  const taps = tapSteps(u, ['th', 'tw'], ['p.KH', 'p.KW'], (th) => `  let kh = kh0 + ${th} * p.khStep;
+  let offh = offh0 - i32(${th}) * dOffh;
+${row(th)}`, (_th, tw, twIndex) => {
+    const body = `  let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];\n${tap(twIndex)}`;
+    return `  let kw = kw0 + ${tw} * p.kwStep;
+  let offw = offw0 - i32(${tw}) * dOffw;
+${strided ? `  if ((kh < p.KH) & (kw < p.KW)) {\n${body}\n  }` : body}`;
+  });
+  return channelSteps(u.CU, 'o', 'p.O', (o) => `  let plane = (planes + ${o}) * p.Ho;
+  let wo = ((g * p.O + ${o}) * KK * p.CB + wid.y) * SG + ${b.sg > 1 ? 'si' : '0u'};
+${taps}`);
+}
+
+function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
+  if (b.rows) return bwdInputRowsSource(b, u);
   return specialize(bwdInputSrc, {
     CONV_GEOMETRY: geometrySrc,
-    ...lanePlaceholders(b), KH: u.KH, KW: u.KW, CU: u.CU,
+    ...lanePlaceholders(b), CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * INVOCATIONS}u, max(count, 1u) - 1u);
   let pi${j} = t${j} / max(Wq, 1u);
   let pj${j} = t${j} % max(Wq, 1u);`),
     ACC_DECL: accDecl(b),
-    ROW_SETUP: lines(b.pl, (j) => `      let oh${j} = u32(i32(pi${j}) + offh);
-      let row${j} = (plane + oh${j}) * p.Wo;
-      let rowOk${j} = oh${j} < p.Ho;`),
-    GATHER: lines(b.pl, (j) => `        let ow${j} = u32(i32(pj${j}) + offw);
-        let x${j} = select(0.0, DY[row${j} + ow${j}], rowOk${j} && ow${j} < p.Wo);`),
-    FMA: fmaBlock(b, component(b, 'wv')),
+    ...bwdInputChannels(b, u, strided, () => lines(b.pl, (j) => `  let oh${j} = u32(i32(pi${j}) + offh);
+  let row${j} = (plane + oh${j}) * p.Wo;
+  let rowOk${j} = oh${j} < p.Ho;`), () => [lines(b.pl, (j) => `  let ow${j} = u32(i32(pj${j}) + offw);
+  let x${j} = select(0.0, DY[row${j} + ow${j}], rowOk${j} & (ow${j} < p.Wo));`), fmaBlock(b, component(b, 'wv'))].join('\n')),
     STORE: range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < count) {
     let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = a${r}_${j}; }`)}
@@ -300,23 +354,22 @@ ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u)
  * The row-shared input-gradient kernel (3x3, stride 1, so one phase and offw0 = pw): pixel j of a
  * group reads dY column pj0 + j + pw - tw at tap tw, all within the pl + 2 values loaded per tap row.
  */
-function bwdInputRowsSource(b: Block): string {
+function bwdInputRowsSource(b: Block, u: Unroll): string {
   const span = b.pl + 2;
   return specialize(bwdInputSrc, {
     CONV_GEOMETRY: geometrySrc,
-    ...lanePlaceholders(b), PIXELS: INVOCATIONS, KH: '3u', KW: '3u', CU: 1,
+    ...lanePlaceholders(b), PIXELS: INVOCATIONS, CU: 1,
     PIXEL_SETUP: `  let groups = count / ${b.pl}u;
   let t0 = min(qBase, max(groups, 1u) - 1u) * ${b.pl}u;
   let pi0 = t0 / max(Wq, 1u);
   let pj0 = t0 % max(Wq, 1u);`,
     ACC_DECL: accDecl(b),
-    ROW_SETUP: `            let oh = u32(i32(pi0) + offh);
-            let rowOk = oh < p.Ho;
-            let rb = (plane + oh) * p.Wo;
-${lines(span, (t) => `            let ow${t} = u32(i32(pj0) + offw0 - ${2 - t});
-            let xs${t} = select(0.0, DY[rb + ow${t}], rowOk && ow${t} < p.Wo);`)}`,
-    GATHER: lines(b.pl, (j) => `                let x${j} = select(select(xs${j + 2}, xs${j + 1}, tw == 1u), xs${j}, tw == 2u);`),
-    FMA: fmaBlock(b, component(b, 'wv')),
+    ...bwdInputChannels(b, u, false, () => `  let oh = u32(i32(pi0) + offh);
+  let rowOk = oh < p.Ho;
+  let rb = (plane + oh) * p.Wo;
+${lines(span, (t) => `  let ow${t} = u32(i32(pj0) + offw0 - ${2 - t});
+  let xs${t} = select(0.0, DY[rb + ow${t}], rowOk & (ow${t} < p.Wo));`)}`,
+    (tw) => [lines(b.pl, (j) => `  let x${j} = xs${j + 2 - (tw ?? 0)};`), fmaBlock(b, component(b, 'wv'))].join('\n')),
     STORE: `  if (qBase < groups) {
     let px = pi0 * p.W + pj0;
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) {\n${lines(b.pl, (j) =>
@@ -344,7 +397,7 @@ function bwdWeightSource(b: Block): string {
     let rowOk${j} = ih${j} < p.H;`),
     LOAD_DY: lines(b.rv, (v) => `      let d${v} = DY[dyRow + dyCh${v} + ow];`),
     GATHER: lines(b.pl, (j) => `      let iw${j} = u32(i32(ow * p.sw) + iwOff${j});
-      let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} && iw${j} < p.W);`),
+      let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} & (iw${j} < p.W));`),
     FMA: fmaBlock(b, (comp) => `d${comp}`),
     STORE: range(b.pl).map((j) => `  if (colBase + ${j * INVOCATIONS}u < cols) {
 ${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) { part[(outBase + o0 + ${r}u) * cols + col${j}] = a${r}_${j}; }`)}
@@ -456,7 +509,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   // The most taps one stride phase can have along each axis.
   const un = unroll(Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
   engine.dispatch({
-    label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => bwdInputSource(b, un),
+    label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${phases > 1 ? 'strided' : 's1'}`, source: () => bwdInputSource(b, un, phases > 1),
     buffers: [dy.buffer, packed.buffer, dx.buffer], uniforms: u, cost: macs(g),
     workgroups: checkGrid(label, [Math.ceil(maxCount / (INVOCATIONS * b.pl)), CB, g.N * g.G * phases]),
   });
