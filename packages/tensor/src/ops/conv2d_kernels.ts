@@ -40,6 +40,9 @@ export interface ConvGeom {
   dw: number;
 }
 
+/** Multiply-adds of the convolution, the same for all three ops: the engine's run-time estimate and the autotuner's size class. */
+const macs = (g: ConvGeom) => g.N * g.G * g.Og * g.Cg * g.KH * g.KW * g.Ho * g.Wo;
+
 /**
  * A register-blocked kernel: each invocation holds R = sg * rv output channels (or rows) for
  * pl pixels (or columns). With sg > 1 the lanes of a subgroup load rv channels each and share
@@ -145,12 +148,33 @@ function tiledCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
 }
 
 /**
+ * Blocks of fewer channels for an op with fewer output rows (channels) than the shared blocks
+ * hold, such as the input gradient of a stem convolution over 3 colour channels: there the
+ * 16- or 32-channel blocks of CPU adapters are mostly padding. Measured on SwiftShader (stem
+ * 7x7/2 input gradient): sg1x8 0.57 and reg4x8 0.48 against sg4x4 0.17 GFLOP/s.
+ */
+function narrowVariants(g: ConvGeom, op: ConvOp): ConvVariant[] {
+  const sg = deviceSync().info.subgroupSize;
+  if (sg === null || sg > 16) return [];
+  const rows = op === 'backwardInput' ? g.Cg : g.Og;
+  return rows < sg * Math.min(4, 32 / sg) ? ['sg1x8', 'reg4x8'] : [];
+}
+
+/**
+ * On CPU adapters the default tile won only on test-sized convolutions (a few dozen channels,
+ * maps up to 8x8) and ran 10-100x slower than the register blocks on large ones (SwiftShader,
+ * stem 7x7/2 input gradient: over a minute a run), so timing it there would cost minutes.
+ */
+const CPU_TILE_MAX_MACS = 1 << 24;
+
+/**
  * Candidates for an op on this adapter, the fixed default first: on GPUs the tiled kernels, on
- * CPU adapters the register blocks (with the default tile last, for completeness).
+ * CPU adapters the register blocks (and the default tile last, for small convolutions).
  */
 export function convCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
   const blocks = blockVariants();
-  return deviceSync().info.kind === 'gpu' ? [...tiledCandidates(g, op), ...blocks] : [...blocks, DEFAULT_TILE];
+  if (deviceSync().info.kind === 'gpu') return [...tiledCandidates(g, op), ...blocks];
+  return [...blocks, ...narrowVariants(g, op), ...(macs(g) <= CPU_TILE_MAX_MACS ? [DEFAULT_TILE] : [])];
 }
 
 function lanePlaceholders(b: Block): Record<string, string | number> {
@@ -204,34 +228,40 @@ interface Unroll {
   key: string;
   /** The tap counts when fixed, null for loops. */
   counts: [number, number] | null;
+  /** Taps per row written out by the register kernels when the rows stay a loop (up to 8), else null. */
+  rowTaps: number | null;
 }
 
 function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
   // Only the tap counts DenseNet-like networks use everywhere: each one is another pipeline per
   // block variant to compile (seconds each on lavapipe, cold).
   const fixed = KH === KW && (KH === 1 || KH === 3);
+  const rowTaps = !fixed && KW <= 8 ? KW : null;
   return {
     KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 4 : 1,
-    key: fixed ? `${KH}x${KW}` : 'loop', counts: fixed ? [KH, KW] : null,
+    key: fixed ? `${KH}x${KW}` : `loop${rowTaps ?? ''}`, counts: fixed ? [KH, KW] : null, rowTaps,
   };
 }
 
 /**
  * One channel's taps for a register kernel: `row(kh)` sets up a tap row, `tap(kh, kw, index)` is
  * one tap (kh and kw are WGSL expressions; index is kw's value when known). Fixed tap counts are
- * written out in full, each tap in a block of its own so its names can repeat; otherwise loops
- * over the variables `loops` below `bounds`. Measured on SwiftShader, which unrolls no loops (lavapipe
- * unrolls constant-bound ones itself): forward 1x1 1152 -> 32 at 32x32 (sg4x4) ran 3.5x faster
- * with its 4 channels' taps written out than as loops with constant bounds.
+ * written out in full, each tap in a block of its own so its names can repeat; otherwise a loop
+ * over tap rows (variable `loops[0]` below `bounds[0]`) whose row of u.rowTaps taps is written
+ * out, or a loop over them too (`loops[1]`, `bounds[1]`) for wide kernels. Measured on
+ * SwiftShader, which unrolls no loops (lavapipe unrolls constant-bound ones itself): forward 1x1
+ * 1152 -> 32 at 32x32 (sg4x4) ran 3.5x faster with its 4 channels' taps written out than as loops
+ * with constant bounds.
  */
 function tapSteps(u: Unroll, loops: [string, string], bounds: [string, string], row: (kh: string) => string,
   tap: (kh: string, kw: string, index: number | null) => string): string {
-  if (!u.counts) {
-    const [h, w] = loops;
-    return `for (var ${h} = 0u; ${h} < ${bounds[0]}; ${h}++) {\n${row(h)}\nfor (var ${w} = 0u; ${w} < ${bounds[1]}; ${w}++) {\n${tap(h, w, null)}\n}\n}`;
-  }
-  const [KH, KW] = u.counts;
-  return range(KH).map((h) => `{\n${row(`${h}u`)}\n${range(KW).map((w) => `{\n${tap(`${h}u`, `${w}u`, w)}\n}`).join('\n')}\n}`).join('\n');
+  const [h, w] = loops;
+  const perRow = u.counts ? u.counts[1] : u.rowTaps;
+  const rowCode = (kh: string) => `${row(kh)}\n${perRow === null
+    ? `for (var ${w} = 0u; ${w} < ${bounds[1]}; ${w}++) {\n${tap(kh, w, null)}\n}`
+    : range(perRow).map((k) => `{\n${tap(kh, `${k}u`, k)}\n}`).join('\n')}`;
+  if (u.counts) return range(u.counts[0]).map((k) => `{\n${rowCode(`${k}u`)}\n}`).join('\n');
+  return `for (var ${h} = 0u; ${h} < ${bounds[0]}; ${h}++) {\n${rowCode(h)}\n}`;
 }
 
 /**
@@ -312,19 +342,23 @@ ${lines(span, (t) => `  let iw${t} = u32(iw0 + ${t});
 
 /**
  * The input gradient's channel code around its taps: the channel's dY plane and packed weight
- * row, each tap row's kh and dY row offset, and at each tap its kw, dY column offset and weight;
- * with stride > 1 (`strided`) a phase may have fewer taps than the loops run, so taps past the
- * kernel are skipped. `row` and `tap` add the gathers and multiply-adds.
+ * row, each tap row's kh and dY row offset, and at each tap its kw, dY column offset and weight.
+ * With stride > 1 (`strided`) a phase may have fewer taps than the loops run: a tap past the
+ * kernel reads a clamped weight and `tapOk` is false, which the gathers must fold into their
+ * bounds test so that it adds exact zeros. A branch around such taps instead measured 1.7x
+ * slower on SwiftShader (stem 7x7/2 input gradient, sg4x4: 9.9 against 5.8 s). `row` and `tap`
+ * add the gathers and multiply-adds.
  */
 function bwdInputChannels(b: Block, u: Unroll, strided: boolean, row: (th: string) => string, tap: (tw: number | null) => string): Record<string, string> {
-  const taps = tapSteps(u, ['th', 'tw'], ['p.KH', 'p.KW'], (th) => `  let kh = kh0 + ${th} * p.khStep;
+  const zero = b.rv === 1 ? 'f32()' : `vec${b.rv}<f32>()`;
+  const taps = tapSteps(u, ['th', 'tw'], ['(p.KH + p.khStep - 1u) / p.khStep', '(p.KW + p.kwStep - 1u) / p.kwStep'], (th) => `  let kh = kh0 + ${th} * p.khStep;
   let offh = offh0 - i32(${th}) * dOffh;
-${row(th)}`, (_th, tw, twIndex) => {
-    const body = `  let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];\n${tap(twIndex)}`;
-    return `  let kw = kw0 + ${tw} * p.kwStep;
+${row(th)}`, (_th, tw, twIndex) => `  let kw = kw0 + ${tw} * p.kwStep;
   let offw = offw0 - i32(${tw}) * dOffw;
-${strided ? `  if ((kh < p.KH) & (kw < p.KW)) {\n${body}\n  }` : body}`;
-  });
+${strided ? `  let tapOk = (kh < p.KH) & (kw < p.KW);
+  let wv = select(${zero}, Wp[wo + (min(kh, p.KH - 1u) * p.KW + min(kw, p.KW - 1u)) * p.CB * SG], tapOk);`
+    : '  let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];'}
+${tap(twIndex)}`);
   return channelSteps(u.CU, 'o', 'p.O', (o) => `  let plane = (planes + ${o}) * p.Ho;
   let wo = ((g * p.O + ${o}) * KK * p.CB + wid.y) * SG + ${b.sg > 1 ? 'si' : '0u'};
 ${taps}`);
@@ -342,7 +376,7 @@ function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
     ...bwdInputChannels(b, u, strided, () => lines(b.pl, (j) => `  let oh${j} = u32(i32(pi${j}) + offh);
   let row${j} = (plane + oh${j}) * p.Wo;
   let rowOk${j} = oh${j} < p.Ho;`), () => [lines(b.pl, (j) => `  let ow${j} = u32(i32(pj${j}) + offw);
-  let x${j} = select(0.0, DY[row${j} + ow${j}], rowOk${j} & (ow${j} < p.Wo));`), fmaBlock(b, component(b, 'wv'))].join('\n')),
+  let x${j} = select(0.0, DY[row${j} + ow${j}], rowOk${j} & (ow${j} < p.Wo)${strided ? ' & tapOk' : ''});`), fmaBlock(b, component(b, 'wv'))].join('\n')),
     STORE: range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < count) {
     let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = a${r}_${j}; }`)}
@@ -435,9 +469,6 @@ function packWeights(label: string, w: Tensor, g: ConvGeom, b: Block, forInput: 
   });
   return out;
 }
-
-/** Multiply-adds of the convolution, the same for all three ops: the engine's run-time estimate. */
-const macs = (g: ConvGeom) => g.N * g.G * g.Og * g.Cg * g.KH * g.KW * g.Ho * g.Wo;
 
 /** y = conv(x, w) (+ bias, ReLU) into y [N, G * Og, Ho, Wo]. */
 export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, g: ConvGeom,
