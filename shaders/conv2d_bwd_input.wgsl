@@ -66,6 +66,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let offw0 = (i32(rw + p.pw) - i32(kw0 * p.dw)) / i32(p.sw);
   let dOffh = i32(p.khStep * p.dh / p.sh);
   let dOffw = i32(p.kwStep * p.dw / p.sw);
+  // Packed weight rows (o, kh, kw) of this workgroup's channel block lie wstep apart.
+  let wstep = p.CB * SG;
   // The reduction over output channels: OU at a time, then one at a time for the rest. A
   // channel's taps come written out in full when the phase's tap counts are 1x1 or 3x3
   // (conv2d_kernels.ts), as loops otherwise; with stride > 1 taps past the kernel are skipped.

@@ -351,16 +351,16 @@ ${lines(span, (t) => `  let iw${t} = u32(iw0 + ${t});
  */
 function bwdInputChannels(b: Block, u: Unroll, strided: boolean, row: (th: string) => string, tap: (tw: number | null) => string): Record<string, string> {
   const zero = b.rv === 1 ? 'f32()' : `vec${b.rv}<f32>()`;
-  const taps = tapSteps(u, ['th', 'tw'], ['(p.KH + p.khStep - 1u) / p.khStep', '(p.KW + p.kwStep - 1u) / p.kwStep'], (th) => `  let kh = kh0 + ${th} * p.khStep;
-  let offh = offh0 - i32(${th}) * dOffh;
-${row(th)}`, (_th, tw, twIndex) => `  let kw = kw0 + ${tw} * p.kwStep;
-  let offw = offw0 - i32(${tw}) * dOffw;
-${strided ? `  let tapOk = (kh < p.KH) & (kw < p.KW);
-  let wv = select(${zero}, Wp[wo + (min(kh, p.KH - 1u) * p.KW + min(kw, p.KW - 1u)) * p.CB * SG], tapOk);`
-    : '  let wv = Wp[wo + (kh * p.KW + kw) * p.CB * SG];'}
+  // With stride 1 the taps are all of the kernel's, in order: kh = th, kw = tw.
+  const taps = tapSteps(u, ['th', 'tw'], ['(p.KH + p.khStep - 1u) / p.khStep', '(p.KW + p.kwStep - 1u) / p.kwStep'], (th) => `${strided ? `  let kh = kh0 + ${th} * p.khStep;\n` : ''}  let offh = offh0 - i32(${th}) * dOffh;
+${row(th)}`, (th, tw, twIndex) => `  let offw = offw0 - i32(${tw}) * dOffw;
+${strided ? `  let kw = kw0 + ${tw} * p.kwStep;
+  let tapOk = (kh < p.KH) & (kw < p.KW);
+  let wv = select(${zero}, Wp[wo + (min(kh, p.KH - 1u) * p.KW + min(kw, p.KW - 1u)) * wstep], tapOk);`
+    : `  let wv = Wp[wo + (${th} * p.KW + ${tw}) * wstep];`}
 ${tap(twIndex)}`);
   return channelSteps(u.CU, 'o', 'p.O', (o) => `  let plane = (planes + ${o}) * p.Ho;
-  let wo = ((g * p.O + ${o}) * KK * p.CB + wid.y) * SG + ${b.sg > 1 ? 'si' : '0u'};
+  let wo = (g * p.O + ${o}) * KK * wstep + wid.y * SG + ${b.sg > 1 ? 'si' : '0u'};
 ${taps}`);
 }
 
