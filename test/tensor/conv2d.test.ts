@@ -166,6 +166,27 @@ test('the autotuner times the candidates, remembers its choice and keeps results
   }
 });
 
+test('the candidates fit the adapter and the shape', async () => {
+  const info = (await getDevice()).info;
+  const stem = conv2dVariants([1, 3, 512, 512], [64, 3, 7, 7], { stride: 2, padding: 3 });
+  const growth = conv2dVariants([1, 128, 32, 32], [32, 128, 3, 3], { padding: 1 });
+  const small = conv2dVariants([1, 8, 8, 8], [8, 8, 3, 3], { padding: 1 });
+  const tile = tileShapes()[0]!;
+  if (info.kind === 'gpu') {
+    for (const v of [stem, growth, small]) assert.ok(/^t\d/.test(v.forward[0]!), v.forward.join(', '));
+    return;
+  }
+  // CPU adapters: register blocks first; the default tile only on small convolutions (it runs
+  // 10-100x slower on large ones); blocks of few channels where the op has few (the stem's 3).
+  for (const v of [stem, growth, small]) assert.ok(!/^t\d/.test(v.forward[0]!), v.forward.join(', '));
+  assert.ok(!stem.backwardInput.includes(tile) && !growth.forward.includes(tile), `${stem.backwardInput.join(', ')} / ${growth.forward.join(', ')}`);
+  assert.ok(small.forward.includes(tile) && small.backwardWeight.includes(tile), small.forward.join(', '));
+  if (info.subgroupSize !== null && info.subgroupSize <= 16) {
+    assert.ok(stem.backwardInput.includes('sg1x8') && stem.backwardInput.includes('reg4x8'), stem.backwardInput.join(', '));
+    assert.ok(!growth.forward.includes('sg1x8') && !stem.forward.includes('sg1x8'), `${growth.forward.join(', ')} / ${stem.forward.join(', ')}`);
+  }
+});
+
 test('bad shapes give errors that name them', () => {
   const x = tensor(new Float32Array(2 * 6 * 5 * 5), [2, 6, 5, 5]);
   const w = tensor(new Float32Array(4 * 3 * 3 * 3), [4, 3, 3, 3]);
