@@ -172,19 +172,28 @@ async function timeVariant(bench: TuneBench, variant: string, bestSoFar: number)
   // The first run also compiles the pipeline (the driver may do so only when it first runs).
   bench.run(variant);
   await finish(0);
-  let t0 = performance.now();
+  const t0 = performance.now();
   bench.run(variant);
   await finish(0);
-  let best = performance.now() - t0;
+  const best = performance.now() - t0;
   if (deviceSync().info.kind === 'gpu') return gpuTime(bench, variant, best);
   if (best > 300 || best > 1.5 * bestSoFar * 1000) return best / 1000;
   // Enough runs per batch that a wait's overhead is small; sleeping through most of the batch
   // keeps dawn.node's busy wait off the cores the CPU adapter computes on.
   const reps = Math.max(1, Math.min(8, Math.floor(60 / Math.max(best, 1))));
+  return bestOfBatches(bench, variant, reps, best, 0.7);
+}
+
+/**
+ * Seconds per run: the best of `bestMs` (ms per run so far) and two more batches of `reps` runs,
+ * each ended by one wait after sleeping `sleepFraction` of the batch's expected time.
+ */
+async function bestOfBatches(bench: TuneBench, variant: string, reps: number, bestMs: number, sleepFraction: number): Promise<number> {
+  let best = bestMs;
   for (let r = 0; r < 2; r++) {
-    t0 = performance.now();
+    const t0 = performance.now();
     for (let i = 0; i < reps; i++) bench.run(variant);
-    await finish(0.7 * best * reps);
+    await finish(sleepFraction * best * reps);
     best = Math.min(best, (performance.now() - t0) / reps);
   }
   return best / 1000;
@@ -206,14 +215,7 @@ async function gpuTime(bench: TuneBench, variant: string, singleMs: number): Pro
     await finish(0);
     batchMs = performance.now() - t0;
   }
-  let best = batchMs / reps;
-  for (let r = 0; r < 2; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) bench.run(variant);
-    await finish(0);
-    best = Math.min(best, (performance.now() - t0) / reps);
-  }
-  return best / 1000;
+  return bestOfBatches(bench, variant, reps, batchMs / reps, 0);
 }
 
 async function runJobs(): Promise<void> {

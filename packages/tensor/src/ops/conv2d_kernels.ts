@@ -68,6 +68,9 @@ export type ConvVariant = string;
 
 const INVOCATIONS = 64;
 
+/** Channels each lane loads in a subgroup-shared block: one vec4 per lane, 32 channels at most per subgroup. */
+const sharedRv = (sg: number) => Math.min(4, 32 / sg);
+
 export function parseBlock(variant: ConvVariant): Block | null {
   const m = /^(sg|reg|row)([124])x([1-8])$/.exec(variant);
   if (!m) return null;
@@ -85,7 +88,7 @@ export function rowVariants(g: ConvGeom, op: 'forward' | 'backwardInput'): ConvV
   const sg = deviceSync().info.subgroupSize;
   if (sg === null || sg > 16) return [];
   if (g.KH !== 3 || g.KW !== 3 || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return [];
-  const rv = Math.min(4, 32 / sg);
+  const rv = sharedRv(sg);
   const width = op === 'forward' ? g.Wo : g.W;
   return [4, 8].filter((pl) => width % pl === 0).map((pl) => `row${rv}x${pl}`);
 }
@@ -127,7 +130,7 @@ export function blockVariants(): ConvVariant[] {
   // Subgroup sharing is for CPU adapters' narrow subgroups; with 32 or 64 lanes the blocks would
   // hold hundreds of accumulators.
   if (sg === null || sg > 16) return ['reg4x4', 'reg4x2'];
-  const rv = Math.min(4, 32 / sg);
+  const rv = sharedRv(sg);
   return SHARED_PIXELS.map((pl) => `sg${rv}x${pl}`);
 }
 
@@ -157,7 +160,7 @@ function narrowVariants(g: ConvGeom, op: ConvOp): ConvVariant[] {
   const sg = deviceSync().info.subgroupSize;
   if (sg === null || sg > 16) return [];
   const rows = op === 'backwardInput' ? g.Cg : g.Og;
-  return rows < sg * Math.min(4, 32 / sg) ? ['sg1x8', 'reg4x8'] : [];
+  return rows < sg * sharedRv(sg) ? ['sg1x8', 'reg4x8'] : [];
 }
 
 /**
@@ -225,6 +228,7 @@ interface Unroll {
   KH: string;
   KW: string;
   CU: number;
+  /** The tap counts in a pipeline key ('loop' when not fixed); the register kernels add rowTaps. */
   key: string;
   /** The tap counts when fixed, null for loops. */
   counts: [number, number] | null;
@@ -236,10 +240,9 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
   // Only the tap counts DenseNet-like networks use everywhere: each one is another pipeline per
   // block variant to compile (seconds each on lavapipe, cold).
   const fixed = KH === KW && (KH === 1 || KH === 3);
-  const rowTaps = !fixed && KW <= 8 ? KW : null;
   return {
     KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 4 : 1,
-    key: fixed ? `${KH}x${KW}` : `loop${rowTaps ?? ''}`, counts: fixed ? [KH, KW] : null, rowTaps,
+    key: fixed ? `${KH}x${KW}` : 'loop', counts: fixed ? [KH, KW] : null, rowTaps: !fixed && KW <= 8 ? KW : null,
   };
 }
 
@@ -503,7 +506,7 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   const u = geomUniforms(g).u32(OB, bias ? 1 : 0, relu ? 1 : 0).done();
   const un = unroll(g.KH, g.KW, ['p.KH', 'p.KW']);
   engine.dispatch({
-    label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}`, source: () => fwdSource(b, un),
+    label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}`, source: () => fwdSource(b, un),
     buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], uniforms: u, cost: macs(g),
     workgroups: checkGrid(label, [Math.ceil(P / (INVOCATIONS * b.pl)), OB, g.N * g.G]),
   });
@@ -523,7 +526,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   const tile = parseTile(variant);
   if (tile) {
     // Stride 1: one phase with every tap, so the tap counts are the kernel's (constants when unrolled).
-    const fixed = g.sh === 1 && g.sw === 1 ? unroll(g.KH, g.KW, ['', '']).key !== 'loop' : false;
+    const fixed = g.sh === 1 && g.sw === 1 && unroll(g.KH, g.KW, ['', '']).counts !== null;
     const consts = fixed ? { TAPS: `${g.KH * g.KW}u`, NTW: `${g.KW}u`, SH: '1', SW: '1' } : { TAPS: 'c.taps', NTW: 'c.ntw', SH: 'i32(p.sh)', SW: 'i32(p.sw)' };
     const pointwise = isPointwise(g);
     tiledDispatch({
@@ -542,7 +545,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   // The most taps one stride phase can have along each axis.
   const un = unroll(Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
   engine.dispatch({
-    label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${phases > 1 ? 'strided' : 's1'}`, source: () => bwdInputSource(b, un, phases > 1),
+    label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${phases > 1 ? 'strided' : 's1'}`, source: () => bwdInputSource(b, un, phases > 1),
     buffers: [dy.buffer, packed.buffer, dx.buffer], uniforms: u, cost: macs(g),
     workgroups: checkGrid(label, [Math.ceil(maxCount / (INVOCATIONS * b.pl)), CB, g.N * g.G * phases]),
   });
