@@ -202,18 +202,48 @@ function accDecl(b: Block): string {
 }
 
 /**
- * The multiply-adds of one reduction step: channel r lives in component floor(r / sg) of lane
- * r % sg's loaded vector, `part(component)` names that vector's component in this lane.
+ * One written-out reduction step of a register kernel (a tap of a channel): the vector of
+ * weights this lane loaded for it and its input value for each pixel j of the block.
  */
-function fmaBlock(b: Block, part: (comp: number) => string): string {
-  return range(b.sg * b.rv).map((r) => {
-    const v = part(Math.floor(r / b.sg));
-    const w = b.sg > 1 ? `subgroupShuffle(${v}, ${r % b.sg}u)` : v;
-    return `        let w${r} = ${w};\n${lines(b.pl, (j) => `        a${r}_${j} = fma(w${r}, x${j}, a${r}_${j});`)}`;
-  }).join('\n');
+interface Step {
+  w: (comp: number) => string;
+  x: (j: number) => string;
 }
 
+/** The components of a block's weight vector `name` (a scalar when rv = 1). */
 const component = (b: Block, name: string) => (comp: number) => (b.rv === 1 ? name : `${name}[${comp}]`);
+
+/** The loads of some steps and the steps whose multiply-adds they leave to `accumulate`. */
+interface Steps {
+  code: string;
+  steps: Step[];
+}
+
+/** a + b + ... as a balanced tree of additions. */
+function sumTree(terms: string[]): string {
+  let t = terms;
+  while (t.length > 1) t = range(Math.ceil(t.length / 2)).map((i) => (2 * i + 1 < t.length ? `(${t[2 * i]} + ${t[2 * i + 1]})` : t[2 * i]!));
+  return t[0]!;
+}
+
+/**
+ * The multiply-adds of the steps of one loop iteration, after all their loads: channel r lives in
+ * component floor(r / sg) of lane r % sg's weight vector. Each accumulator takes the sum of its
+ * steps' products in one addition. On lavapipe every variable a loop writes is stored through the
+ * loop's lane mask (load, blend, store) and the 128-256 accumulators live on the stack, so
+ * updating each once per iteration instead of once per step is what pays: forward 1x1 224 -> 128
+ * at 128x128 (sg4x8) ran 52 against 83-90 ms with two channels' products summed per update.
+ */
+function accumulate(b: Block, steps: Step[]): string {
+  return `{\n${range(b.sg * b.rv).map((r) => {
+    const comp = Math.floor(r / b.sg);
+    const ws = steps.map((s, i) => `  let w${r}_${i} = ${b.sg > 1 ? `subgroupShuffle(${s.w(comp)}, ${r % b.sg}u)` : s.w(comp)};`);
+    const sums = range(b.pl).map((j) => (steps.length === 1
+      ? `  a${r}_${j} = fma(w${r}_0, ${steps[0]!.x(j)}, a${r}_${j});`
+      : `  a${r}_${j} += ${sumTree(steps.map((s, i) => `w${r}_${i} * ${s.x(j)}`))};`));
+    return [...ws, ...sums].join('\n');
+  }).join('\n')}\n}`;
+}
 
 /**
  * Tap counts compiled into a kernel: measured on lavapipe, the forward 3x3 128 -> 32 at 64x64 ran
@@ -246,38 +276,62 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
   };
 }
 
+/** A tap's loads and the step they make: `code` declares the names `step` reads. */
+interface Tap {
+  code: string;
+  step: Step;
+}
+
 /**
- * One channel's taps for a register kernel: `row(kh)` sets up a tap row, `tap(kh, kw, index)` is
- * one tap (kh and kw are WGSL expressions; index is kw's value when known). Fixed tap counts are
- * written out in full, each tap in a block of its own so its names can repeat; otherwise a loop
- * over tap rows (variable `loops[0]` below `bounds[0]`) whose row of u.rowTaps taps is written
- * out, or a loop over them too (`loops[1]`, `bounds[1]`) for wide kernels. Measured on
- * SwiftShader, which unrolls no loops (lavapipe unrolls constant-bound ones itself): forward 1x1
- * 1152 -> 32 at 32x32 (sg4x4) ran 3.5x faster with its 4 channels' taps written out than as loops
- * with constant bounds. The taps' bounds tests combine with `&`, never `&&`: WGSL's `&&` short-
- * circuits, a branch per test, and SwiftShader had not finished compiling the 36 branches of a
- * written-out 3x3 sg4x4 forward pass after 10 minutes (16 GB).
+ * One channel's taps for a register kernel: `row(kh, rs)` sets up a tap row, `tap(kh, kw, index,
+ * rs, ts)` is one tap (kh and kw are WGSL expressions; index is kw's value when known; rs and ts
+ * are name suffixes unique to the row and the tap, `sfx` being the channel's). Fixed tap counts
+ * are written out in full and their steps returned for the caller to accumulate with other
+ * channels'; otherwise a loop over tap rows (variable `loops[0]` below `bounds[0]`) whose row of
+ * u.rowTaps taps is written out, or a loop over them too (`loops[1]`, `bounds[1]`) for wide
+ * kernels, each accumulating inside. Measured on SwiftShader, which unrolls no loops (lavapipe
+ * unrolls constant-bound ones itself): forward 1x1 1152 -> 32 at 32x32 (sg4x4) ran 3.5x faster
+ * with its 4 channels' taps written out than as loops with constant bounds. The taps' bounds
+ * tests combine with `&`, never `&&`: WGSL's `&&` short-circuits, a branch per test, and
+ * SwiftShader had not finished compiling the 36 branches of a written-out 3x3 sg4x4 forward pass
+ * after 10 minutes (16 GB).
  */
-function tapSteps(u: Unroll, loops: [string, string], bounds: [string, string], row: (kh: string) => string,
-  tap: (kh: string, kw: string, index: number | null) => string): string {
+function tapSteps(b: Block, u: Unroll, sfx: string, loops: [string, string], bounds: [string, string],
+  row: (kh: string, rs: string) => string, tap: (kh: string, kw: string, index: number | null, rs: string, ts: string) => Tap): Steps {
   const [h, w] = loops;
   const perRow = u.counts ? u.counts[1] : u.rowTaps;
-  const rowCode = (kh: string) => `${row(kh)}\n${perRow === null
-    ? `for (var ${w} = 0u; ${w} < ${bounds[1]}; ${w}++) {\n${tap(kh, w, null)}\n}`
-    : range(perRow).map((k) => `{\n${tap(kh, `${k}u`, k)}\n}`).join('\n')}`;
-  if (u.counts) return range(u.counts[0]).map((k) => `{\n${rowCode(`${k}u`)}\n}`).join('\n');
-  return `for (var ${h} = 0u; ${h} < ${bounds[0]}; ${h}++) {\n${rowCode(h)}\n}`;
+  const rowSteps = (kh: string, rs: string): Steps => {
+    if (perRow === null) {
+      const t = tap(kh, w, null, rs, `${rs}_t`);
+      return { code: `${row(kh, rs)}\nfor (var ${w} = 0u; ${w} < ${bounds[1]}; ${w}++) {\n${t.code}\n${accumulate(b, [t.step])}\n}`, steps: [] };
+    }
+    const taps = range(perRow).map((k) => tap(kh, `${k}u`, k, rs, `${rs}_${k}`));
+    return { code: [row(kh, rs), ...taps.map((t) => t.code)].join('\n'), steps: taps.map((t) => t.step) };
+  };
+  if (u.counts) {
+    const rows = range(u.counts[0]).map((k) => rowSteps(`${k}u`, `${sfx}_${k}`));
+    return { code: rows.map((r) => r.code).join('\n'), steps: rows.flatMap((r) => r.steps) };
+  }
+  const r = rowSteps(h, sfx);
+  const acc = r.steps.length > 0 ? `\n${accumulate(b, r.steps)}` : '';
+  return { code: `for (var ${h} = 0u; ${h} < ${bounds[0]}; ${h}++) {\n${r.code}${acc}\n}`, steps: [] };
 }
 
 /**
  * The reduction over channels in a register kernel's skeleton: CHANNELS, the body of a loop that
- * steps `index` by cu (cu copies of `channel`, at index + 0 .. cu - 1), and TAIL, which takes the
- * channels left below `limit` one at a time.
+ * steps `index` by cu (cu copies of `channel`, at index + 0 .. cu - 1, each given a name suffix
+ * of its own), and TAIL, which takes the channels left below `limit` one at a time. The steps the
+ * channels leave are accumulated once, after all their loads.
  */
-function channelSteps(cu: number, index: string, limit: string, channel: (ch: string) => string): Record<string, string> {
+function channelSteps(b: Block, cu: number, index: string, limit: string, channel: (ch: string, sfx: string) => Steps): Record<string, string> {
+  const body = (chs: [string, string][]) => {
+    const parts = chs.map(([ch, sfx]) => channel(ch, sfx));
+    const steps = parts.flatMap((p) => p.steps);
+    return [...parts.map((p) => p.code), ...(steps.length > 0 ? [accumulate(b, steps)] : [])].join('\n');
+  };
   return {
-    CHANNELS: range(cu).map((k) => `{\n${channel(cu === 1 ? index : `${index} + ${k}u`)}\n}`).join('\n'),
-    TAIL: cu === 1 ? '' : `  for (; ${index} < ${limit}; ${index}++) {\n${channel(index)}\n  }`,
+    CHANNELS: body(range(cu).map((k) => [cu === 1 ? index : `${index} + ${k}u`, `_c${k}`])),
+    TAIL: cu === 1 ? '' : `  for (; ${index} < ${limit}; ${index}++) {\n${body([[index, '_c0']])}\n  }`,
   };
 }
 
@@ -290,16 +344,19 @@ function biasLoads(b: Block): string {
 }
 
 /** The forward pass's weight load at one tap: packed rows follow (c, kh, kw), so kidx just advances. */
-const fwdWeight = '  let wv = Wp[kidx];\n  kidx += kstep;';
+const fwdWeight = (ts: string) => `  let wv${ts} = Wp[kidx];\n  kidx += kstep;`;
 
 function fwdSource(b: Block, u: Unroll): string {
   if (b.rows) return fwdRowsSource(b, u);
-  const taps = tapSteps(u, ['kh', 'kw'], ['p.KH', 'p.KW'],
-    (kh) => lines(b.pl, (j) => `  let ih${j} = u32(ih0_${j} + i32(${kh} * p.dh));
-  let row${j} = (plane + ih${j}) * p.W;
-  let rowOk${j} = ih${j} < p.H;`),
-    (_kh, kw) => [fwdWeight, lines(b.pl, (j) => `  let iw${j} = u32(iw0_${j} + i32(${kw} * p.dw));
-  let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} & (iw${j} < p.W));`), fmaBlock(b, component(b, 'wv'))].join('\n'));
+  const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['p.KH', 'p.KW'],
+    (kh, rs) => lines(b.pl, (j) => `  let ih${j}${rs} = u32(ih0_${j} + i32(${kh} * p.dh));
+  let row${j}${rs} = (plane${sfx} + ih${j}${rs}) * p.W;
+  let rowOk${j}${rs} = ih${j}${rs} < p.H;`),
+    (_kh, kw, _index, rs, ts) => ({
+      code: [fwdWeight(ts), lines(b.pl, (j) => `  let iw${j}${ts} = u32(iw0_${j} + i32(${kw} * p.dw));
+  let x${j}${ts} = select(0.0, X[row${j}${rs} + iw${j}${ts}], rowOk${j}${rs} & (iw${j}${ts} < p.W));`)].join('\n'),
+      step: { w: component(b, `wv${ts}`), x: (j) => `x${j}${ts}` },
+    }));
   return specialize(fwdSrc, {
     CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b), CU: u.CU,
@@ -307,7 +364,10 @@ function fwdSource(b: Block, u: Unroll): string {
   let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
   let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);`),
     ACC_DECL: accDecl(b),
-    ...channelSteps(u.CU, 'c', 'p.C', (c) => `  let plane = (plane0 + ${c}) * p.H;\n${taps}`),
+    ...channelSteps(b, u.CU, 'c', 'p.C', (c, sfx) => {
+      const t = taps(sfx);
+      return { code: `  let plane${sfx} = (plane0 + ${c}) * p.H;\n${t.code}`, steps: t.steps };
+    }),
     STORE: [
       biasLoads(b),
       ...range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < P) {\n${lines(b.sg * b.rv, (r) =>
@@ -322,12 +382,12 @@ function fwdSource(b: Block, u: Unroll): string {
  */
 function fwdRowsSource(b: Block, u: Unroll): string {
   const span = b.pl + 2;
-  const taps = tapSteps(u, ['kh', 'kw'], ['3u', '3u'], (kh) => `  let ih = u32(ih0 + i32(${kh}));
-  let rowOk = ih < p.H;
-  let rb = (plane + ih) * p.W;
-${lines(span, (t) => `  let iw${t} = u32(iw0 + ${t});
-  let xs${t} = select(0.0, X[rb + iw${t}], rowOk & (iw${t} < p.W));`)}`,
-  (_kh, _kw, kw) => [fwdWeight, lines(b.pl, (j) => `  let x${j} = xs${j + (kw ?? 0)};`), fmaBlock(b, component(b, 'wv'))].join('\n'));
+  const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['3u', '3u'], (kh, rs) => `  let ih${rs} = u32(ih0 + i32(${kh}));
+  let rowOk${rs} = ih${rs} < p.H;
+  let rb${rs} = (plane${sfx} + ih${rs}) * p.W;
+${lines(span, (t) => `  let iw${t}${rs} = u32(iw0 + ${t});
+  let xs${t}${rs} = select(0.0, X[rb${rs} + iw${t}${rs}], rowOk${rs} & (iw${t}${rs} < p.W));`)}`,
+  (_kh, _kw, kw, rs, ts) => ({ code: fwdWeight(ts), step: { w: component(b, `wv${ts}`), x: (j) => `xs${j + (kw ?? 0)}${rs}` } }));
   return specialize(fwdSrc, {
     CONV_GEOMETRY: geometrySrc,
     ...lanePlaceholders(b), PIXELS: INVOCATIONS, CU: 1,
@@ -336,7 +396,10 @@ ${lines(span, (t) => `  let iw${t} = u32(iw0 + ${t});
   let ih0 = i32(q0 / p.Wo) - i32(p.ph);
   let iw0 = i32(q0 % p.Wo) - i32(p.pw);`,
     ACC_DECL: accDecl(b),
-    ...channelSteps(1, 'c', 'p.C', (c) => `  let plane = (plane0 + ${c}) * p.H;\n${taps}`),
+    ...channelSteps(b, 1, 'c', 'p.C', (c, sfx) => {
+      const t = taps(sfx);
+      return { code: `  let plane${sfx} = (plane0 + ${c}) * p.H;\n${t.code}`, steps: t.steps };
+    }),
     STORE: [
       biasLoads(b),
       `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
@@ -354,19 +417,33 @@ ${lines(span, (t) => `  let iw${t} = u32(iw0 + ${t});
  * slower on SwiftShader (stem 7x7/2 input gradient, sg4x4: 9.9 against 5.8 s). `row` and `tap`
  * add the gathers and multiply-adds.
  */
-function bwdInputChannels(b: Block, u: Unroll, strided: boolean, row: (th: string) => string, tap: (tw: number | null) => string): Record<string, string> {
+function bwdInputChannels(b: Block, u: Unroll, strided: boolean, row: (rs: string, sfx: string) => string,
+  tap: (twIndex: number | null, rs: string, ts: string) => { code: string; x: (j: number) => string }): Record<string, string> {
   const zero = b.rv === 1 ? 'f32()' : `vec${b.rv}<f32>()`;
   // With stride 1 the taps are all of the kernel's, in order: kh = th, kw = tw.
-  const taps = tapSteps(u, ['th', 'tw'], ['(p.KH + p.khStep - 1u) / p.khStep', '(p.KW + p.kwStep - 1u) / p.kwStep'], (th) => `${strided ? `  let kh = kh0 + ${th} * p.khStep;\n` : ''}  let offh = offh0 - i32(${th}) * dOffh;
-${row(th)}`, (th, tw, twIndex) => `  let offw = offw0 - i32(${tw}) * dOffw;
-${strided ? `  let kw = kw0 + ${tw} * p.kwStep;
-  let tapOk = (kh < p.KH) & (kw < p.KW);
-  let wv = select(${zero}, Wp[wo + (min(kh, p.KH - 1u) * p.KW + min(kw, p.KW - 1u)) * wstep], tapOk);`
-    : `  let wv = Wp[wo + (${th} * p.KW + ${tw}) * wstep];`}
-${tap(twIndex)}`);
-  return channelSteps(u.CU, 'o', 'p.O', (o) => `  let plane = (planes + ${o}) * p.Ho;
-  let wo = (g * p.O + ${o}) * KK * wstep + wid.y * SG + ${b.sg > 1 ? 'si' : '0u'};
-${taps}`);
+  const taps = (sfx: string) => tapSteps(b, u, sfx, ['th', 'tw'], ['(p.KH + p.khStep - 1u) / p.khStep', '(p.KW + p.kwStep - 1u) / p.kwStep'],
+    (th, rs) => `${strided ? `  let kh${rs} = kh0 + ${th} * p.khStep;\n` : ''}  let offh${rs} = offh0 - i32(${th}) * dOffh;
+${row(rs, sfx)}`, (th, tw, twIndex, rs, ts) => {
+      const t = tap(twIndex, rs, ts);
+      return {
+        code: `  let offw${ts} = offw0 - i32(${tw}) * dOffw;
+${strided ? `  let kw${ts} = kw0 + ${tw} * p.kwStep;
+  let tapOk${ts} = (kh${rs} < p.KH) & (kw${ts} < p.KW);
+  let wv${ts} = select(${zero}, Wp[wo${sfx} + (min(kh${rs}, p.KH - 1u) * p.KW + min(kw${ts}, p.KW - 1u)) * wstep], tapOk${ts});`
+    : `  let wv${ts} = Wp[wo${sfx} + (${th} * p.KW + ${tw}) * wstep];`}
+${t.code}`,
+        step: { w: component(b, `wv${ts}`), x: t.x },
+      };
+    });
+  return channelSteps(b, u.CU, 'o', 'p.O', (o, sfx) => {
+    const t = taps(sfx);
+    return {
+      code: `  let plane${sfx} = (planes + ${o}) * p.Ho;
+  let wo${sfx} = (g * p.O + ${o}) * KK * wstep + wid.y * SG + ${b.sg > 1 ? 'si' : '0u'};
+${t.code}`,
+      steps: t.steps,
+    };
+  });
 }
 
 function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
@@ -378,10 +455,13 @@ function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
   let pi${j} = t${j} / max(Wq, 1u);
   let pj${j} = t${j} % max(Wq, 1u);`),
     ACC_DECL: accDecl(b),
-    ...bwdInputChannels(b, u, strided, () => lines(b.pl, (j) => `  let oh${j} = u32(i32(pi${j}) + offh);
-  let row${j} = (plane + oh${j}) * p.Wo;
-  let rowOk${j} = oh${j} < p.Ho;`), () => [lines(b.pl, (j) => `  let ow${j} = u32(i32(pj${j}) + offw);
-  let x${j} = select(0.0, DY[row${j} + ow${j}], rowOk${j} & (ow${j} < p.Wo)${strided ? ' & tapOk' : ''});`), fmaBlock(b, component(b, 'wv'))].join('\n')),
+    ...bwdInputChannels(b, u, strided, (rs, sfx) => lines(b.pl, (j) => `  let oh${j}${rs} = u32(i32(pi${j}) + offh${rs});
+  let row${j}${rs} = (plane${sfx} + oh${j}${rs}) * p.Wo;
+  let rowOk${j}${rs} = oh${j}${rs} < p.Ho;`), (_tw, rs, ts) => ({
+      code: lines(b.pl, (j) => `  let ow${j}${ts} = u32(i32(pj${j}) + offw${ts});
+  let x${j}${ts} = select(0.0, DY[row${j}${rs} + ow${j}${ts}], rowOk${j}${rs} & (ow${j}${ts} < p.Wo)${strided ? ` & tapOk${ts}` : ''});`),
+      x: (j) => `x${j}${ts}`,
+    })),
     STORE: range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < count) {
     let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = a${r}_${j}; }`)}
@@ -403,12 +483,12 @@ function bwdInputRowsSource(b: Block, u: Unroll): string {
   let pi0 = t0 / max(Wq, 1u);
   let pj0 = t0 % max(Wq, 1u);`,
     ACC_DECL: accDecl(b),
-    ...bwdInputChannels(b, u, false, () => `  let oh = u32(i32(pi0) + offh);
-  let rowOk = oh < p.Ho;
-  let rb = (plane + oh) * p.Wo;
-${lines(span, (t) => `  let ow${t} = u32(i32(pj0) + offw0 - ${2 - t});
-  let xs${t} = select(0.0, DY[rb + ow${t}], rowOk & (ow${t} < p.Wo));`)}`,
-    (tw) => [lines(b.pl, (j) => `  let x${j} = xs${j + 2 - (tw ?? 0)};`), fmaBlock(b, component(b, 'wv'))].join('\n')),
+    ...bwdInputChannels(b, u, false, (rs, sfx) => `  let oh${rs} = u32(i32(pi0) + offh${rs});
+  let rowOk${rs} = oh${rs} < p.Ho;
+  let rb${rs} = (plane${sfx} + oh${rs}) * p.Wo;
+${lines(span, (t) => `  let ow${t}${rs} = u32(i32(pj0) + offw0 - ${2 - t});
+  let xs${t}${rs} = select(0.0, DY[rb${rs} + ow${t}${rs}], rowOk${rs} & (ow${t}${rs} < p.Wo));`)}`,
+    (tw, rs) => ({ code: '', x: (j) => `xs${j + 2 - (tw ?? 0)}${rs}` })),
     STORE: `  if (qBase < groups) {
     let px = pi0 * p.W + pj0;
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) {\n${lines(b.pl, (j) =>
@@ -437,7 +517,7 @@ function bwdWeightSource(b: Block): string {
     LOAD_DY: lines(b.rv, (v) => `      let d${v} = DY[dyRow + dyCh${v} + ow];`),
     GATHER: lines(b.pl, (j) => `      let iw${j} = u32(i32(ow * p.sw) + iwOff${j});
       let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} & (iw${j} < p.W));`),
-    FMA: fmaBlock(b, (comp) => `d${comp}`),
+    FMA: accumulate(b, [{ w: (comp) => `d${comp}`, x: (j) => `x${j}` }]),
     STORE: range(b.pl).map((j) => `  if (colBase + ${j * INVOCATIONS}u < cols) {
 ${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) { part[(outBase + o0 + ${r}u) * cols + col${j}] = a${r}_${j}; }`)}
   }`).join('\n'),
