@@ -231,8 +231,10 @@ function sumTree(terms: string[]): string {
  * component floor(r / sg) of lane r % sg's weight vector. Each accumulator takes the sum of its
  * steps' products in one addition. On lavapipe every variable a loop writes is stored through the
  * loop's lane mask (load, blend, store) and the 128-256 accumulators live on the stack, so
- * updating each once per iteration instead of once per step is what pays: forward 1x1 224 -> 128
- * at 128x128 (sg4x8) ran 52 against 83-90 ms with two channels' products summed per update.
+ * updating each once per iteration instead of once per step is what pays. lavapipe, 224 -> 128 1x1
+ * at 128x128, old against this order in alternating processes: forward sg4x4 16-19 against 23-26,
+ * input gradient 11-13.5 against 20-28 GFLOP/s; 3x3 128 -> 32 at 64x64 (row4x8) forward 18-23
+ * against 24-33, input gradient 16-24 against 22-28; SwiftShader within noise at 4 channels.
  */
 function accumulate(b: Block, steps: Step[]): string {
   return `{\n${range(b.sg * b.rv).map((r) => {
@@ -251,7 +253,9 @@ function accumulate(b: Block, steps: Step[]): string {
  * iteration costs as much as several taps there. For 1x1 and 3x3 taps (per stride phase for the
  * input gradient); other kernels keep loops bounded by the uniforms `fallback` (a 7x7 unrolled
  * took too long to compile). CU is the number of channels unrolled with a 1x1 kernel's single
- * tap. The tiled loaders get constant loop bounds (KH, KW) and leave unrolling to the compiler;
+ * tap: 2, with the products of both summed into each accumulator at once (see accumulate);
+ * measured against 4 (in one process, alternating): SwiftShader 1x1 1248 -> 128 at 32x32 (sg4x4)
+ * forward 3.4 against 2.7, input gradient 3.2 against 2.5 GFLOP/s; lavapipe within noise. The tiled loaders get constant loop bounds (KH, KW) and leave unrolling to the compiler;
  * the register kernels write fixed taps out in full (tapSteps), as SwiftShader unrolls nothing.
  */
 interface Unroll {
@@ -271,7 +275,7 @@ function unroll(KH: number, KW: number, fallback: [string, string]): Unroll {
   // block variant to compile (seconds each on lavapipe, cold).
   const fixed = KH === KW && (KH === 1 || KH === 3);
   return {
-    KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 4 : 1,
+    KH: fixed ? `${KH}u` : fallback[0], KW: fixed ? `${KW}u` : fallback[1], CU: KH * KW === 1 ? 2 : 1,
     key: fixed ? `${KH}x${KW}` : 'loop', counts: fixed ? [KH, KW] : null, rowTaps: !fixed && KW <= 8 ? KW : null,
   };
 }
