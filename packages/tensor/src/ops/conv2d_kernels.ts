@@ -17,7 +17,7 @@ import { TensorError } from '../errors.ts';
 import { Tensor } from '../tensor.ts';
 import { mapKernel } from './elementwise.ts';
 import { DEFAULT_TILE, parseTile, tileCandidates, tiledDispatch } from './gemm_tiled.ts';
-import { specialize } from './kernels.ts';
+import { specialize, sumTree } from './kernels.ts';
 
 /** A convolution's sizes, per group where it says so. */
 export interface ConvGeom {
@@ -217,13 +217,6 @@ const component = (b: Block, name: string) => (comp: number) => (b.rv === 1 ? na
 interface Steps {
   code: string;
   steps: Step[];
-}
-
-/** a + b + ... as a balanced tree of additions. */
-function sumTree(terms: string[]): string {
-  let t = terms;
-  while (t.length > 1) t = range(Math.ceil(t.length / 2)).map((i) => (2 * i + 1 < t.length ? `(${t[2 * i]} + ${t[2 * i + 1]})` : t[2 * i]!));
-  return t[0]!;
 }
 
 /**

@@ -17,6 +17,13 @@ export function specialize(template: string, values: Record<string, string | num
   });
 }
 
+/** a + b + ... as a balanced tree of additions (WGSL), for summing several products at once. */
+export function sumTree(terms: string[]): string {
+  let t = terms;
+  while (t.length > 1) t = Array.from({ length: Math.ceil(t.length / 2) }, (_, i) => (2 * i + 1 < t.length ? `(${t[2 * i]} + ${t[2 * i + 1]})` : t[2 * i]!));
+  return t[0]!;
+}
+
 export function checkRank(op: string, shape: Shape): void {
   if (shape.length > MAX_RANK) throw new TensorError(`${op}: ${describeShape(shape)} has rank ${shape.length}; at most ${MAX_RANK} is supported`);
 }

@@ -11,7 +11,7 @@ import { TensorError } from '../errors.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
 import { DEFAULT_TILE, parseTile, tileCandidates, tiledDispatch, tileOf, type TileVariant } from './gemm_tiled.ts';
-import { fillTensor, specialize } from './kernels.ts';
+import { fillTensor, specialize, sumTree } from './kernels.ts';
 import { expand, reshape, transpose } from './movement.ts';
 import { sumTo } from './reduce.ts';
 
@@ -58,15 +58,17 @@ function matmulBench(batch: number, M: number, K: number, N: number): TuneBench 
   };
 }
 
-/** The subgroup kernel for subgroup size sg, kv k per A load, bv columns per B load (1 or 4). */
+/**
+ * The subgroup kernel for subgroup size sg, kv k per A load, bv columns per B load (1 or 4). Each
+ * loop iteration loads the B values of its kv steps first, then adds each accumulator the sum of
+ * its kv products at once: lavapipe stores every variable a loop writes through the loop's lane
+ * mask, so one update per iteration instead of one per step is what pays (as in the conv2d
+ * register kernels; see conv2d_kernels.ts).
+ */
 function sgSource(sg: number, kv: number, bv: number): string {
   const R = sg * SG_RV;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const w = (r: number) => (bv === 1 ? `w${r}` : `vec4<f32>(w${r})`);
-  const fma = (kk: number) => range(R).map((r) => {
-    const v = `av${Math.floor(r / sg)}${kv === 1 ? '' : `[${kk}]`}`;
-    return `      let w${r} = subgroupShuffle(${v}, ${r % sg}u);\n${range(SG_PL).map((j) => `      a${r}_${j} = fma(${w(r)}, x${j}, a${r}_${j});`).join('\n')}`;
-  }).join('\n');
+  const av = (r: number, kk: number) => `av${Math.floor(r / sg)}${kv === 1 ? '' : `[${kk}]`}`;
   const type = bv === 1 ? 'f32' : 'vec4<f32>';
   return specialize(sgSrc, {
     MATMUL_PARAMS: paramsSrc, SG: sg, KV: kv, BV: bv, R, COLS: 64 * SG_PL, ATYPE: kv === 1 ? 'f32' : 'vec4<f32>', BTYPE: type,
@@ -76,11 +78,16 @@ function sgSource(sg: number, kv: number, bv: number): string {
     ].join('\n'),
     ACC_DECL: range(R).map((r) => range(SG_PL).map((j) => `  var a${r}_${j} = ${type}(0.0);`).join('\n')).join('\n'),
     LOAD_A: range(SG_RV).map((v) => `    let av${v} = A[ar${v} + k];`).join('\n'),
-    STEPS: range(kv).map((kk) => `    {
-      let kb = bBase + (k * KV + ${kk}u) * NB;
-${range(SG_PL).map((j) => `      let x${j} = B[kb + n${j}];`).join('\n')}
-${fma(kk)}
-    }`).join('\n'),
+    STEPS: [
+      ...range(kv).flatMap((kk) => [
+        `    let kb${kk} = bBase + (k * KV + ${kk}u) * NB;`,
+        ...range(SG_PL).map((j) => `    let x${kk}_${j} = B[kb${kk} + n${j}];`),
+      ]),
+      ...range(R).flatMap((r) => [
+        ...range(kv).map((kk) => `    let w${r}_${kk} = subgroupShuffle(${av(r, kk)}, ${r % sg}u);`),
+        ...range(SG_PL).map((j) => `    a${r}_${j} += ${sumTree(range(kv).map((kk) => `w${r}_${kk} * x${kk}_${j}`))};`),
+      ]),
+    ].join('\n'),
     STORE: range(SG_PL).map((j) => `  if (nBase + ${j * 64}u < NB) {
 ${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * NB + n${j}] = a${r}_${j}; }`).join('\n')}
   }`).join('\n'),
