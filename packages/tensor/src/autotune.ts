@@ -114,9 +114,17 @@ function save(fresh: Map<string, string>): void {
   }
 }
 
+/**
+ * The generation of the kernels' code, part of every decision's key: bumped when a change can
+ * reorder the candidates' speeds (2: register kernels sum each iteration's products before
+ * updating their accumulators), so that decisions persisted for older kernels are timed again
+ * instead of reused.
+ */
+const KERNEL_REVISION = 2;
+
 function adapterKey(): string {
   const info = deviceSync().info;
-  return `${info.name} (${info.runtime}, subgroup ${info.subgroupSize ?? '-'})`;
+  return `${info.name} (${info.runtime}, subgroup ${info.subgroupSize ?? '-'}, kernels r${KERNEL_REVISION})`;
 }
 
 /**

@@ -86,7 +86,7 @@ function candidates(g: ConvGeom, op: 'forward' | 'backwardInput', M: number, K: 
   if (!pointwise(g)) return conv;
   // The tiled matmul would repeat the tiled conv kernels (which fuse the epilogue): register kernels only.
   const mm = matmulCandidates(M, K, N, g.N).filter((v) => parseTile(v) === null).map((v) => `mm:${v}`);
-  // On a 1x1 the subgroup matmul and the conv kernel (4 channels per unrolled step) measured
+  // On a 1x1 the subgroup matmul and the conv kernel (2 channels per unrolled step) measured
   // within noise of each other on lavapipe; the conv kernel stays the default since it fuses
   // bias and ReLU.
   return [conv[0]!, ...mm, ...conv.slice(1)];
