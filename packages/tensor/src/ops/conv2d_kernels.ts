@@ -222,9 +222,11 @@ interface Steps {
 /**
  * The multiply-adds of the steps of one loop iteration, after all their loads: channel r lives in
  * component floor(r / sg) of lane r % sg's weight vector. Each accumulator takes the sum of its
- * steps' products in one addition. On lavapipe every variable a loop writes is stored through the
- * loop's lane mask (load, blend, store) and the 128-256 accumulators live on the stack, so
- * updating each once per iteration instead of once per step is what pays. lavapipe, 224 -> 128 1x1
+ * steps' products in one addition. Read in lavapipe's x86 code (GALLIVM_DEBUG=asm): every variable
+ * a loop writes is stored through the loop's lane mask (load the old value, blend, store), the
+ * 128-256 accumulators live on the stack and fma() becomes a multiply and an add, so with one
+ * update per step each multiply-add took about six instructions, four of them memory accesses;
+ * updating each accumulator once per iteration is what pays. lavapipe, 224 -> 128 1x1
  * at 128x128, old against this order in alternating processes: forward sg4x4 16-19 against 23-26,
  * input gradient 11-13.5 against 20-28 GFLOP/s; 3x3 128 -> 32 at 64x64 (row4x8) forward 18-23
  * against 24-33, input gradient 16-24 against 22-28; SwiftShader within noise at 4 channels.
