@@ -12,7 +12,7 @@ import fwdTiledSrc from '../../../../shaders/conv2d_fwd_tiled.wgsl';
 import geometrySrc from '../../../../shaders/conv2d_geometry.wgsl';
 import packSrc from '../../../../shaders/conv2d_pack.wgsl';
 import { deviceSync } from '../device.ts';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { Tensor } from '../tensor.ts';
 import { mapKernel } from './elementwise.ts';
@@ -541,15 +541,13 @@ function packWeights(label: string, w: Tensor, g: ConvGeom, b: Block, forInput: 
   const KK = g.KH * g.KW;
   const R = b.sg * b.rv;
   const CH = forInput ? g.Cg : g.Og;
-  const K = forInput ? g.Og * KK : g.Cg * KK;
-  const NB = Math.ceil(CH / R);
-  const total = g.G * K * NB * R;
-  const out = Tensor.empty([total]);
-  const u = new Uniforms().u32(total, K, NB, b.sg, b.rv, CH, KK,
-    forInput ? KK : g.Cg * KK, forInput ? g.Cg * KK : KK, g.Og * g.Cg * KK);
+  const KC = forInput ? g.Og : g.Cg;
+  const rowLen = Math.ceil(CH / R) * R;
+  const out = Tensor.empty([g.G * KC * KK * rowLen]);
+  const u = new Uniforms().u32(rowLen, KC, KK, CH, forInput ? KK : g.Cg * KK, forInput ? g.Cg * KK : KK, g.Og * g.Cg * KK);
   getEngine().dispatch({
-    label: `${label} (pack weights)`, key: 'conv2d:pack', source: () => packSrc,
-    buffers: [w.buffer, out.buffer], uniforms: u.done(), workgroups: grid(Math.ceil(total / 256)), cost: total,
+    label: `${label} (pack weights)`, key: `conv2d:pack:${b.sg}:${b.rv}`, source: () => specialize(packSrc, { SG: b.sg, RV: b.rv }),
+    buffers: [w.buffer, out.buffer], uniforms: u.done(), workgroups: checkGrid(label, [Math.ceil(rowLen / 64), KC, g.G]), cost: out.size,
   });
   return out;
 }
