@@ -166,6 +166,30 @@ test('the autotuner times the candidates, remembers its choice and keeps results
   }
 });
 
+test('the tuner skips blocks that would leave most of their lanes past a small map', async () => {
+  const info = (await getDevice()).info;
+  if (info.kind === 'gpu' || info.subgroupSize === null || info.subgroupSize > 16) return;
+  // 16x16 = 256 pixels: 64 lanes x 4 pixels fill a workgroup, x 8 leave half of it idle.
+  const x = tensor(randomArray(8 * 16 * 16, 11), [1, 8, 16, 16]);
+  const w = tensor(randomArray(8 * 8 * 9, 12), [8, 8, 3, 3]);
+  const all = conv2dVariants(x.shape, w.shape, { padding: 1 }).forward;
+  assert.ok(all.includes('sg4x8') && all.includes('row4x8'), all.join(', '));
+  setAutotune({ enabled: true, persist: false });
+  try {
+    conv2d(x, w, null, { padding: 1 }).dispose();
+    await tunePending();
+    const key = Object.keys(autotuneDecisions()).find((k) => k.includes('conv2d_fwd') && k.includes('k3x3') && k.includes('hw8 '));
+    assert.ok(key, `no decision for the 16x16 forward: ${Object.keys(autotuneDecisions()).join(' / ')}`);
+    const timed = key.slice(key.lastIndexOf('|') + 1).trim().split(',');
+    assert.ok(timed.includes('sg4x4') && timed.includes('row4x4'), timed.join(', '));
+    assert.ok(!timed.includes('sg4x8') && !timed.includes('row4x8') && !timed.includes('sg4x6'), timed.join(', '));
+  } finally {
+    setAutotune({ enabled: false });
+    x.dispose();
+    w.dispose();
+  }
+});
+
 test('the candidates fit the adapter and the shape', async () => {
   const info = (await getDevice()).info;
   const stem = conv2dVariants([1, 3, 512, 512], [64, 3, 7, 7], { stride: 2, padding: 3 });

@@ -8,7 +8,7 @@ import { TensorError } from '../errors.ts';
 import { noGrad } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
 import {
-  biasRelu, convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, isPointwise, rowVariants, type ConvGeom, type ConvVariant,
+  biasRelu, convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, isPointwise, mostlyBusy, rowVariants, type ConvGeom, type ConvVariant,
 } from './conv2d_kernels.ts';
 import { mapKernel } from './elementwise.ts';
 import { parseTile } from './gemm_tiled.ts';
@@ -101,6 +101,14 @@ function backwardInputCandidates(g: ConvGeom): ConvVariant[] {
   return [...candidates(g, 'backwardInput', g.Cg, g.Og, g.H * g.W), ...rowVariants(g, 'backwardInput')];
 }
 
+/**
+ * What the tuner times: the default first, then the other candidates that keep most of their
+ * lanes busy on a map of `pixels` (the input gradient's blocks cover one stride phase's grid).
+ */
+function busy(list: ConvVariant[], pixels: number): ConvVariant[] {
+  return [list[0]!, ...list.slice(1).filter((v) => mostlyBusy(v, pixels))];
+}
+
 const backwardWeightCandidates = (g: ConvGeom) => convCandidates(g, 'backwardWeight');
 
 function filled(shape: number[]): Tensor {
@@ -137,7 +145,7 @@ function forward(label: string, x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
 }
 
 function pickForward(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_fwd', g, forced, forwardCandidates(g), () => {
+  return choose('conv2d_fwd', g, forced, busy(forwardCandidates(g), g.Ho * g.Wo), () => {
     const x = filled(xShapeOf(g)), w = filled(wShapeOf(g));
     return { run: (v) => forward('conv2d (autotune)', x, w, null, g, false, v).dispose(), dispose: () => [x, w].forEach((t) => t.dispose()) };
   });
@@ -154,7 +162,7 @@ function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: 
 }
 
 function pickBackwardInput(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_input', g, forced, backwardInputCandidates(g), () => {
+  return choose('conv2d_bwd_input', g, forced, busy(backwardInputCandidates(g), Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw)), () => {
     const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
     return { run: (v) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, v), dispose: () => [dy, w, dx].forEach((t) => t.dispose()) };
   });
@@ -234,7 +242,10 @@ function checkGradShape(op: string, dy: Tensor, g: ConvGeom): void {
   if (dy.rank !== 4 || dy.shape.some((d, i) => d !== want[i])) throw new TensorError(`${op}: upstream gradient ${dy.describe()} must be [${want.join(', ')}]`);
 }
 
-/** The variants the autotuner would time for these shapes on this adapter (benchmarks, tests). */
+/**
+ * The variants that can run these shapes on this adapter (benchmarks, tests); the autotuner times
+ * those of them that keep most of their lanes busy on the map (see mostlyBusy).
+ */
 export function conv2dVariants(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): { forward: ConvVariant[]; backwardInput: ConvVariant[]; backwardWeight: ConvVariant[] } {
   const g = geometry('conv2dVariants', xShape, wShape, opts, [`[${xShape.join(', ')}]`, `[${wShape.join(', ')}]`]);
   return {

@@ -171,6 +171,22 @@ function narrowVariants(g: ConvGeom, op: ConvOp): ConvVariant[] {
 const CPU_TILE_MAX_MACS = 1 << 24;
 
 /**
+ * Whether a register block keeps at least three quarters of its lanes on real pixels of a map of
+ * `pixels` (workgroups of 64 x pl pixels or row groups): lanes past the map's end are clamped and
+ * run every multiply-add of a real lane, so a block that idles more of them loses by
+ * construction, and timing it only gives a noisy host the chance to pick it. The tuner had kept
+ * sg4x8 (half its lanes idle at 16x16) for the HBP projection's forward at 9.6 GFLOP/s where
+ * sg4x4 ran 14.6-17.7 in other runs (lavapipe). Other variants (tiles, matmul) count as busy.
+ */
+export function mostlyBusy(variant: ConvVariant, pixels: number): boolean {
+  const b = parseBlock(variant);
+  if (!b) return true;
+  const span = INVOCATIONS * b.pl;
+  const covered = Math.ceil(pixels / span) * span;
+  return covered - pixels <= covered / 4;
+}
+
+/**
  * Candidates for an op on this adapter, the fixed default first: on GPUs the tiled kernels, on
  * CPU adapters the register blocks (and the default tile last, for small convolutions).
  */
