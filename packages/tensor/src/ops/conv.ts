@@ -8,7 +8,7 @@ import { TensorError } from '../errors.ts';
 import { noGrad } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
 import {
-  biasRelu, convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, isPointwise, mostlyBusy, rowVariants, type ConvGeom, type ConvVariant,
+  biasRelu, convBackwardInputInto, convBackwardWeightParts, convCandidates, convForwardInto, isPointwise, mostlyBusy, phasePixels, rowVariants, type ConvGeom, type ConvVariant,
 } from './conv2d_kernels.ts';
 import { mapKernel } from './elementwise.ts';
 import { parseTile } from './gemm_tiled.ts';
@@ -86,9 +86,8 @@ function candidates(g: ConvGeom, op: 'forward' | 'backwardInput', M: number, K: 
   if (!pointwise(g)) return conv;
   // The tiled matmul would repeat the tiled conv kernels (which fuse the epilogue): register kernels only.
   const mm = matmulCandidates(M, K, N, g.N).filter((v) => parseTile(v) === null).map((v) => `mm:${v}`);
-  // On a 1x1 the subgroup matmul and the conv kernel (2 channels per unrolled step) measured
-  // within noise of each other on lavapipe; the conv kernel stays the default since it fuses
-  // bias and ReLU.
+  // On a 1x1 the subgroup matmul and the conv kernel each win on some shapes (the tuner decides);
+  // the conv kernel stays the default since it fuses bias and ReLU.
   return [conv[0]!, ...mm, ...conv.slice(1)];
 }
 
@@ -101,10 +100,7 @@ function backwardInputCandidates(g: ConvGeom): ConvVariant[] {
   return [...candidates(g, 'backwardInput', g.Cg, g.Og, g.H * g.W), ...rowVariants(g, 'backwardInput')];
 }
 
-/**
- * What the tuner times: the default first, then the other candidates that keep most of their
- * lanes busy on a map of `pixels` (the input gradient's blocks cover one stride phase's grid).
- */
+/** What the tuner times: the default first, then the other candidates that keep most of their lanes busy on a map of `pixels`. */
 function busy(list: ConvVariant[], pixels: number): ConvVariant[] {
   return [list[0]!, ...list.slice(1).filter((v) => mostlyBusy(v, pixels))];
 }
@@ -162,7 +158,7 @@ function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: 
 }
 
 function pickBackwardInput(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_input', g, forced, busy(backwardInputCandidates(g), Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw)), () => {
+  return choose('conv2d_bwd_input', g, forced, busy(backwardInputCandidates(g), phasePixels(g)), () => {
     const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
     return { run: (v) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, v), dispose: () => [dy, w, dx].forEach((t) => t.dispose()) };
   });

@@ -43,6 +43,9 @@ export interface ConvGeom {
 /** Multiply-adds of the convolution, the same for all three ops: the engine's run-time estimate and the autotuner's size class. */
 const macs = (g: ConvGeom) => g.N * g.G * g.Og * g.Cg * g.KH * g.KW * g.Ho * g.Wo;
 
+/** Input pixels of the largest stride phase, phase (0, 0): what the input gradient's blocks cover. */
+export const phasePixels = (g: ConvGeom) => Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
+
 /**
  * A register-blocked kernel: each invocation holds R = sg * rv output channels (or rows) for
  * pl pixels (or columns). With sg > 1 the lanes of a subgroup load rv channels each and share
@@ -145,7 +148,7 @@ function tiledCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
   if (op === 'forward') return tileCandidates(g.Og, g.Ho * g.Wo, g.Cg * KK, g.N * g.G);
   if (op === 'backwardInput') {
     const phases = g.sh * g.sw;
-    return tileCandidates(g.Cg, Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw), g.Og * Math.ceil(KK / phases), g.N * g.G * phases);
+    return tileCandidates(g.Cg, phasePixels(g), g.Og * Math.ceil(KK / phases), g.N * g.G * phases);
   }
   return tileCandidates(g.Og, g.Cg * KK, g.N * g.Ho * g.Wo, g.G, false);
 }
@@ -266,8 +269,9 @@ function accumulate(b: Block, steps: Step[]): string {
  * took too long to compile). CU is the number of channels unrolled with a 1x1 kernel's single
  * tap: 2, with the products of both summed into each accumulator at once (see accumulate);
  * measured against 4 (in one process, alternating): SwiftShader 1x1 1248 -> 128 at 32x32 (sg4x4)
- * forward 3.4 against 2.7, input gradient 3.2 against 2.5 GFLOP/s; lavapipe within noise. The tiled loaders get constant loop bounds (KH, KW) and leave unrolling to the compiler;
- * the register kernels write fixed taps out in full (tapSteps), as SwiftShader unrolls nothing.
+ * forward 3.4 against 2.7, input gradient 3.2 against 2.5 GFLOP/s; lavapipe within noise. The
+ * tiled loaders get constant loop bounds (KH, KW) and leave unrolling to the compiler; the
+ * register kernels write fixed taps out in full (tapSteps), as SwiftShader unrolls nothing.
  */
 interface Unroll {
   KH: string;
@@ -361,6 +365,14 @@ function biasLoads(b: Block): string {
 /** The forward pass's weight load at one tap: packed rows follow (c, kh, kw), so kidx just advances. */
 const fwdWeight = (ts: string) => `  let wv${ts} = Wp[kidx];\n  kidx += kstep;`;
 
+/** The forward pass's reduction over input channels, cu at a time: each channel's plane, then its taps. */
+function fwdChannels(b: Block, cu: number, taps: (sfx: string) => Steps): Record<string, string> {
+  return channelSteps(b, cu, 'c', 'p.C', (c, sfx) => {
+    const t = taps(sfx);
+    return { code: `  let plane${sfx} = (plane0 + ${c}) * p.H;\n${t.code}`, steps: t.steps };
+  });
+}
+
 function fwdSource(b: Block, u: Unroll): string {
   if (b.rows) return fwdRowsSource(b, u);
   const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['p.KH', 'p.KW'],
@@ -379,10 +391,7 @@ function fwdSource(b: Block, u: Unroll): string {
   let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
   let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);`),
     ACC_DECL: accDecl(b),
-    ...channelSteps(b, u.CU, 'c', 'p.C', (c, sfx) => {
-      const t = taps(sfx);
-      return { code: `  let plane${sfx} = (plane0 + ${c}) * p.H;\n${t.code}`, steps: t.steps };
-    }),
+    ...fwdChannels(b, u.CU, taps),
     STORE: [
       biasLoads(b),
       ...range(b.pl).map((j) => `  if (qBase + ${j * INVOCATIONS}u < P) {\n${lines(b.sg * b.rv, (r) =>
@@ -411,10 +420,7 @@ ${lines(span, (t) => `  let iw${t}${rs} = u32(iw0 + ${t});
   let ih0 = i32(q0 / p.Wo) - i32(p.ph);
   let iw0 = i32(q0 % p.Wo) - i32(p.pw);`,
     ACC_DECL: accDecl(b),
-    ...channelSteps(b, 1, 'c', 'p.C', (c, sfx) => {
-      const t = taps(sfx);
-      return { code: `  let plane${sfx} = (plane0 + ${c}) * p.H;\n${t.code}`, steps: t.steps };
-    }),
+    ...fwdChannels(b, 1, taps),
     STORE: [
       biasLoads(b),
       `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
@@ -614,8 +620,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
   const khStep = g.sh / gcd(g.sh, g.dh);
   const kwStep = g.sw / gcd(g.sw, g.dw);
   const phases = g.sh * g.sw;
-  // Phase (0, 0) has the largest grid.
-  const maxCount = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
+  const maxCount = phasePixels(g);
   const tile = parseTile(variant);
   if (tile) {
     // Stride 1: one phase with every tap, so the tap counts are the kernel's (constants when unrolled).
