@@ -11,6 +11,7 @@ struct Params {
   CB: u32,
   khStep: u32,
   kwStep: u32,
+  outs: u32, // elements of dX (the stride between split-K parts)
 }
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
@@ -106,6 +107,10 @@ fn outIndex(c: Ctx, ch: u32, t: u32) -> u32 {
   let ih = c.rh + p.sh * (t / c.Wq);
   let iw = c.rw + p.sw * (t % c.Wq);
   return ((c.ng * p.C + ch) * p.H + ih) * p.W + iw;
+}
+
+fn outCount() -> u32 {
+  return p.outs;
 }
 
 fn epilogue(c: Ctx, ch: u32, v: f32) -> f32 {

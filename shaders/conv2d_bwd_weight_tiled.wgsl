@@ -48,6 +48,10 @@ fn outIndex(c: Ctx, o: u32, col: u32) -> u32 {
   return (c.z * p.O + o) * c.N + col;
 }
 
+fn outCount() -> u32 {
+  return p.G * p.splits * p.O * p.C * p.KH * p.KW;
+}
+
 fn epilogue(c: Ctx, o: u32, v: f32) -> f32 {
   return v;
 }

@@ -10,6 +10,7 @@ struct Params {
   OB: u32,
   hasBias: u32,
   relu: u32,
+  outs: u32, // elements of Y (the stride between split-K parts)
 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -65,6 +66,10 @@ fn loadB4(c: Ctx, k: u32, q: u32) -> vec4<f32> {
 
 fn outIndex(c: Ctx, m: u32, q: u32) -> u32 {
   return (c.z * p.O + m) * c.N + q;
+}
+
+fn outCount() -> u32 {
+  return p.outs;
 }
 
 fn epilogue(c: Ctx, m: u32, v: f32) -> f32 {

@@ -7,4 +7,5 @@ struct Params {
   strideA: u32,
   strideB: u32,
   strideC: u32,
+  outs: u32, // elements of C (the tiled kernel's stride between split-K parts)
 }

@@ -32,6 +32,10 @@ fn outIndex(c: Ctx, m: u32, n: u32) -> u32 {
   return c.cBase + m * c.N + n;
 }
 
+fn outCount() -> u32 {
+  return p.outs;
+}
+
 fn epilogue(c: Ctx, m: u32, v: f32) -> f32 {
   return v;
 }

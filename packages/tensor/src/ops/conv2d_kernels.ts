@@ -103,7 +103,7 @@ export function isPointwise(g: ConvGeom): boolean {
 
 /**
  * Bias and ReLU as one element-wise pass over y [N, G * Og, H, W], for the kernels without an
- * epilogue of their own (the matmul path, split-K parts); y itself when there is neither.
+ * epilogue of their own (the matmul path); y itself when there is neither.
  */
 export function biasRelu(label: string, y: Tensor, bias: Tensor | null, relu: boolean): Tensor {
   if (!bias && !relu) return y;
@@ -581,20 +581,14 @@ export function convForwardInto(label: string, x: Tensor, w: Tensor, bias: Tenso
   const P = g.Ho * g.Wo;
   const tile = parseTile(variant);
   if (tile) {
-    const u = geomUniforms(g).u32(0, bias ? 1 : 0, relu ? 1 : 0).done();
+    const u = geomUniforms(g).u32(0, bias ? 1 : 0, relu ? 1 : 0, y.size).done();
     const un = unroll(g.KH, g.KW, ['p.KH', 'p.KW']);
     const pointwise = isPointwise(g);
     tiledDispatch({
       label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}`,
       loaders: () => specialize(fwdTiledSrc, { CONV_GEOMETRY: geometrySrc, KH: un.KH, KW: un.KW, POINTWISE: pointwise }), loadB4: true,
       inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: u, M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
-    }, tile, y, bias || relu ? (sum) => {
-      // Split parts come back without the epilogue.
-      const s4 = sum.view(y.shape);
-      const out = biasRelu(label, s4, bias, relu);
-      s4.dispose();
-      return out;
-    } : null);
+    }, tile, y, { bias, relu, plane: P, channels: g.G * g.Og });
     return;
   }
   const b = parseBlock(variant);
@@ -630,7 +624,7 @@ export function convBackwardInputInto(label: string, dy: Tensor, w: Tensor, dx: 
     tiledDispatch({
       label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}`,
       loaders: () => specialize(bwdInputTiledSrc, { CONV_GEOMETRY: geometrySrc, ...consts, POINTWISE: pointwise }), loadB4: true,
-      inputs: [dy.buffer, w.buffer], uniforms: geomUniforms(g).u32(0, khStep, kwStep).done(), M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
+      inputs: [dy.buffer, w.buffer], uniforms: geomUniforms(g).u32(0, khStep, kwStep, dx.size).done(), M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
     }, tile, dx, null);
     return;
   }

@@ -2,13 +2,13 @@
 // three convolution ops run through their own loaders: the tile shapes, split-K, the variants
 // worth timing for a problem, and the dispatch. Variant names: `t<BM>x<BN>` for BM x BN output
 // tiles, `t<BM>x<BN>k<S>` for the same with the reduction split S ways.
+import reduceSrc from '../../../../shaders/gemm_splitk_reduce.wgsl';
 import coreSrc from '../../../../shaders/gemm_tiled.wgsl';
 import { deviceSync } from '../device.ts';
-import { getEngine } from '../engine.ts';
+import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { Tensor } from '../tensor.ts';
 import { specialize } from './kernels.ts';
-import { sum } from './reduce.ts';
 
 export type TileVariant = `t${number}x${number}` | `t${number}x${number}k${number}`;
 
@@ -112,28 +112,43 @@ export interface TiledCall {
 }
 
 /**
- * Runs the tiled GEMM into `out` (whose elements the loaders' outIndex addresses). With a split
- * reduction the parts go to a scratch tensor [out.size, S], are summed, and `finish` (the
- * op's epilogue on the sum, or null when there is none) makes the tensor copied into `out`.
+ * The epilogue a split-K dispatch's reduction applies (the core's own epilogue only runs
+ * unsplit): bias per channel of an NCHW output, where element i's channel is
+ * (i / plane) % channels, then an optional ReLU.
  */
-export function tiledDispatch(call: TiledCall, t: Tile, out: Tensor, finish: ((sum: Tensor) => Tensor) | null): void {
+export interface SplitEpilogue {
+  bias: Tensor | null;
+  relu: boolean;
+  plane: number;
+  channels: number;
+}
+
+/**
+ * Runs the tiled GEMM into `out` (whose elements the loaders' outIndex addresses). With a split
+ * reduction the parts go to a scratch tensor [S, out.size] and one more dispatch sums them into
+ * `out`, applying `epilogue` (bias, ReLU) on the way.
+ */
+export function tiledDispatch(call: TiledCall, t: Tile, out: Tensor, epilogue: SplitEpilogue | null): void {
   const max = deviceSync().info.limits.maxComputeWorkgroupsPerDimension;
   const wg: [number, number, number] = [Math.ceil(call.N / t.BN), Math.ceil(call.M / t.BM), call.gemms * t.splits];
   if (wg.some((d) => d > max)) throw new TensorError(`${call.label}: needs a grid of ${wg.join(' x ')} workgroups, more than ${max} per dimension (split the batch)`);
   const engine = getEngine();
   const key = `${call.key}:t${t.BM}x${t.BN}k${t.splits}`;
+  const wgsl = () => source(call.loaders(), t, call.loadB4 ?? false);
   if (t.splits === 1) {
-    engine.dispatch({ label: call.label, key, source: () => source(call.loaders(), t, call.loadB4 ?? false), buffers: [...call.inputs, out.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
+    engine.dispatch({ label: call.label, key, source: wgsl, buffers: [...call.inputs, out.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
     return;
   }
-  const parts = Tensor.empty([out.size, t.splits]);
-  engine.dispatch({ label: `${call.label} (split ${t.splits})`, key, source: () => source(call.loaders(), t, call.loadB4 ?? false), buffers: [...call.inputs, parts.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
-  const total = sum(parts, 1);
+  const parts = Tensor.empty([t.splits, out.size]);
+  engine.dispatch({ label: `${call.label} (split ${t.splits})`, key, source: wgsl, buffers: [...call.inputs, parts.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
+  const e = epilogue ?? { bias: null, relu: false, plane: 1, channels: 1 };
+  engine.dispatch({
+    label: `${call.label} (sum of ${t.splits} parts)`, key: 'gemm:splitk_reduce', source: () => reduceSrc,
+    buffers: [parts.buffer, (e.bias ?? parts).buffer, out.buffer],
+    uniforms: new Uniforms().u32(out.size, t.splits, e.plane, e.channels, e.bias ? 1 : 0, e.relu ? 1 : 0).done(),
+    workgroups: grid(Math.ceil(out.size / 256)), cost: parts.size,
+  });
   parts.dispose();
-  const result = finish ? finish(total) : total;
-  engine.copy(result.buffer, 0, out.buffer, 0, out.size * 4);
-  if (result !== total) result.dispose();
-  total.dispose();
 }
 
 /** Every tile shape's variant name, without a split (tests, benchmarks). */

@@ -103,7 +103,7 @@ export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch
   if (M === 0 || N === 0 || batch === 0) return;
   const v = variant === 'vec4' && (K % 4 !== 0 || N % 4 !== 0) ? 'scalar'
     : variant === 'sgv' && (N % 4 !== 0 || strideB % 4 !== 0) ? 'sg' : variant;
-  const u = new Uniforms().u32(M, N, K, strideA, strideB, M * N).done();
+  const u = new Uniforms().u32(M, N, K, strideA, strideB, M * N, batch * M * N).done();
   if (v === 'sg' || v === 'sgv') {
     const sg = deviceSync().info.subgroupSize;
     if (sg === null) throw new TensorError(`${label}: the 'sg' matmul kernel needs an adapter with a fixed subgroup size`);
