@@ -3,7 +3,7 @@
 // random inputs, the autotuner, and the errors for bad shapes. Autotuning is off except in its
 // own test, so results never depend on timing.
 import {
-  autotuneDecisions, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dVariants, getDevice, setAutotune, tensor, tileShapes,
+  autotuneDecisions, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dKernels, conv2dVariants, getDevice, setAutotune, tensor, tileShapes,
   tunePending, type Conv2dOptions, type Tensor,
 } from '@drgrade/tensor';
 import { test } from 'uvu';
@@ -171,7 +171,7 @@ test('the tuner skips blocks that would leave most of their lanes past a small m
   if (info.kind === 'gpu' || info.subgroupSize === null || info.subgroupSize > 16) return;
   // 16x16 = 256 pixels: 64 lanes x 4 pixels fill a workgroup, x 8 leave half of it idle.
   const x = tensor(randomArray(8 * 16 * 16, 11), [1, 8, 16, 16]);
-  const w = tensor(randomArray(8 * 8 * 9, 12), [8, 8, 3, 3]);
+  const w = tensor(randomArray(32 * 8 * 9, 12), [32, 8, 3, 3]);
   const all = conv2dVariants(x.shape, w.shape, { padding: 1 }).forward;
   assert.ok(all.includes('sg4x8') && all.includes('row4x8'), all.join(', '));
   setAutotune({ enabled: true, persist: false });
@@ -187,6 +187,31 @@ test('the tuner skips blocks that would leave most of their lanes past a small m
     setAutotune({ enabled: false });
     x.dispose();
     w.dispose();
+  }
+});
+
+test('an op with fewer channels than a shared block holds defaults to a narrow block and times no shared one', async () => {
+  const info = (await getDevice()).info;
+  if (info.kind === 'gpu' || info.subgroupSize === null || info.subgroupSize > 16) return;
+  // A stem's input gradient: 3 input channels, where a shared block holds 4 x subgroup-size channels.
+  const opts = { stride: 2, padding: 3 };
+  const xShape = [1, 3, 128, 128];
+  const w = tensor(randomArray(16 * 3 * 49, 13), [16, 3, 7, 7]);
+  const dy = tensor(randomArray(16 * 64 * 64, 14), [1, 16, 64, 64]);
+  assert.equal(conv2dKernels(xShape, w.shape, opts).backwardInput, 'sg1x8');
+  setAutotune({ enabled: true, persist: false });
+  try {
+    conv2dBackwardInput(dy, w, xShape, opts).dispose();
+    await tunePending();
+    const key = Object.keys(autotuneDecisions()).find((k) => k.includes('conv2d_bwd_input') && k.includes('k7x7') && k.includes(' c2 '));
+    assert.ok(key, `no decision for the stem's input gradient: ${Object.keys(autotuneDecisions()).join(' / ')}`);
+    const timed = key.slice(key.lastIndexOf('|') + 1).trim().split(',');
+    assert.equal(timed.slice(0, 2), ['sg1x8', 'reg4x8']);
+    assert.ok(!timed.some((v) => v.startsWith('sg4x')), timed.join(', '));
+  } finally {
+    setAutotune({ enabled: false });
+    w.dispose();
+    dy.dispose();
   }
 });
 

@@ -100,9 +100,9 @@ function backwardInputCandidates(g: ConvGeom): ConvVariant[] {
   return [...candidates(g, 'backwardInput', g.Cg, g.Og, g.H * g.W), ...rowVariants(g, 'backwardInput')];
 }
 
-/** What the tuner times: the default first, then the other candidates that keep most of their lanes busy on a map of `pixels`. */
-function busy(list: ConvVariant[], pixels: number): ConvVariant[] {
-  return [list[0]!, ...list.slice(1).filter((v) => mostlyBusy(v, pixels))];
+/** What the tuner times: the default first, then the other candidates that keep most of their lanes busy on a map of `pixels` and `rows` channels. */
+function busy(list: ConvVariant[], pixels: number, rows: number): ConvVariant[] {
+  return [list[0]!, ...list.slice(1).filter((v) => mostlyBusy(v, pixels, rows))];
 }
 
 const backwardWeightCandidates = (g: ConvGeom) => convCandidates(g, 'backwardWeight');
@@ -141,7 +141,7 @@ function forward(label: string, x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
 }
 
 function pickForward(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_fwd', g, forced, busy(forwardCandidates(g), g.Ho * g.Wo), () => {
+  return choose('conv2d_fwd', g, forced, busy(forwardCandidates(g), g.Ho * g.Wo, g.Og), () => {
     const x = filled(xShapeOf(g)), w = filled(wShapeOf(g));
     return { run: (v) => forward('conv2d (autotune)', x, w, null, g, false, v).dispose(), dispose: () => [x, w].forEach((t) => t.dispose()) };
   });
@@ -158,7 +158,7 @@ function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: 
 }
 
 function pickBackwardInput(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_input', g, forced, busy(backwardInputCandidates(g), phasePixels(g)), () => {
+  return choose('conv2d_bwd_input', g, forced, busy(backwardInputCandidates(g), phasePixels(g), g.Cg), () => {
     const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
     return { run: (v) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, v), dispose: () => [dy, w, dx].forEach((t) => t.dispose()) };
   });

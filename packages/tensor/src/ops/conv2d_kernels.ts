@@ -174,19 +174,21 @@ function narrowVariants(g: ConvGeom, op: ConvOp): ConvVariant[] {
 const CPU_TILE_MAX_MACS = 1 << 24;
 
 /**
- * Whether a register block keeps at least three quarters of its lanes on real pixels of a map of
- * `pixels` (workgroups of 64 x pl pixels or row groups): lanes past the map's end are clamped and
- * run every multiply-add of a real lane, so a block that idles more of them loses by
- * construction, and timing it only gives a noisy host the chance to pick it. The tuner had kept
- * sg4x8 (half its lanes idle at 16x16) for the HBP projection's forward at 9.6 GFLOP/s where
- * sg4x4 ran 14.6-17.7 in other runs (lavapipe). Other variants (tiles, matmul) count as busy.
+ * Whether a register block keeps at least three quarters of its lanes on real work: on real
+ * pixels of a map of `pixels` (workgroups of 64 x pl pixels or row groups), and on real channels
+ * of the op's `rows` output channels (blocks of sg x rv). Lanes past the map's end or the last
+ * channel are clamped and run every multiply-add of a real lane, so a block that idles more of
+ * them loses by construction, and timing it only gives a noisy host the chance to pick it. The
+ * tuner had kept sg4x8 (half its lanes idle at 16x16) for the HBP projection's forward at 9.6
+ * GFLOP/s where sg4x4 ran 14.6-17.7 in other runs (lavapipe), and timing the 16-channel blocks
+ * on the stem's input gradient (3 channels) took 50 of its 64 seconds of tuning (SwiftShader).
+ * Other variants (tiles, matmul) count as busy.
  */
-export function mostlyBusy(variant: ConvVariant, pixels: number): boolean {
+export function mostlyBusy(variant: ConvVariant, pixels: number, rows: number): boolean {
   const b = parseBlock(variant);
   if (!b) return true;
-  const span = INVOCATIONS * b.pl;
-  const covered = Math.ceil(pixels / span) * span;
-  return covered - pixels <= covered / 4;
+  const fits = (n: number, span: number) => Math.ceil(n / span) * span - n <= Math.ceil(n / span) * span / 4;
+  return fits(pixels, INVOCATIONS * b.pl) && fits(rows, b.sg * b.rv);
 }
 
 /**
@@ -196,7 +198,8 @@ export function mostlyBusy(variant: ConvVariant, pixels: number): boolean {
 export function convCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
   const blocks = blockVariants();
   if (deviceSync().info.kind === 'gpu') return [...tiledCandidates(g, op), ...blocks];
-  return [...blocks, ...narrowVariants(g, op), ...(macs(g) <= CPU_TILE_MAX_MACS ? [DEFAULT_TILE] : [])];
+  // Where the narrow blocks apply, the shared blocks are mostly padding: a narrow one is the default.
+  return [...narrowVariants(g, op), ...blocks, ...(macs(g) <= CPU_TILE_MAX_MACS ? [DEFAULT_TILE] : [])];
 }
 
 function lanePlaceholders(b: Block): Record<string, string | number> {
