@@ -20,13 +20,13 @@ export function resetPeakMemory(): void {
 }
 
 /** Releases pooled (unused) device buffers. */
-export function trimMemory(): void { getEngine().pool.trim(); }
+export function trimMemory(): void { getEngine().trim(); }
 
 /** Waits for all queued GPU work to finish; rethrows GPU errors it produced. */
 export async function sync(): Promise<void> { await getEngine().sync(); }
 
-/** Dispatch and pipeline counters, for benchmarks and tests. */
-export function engineStats(): { dispatches: number; submits: number; pipelines: number } {
+/** Dispatch, pipeline and bind-group cache counters, for benchmarks and tests. */
+export function engineStats(): { dispatches: number; submits: number; pipelines: number; bindGroupHits: number } {
   const e = getEngine();
-  return { dispatches: e.dispatches, submits: e.submits, pipelines: e.pipelineCount };
+  return { dispatches: e.dispatches, submits: e.submits, pipelines: e.pipelineCount, bindGroupHits: e.bindGroupHits };
 }
