@@ -4,8 +4,8 @@
 #
 #   bash bench/gpu.sh pack      # here: writes .gpu/payload.tar.xz and .gpu/libvulkan1*.deb
 #   bash bench/gpu.sh run       # there (device tool, carry [".gpu"]): JSON and logs under $OUT
-#   bash bench/gpu.sh kernels   # there: the conv and matmul benches only (after kernel changes)
-#   bash bench/gpu.sh training  # there: the training step, then the conv bench
+#   bash bench/gpu.sh kernels   # there: the recording cost per op, the conv and matmul benches (after kernel changes)
+#   bash bench/gpu.sh training  # there: the recording cost per op, the training step, then the conv bench
 #   bash bench/gpu.sh ablation  # there: scripts/ablation.sh with its four rows at once; tables under $OUT
 #
 # `run` prints the adapter first; Vulkan is pointed at NVIDIA's driver by path (the loader does not
@@ -78,6 +78,7 @@ run() {
   step matmul 70 node bench/matmul.js --json
   step train-step 110 node bench/train-step.js --json
   step ops 60 node bench/ops.js --json
+  step dispatch 40 node bench/dispatch.js --json
 }
 
 # The loss ablation on the synthetic set (scripts/ablation.sh), rows in parallel: the GPU has room
@@ -95,8 +96,8 @@ case "${1:-}" in
   pack) pack ;;
   run) run ;;
   conv) setup && step conv 170 node bench/conv.js --json ;;
-  kernels) setup && step conv 300 node bench/conv.js --json && step matmul 80 node bench/matmul.js --json ;;
-  training) setup && step train-step 100 node bench/train-step.js --json && step conv 150 node bench/conv.js --json ;;
+  kernels) setup && step dispatch 40 node bench/dispatch.js --json && step conv 300 node bench/conv.js --json && step matmul 80 node bench/matmul.js --json ;;
+  training) setup && step dispatch 40 node bench/dispatch.js --json && step train-step 100 node bench/train-step.js --json && step conv 150 node bench/conv.js --json ;;
   ablation) ablation ;;
   *) echo "usage: bash bench/gpu.sh pack | run | conv | kernels | training | ablation" >&2; exit 2 ;;
 esac
