@@ -153,17 +153,30 @@ function tiledCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
   return tileCandidates(g.Og, g.Cg * KK, g.N * g.Ho * g.Wo, g.G, false);
 }
 
+/** The channels an op's blocks cover: output channels, or for the input gradient input channels. */
+const opRows = (g: ConvGeom, op: ConvOp) => (op === 'backwardInput' ? g.Cg : g.Og);
+
+/**
+ * Whether `rows` channels fill more than a quarter of the blocks of `span` channels that cover
+ * them. Padded channel rows cost little on CPU adapters, where loads dominate: lavapipe, a 3x3
+ * forward of 48 -> 12 channels at 32x32 (12 of 32 rows real): row4x8 17.6, sg4x4 31.2, sg1x8 34.3
+ * ms; the stem's 3 -> 8 (8 of 32): sg1x8 31.4, sg4x4 54.2 ms.
+ */
+const channelsFill = (rows: number, span: number) => 4 * rows > Math.ceil(rows / span) * span;
+
 /**
  * Blocks of fewer channels for an op with fewer output rows (channels) than the shared blocks
- * hold, such as the input gradient of a stem convolution over 3 colour channels: there the
- * 16- or 32-channel blocks of CPU adapters are mostly padding. Measured on SwiftShader (stem
- * 7x7/2 input gradient): sg1x8 0.57 and reg4x8 0.48 against sg4x4 0.17 GFLOP/s.
+ * hold, such as the input gradient of a stem convolution over 3 colour channels, and whether
+ * they should be the default (the shared blocks would be over three quarters padding). Measured
+ * on SwiftShader (stem 7x7/2 input gradient): sg1x8 0.57 and reg4x8 0.48 against sg4x4 0.17 GFLOP/s.
  */
-function narrowVariants(g: ConvGeom, op: ConvOp): ConvVariant[] {
+function narrowVariants(g: ConvGeom, op: ConvOp): { variants: ConvVariant[]; first: boolean } {
   const sg = deviceSync().info.subgroupSize;
-  if (sg === null || sg > 16) return [];
-  const rows = op === 'backwardInput' ? g.Cg : g.Og;
-  return rows < sg * sharedRv(sg) ? ['sg1x8', 'reg4x8'] : [];
+  if (sg === null || sg > 16) return { variants: [], first: false };
+  const rows = opRows(g, op);
+  const shared = sg * sharedRv(sg);
+  if (rows >= shared) return { variants: [], first: false };
+  return { variants: ['sg1x8', 'reg4x8'], first: !channelsFill(rows, shared) };
 }
 
 /**
@@ -174,21 +187,22 @@ function narrowVariants(g: ConvGeom, op: ConvOp): ConvVariant[] {
 const CPU_TILE_MAX_MACS = 1 << 24;
 
 /**
- * Whether a register block keeps at least three quarters of its lanes on real work: on real
- * pixels of a map of `pixels` (workgroups of 64 x pl pixels or row groups), and on real channels
- * of the op's `rows` output channels (blocks of sg x rv). Lanes past the map's end or the last
- * channel are clamped and run every multiply-add of a real lane, so a block that idles more of
- * them loses by construction, and timing it only gives a noisy host the chance to pick it. The
+ * Whether a register block keeps its lanes on real work: at least three quarters of them on real
+ * pixels of a map of `pixels` (workgroups of 64 x pl pixels or row groups), and more than a quarter
+ * of its sg x rv channel rows on the op's `rows` channels (see channelsFill). Lanes past the map's
+ * end are clamped and run every multiply-add and load of a real lane, so a block that idles more
+ * of them loses by construction, and timing it only gives a noisy host the chance to pick it. The
  * tuner had kept sg4x8 (half its lanes idle at 16x16) for the HBP projection's forward at 9.6
- * GFLOP/s where sg4x4 ran 14.6-17.7 in other runs (lavapipe), and timing the 16-channel blocks
- * on the stem's input gradient (3 channels) took 50 of its 64 seconds of tuning (SwiftShader).
+ * GFLOP/s where sg4x4 ran 14.6-17.7 in other runs (lavapipe), and timing the 16-channel blocks on
+ * the stem's input gradient (3 channels) took 50 of its 64 seconds of tuning (SwiftShader).
  * Other variants (tiles, matmul) count as busy.
  */
 export function mostlyBusy(variant: ConvVariant, pixels: number, rows: number): boolean {
   const b = parseBlock(variant);
   if (!b) return true;
-  const fits = (n: number, span: number) => Math.ceil(n / span) * span - n <= Math.ceil(n / span) * span / 4;
-  return fits(pixels, INVOCATIONS * b.pl) && fits(rows, b.sg * b.rv);
+  const span = INVOCATIONS * b.pl;
+  const covered = Math.ceil(pixels / span) * span;
+  return covered - pixels <= covered / 4 && channelsFill(rows, b.sg * b.rv);
 }
 
 /**
@@ -198,8 +212,9 @@ export function mostlyBusy(variant: ConvVariant, pixels: number, rows: number): 
 export function convCandidates(g: ConvGeom, op: ConvOp): ConvVariant[] {
   const blocks = blockVariants();
   if (deviceSync().info.kind === 'gpu') return [...tiledCandidates(g, op), ...blocks];
-  // Where the narrow blocks apply, the shared blocks are mostly padding: a narrow one is the default.
-  return [...narrowVariants(g, op), ...blocks, ...(macs(g) <= CPU_TILE_MAX_MACS ? [DEFAULT_TILE] : [])];
+  const narrow = narrowVariants(g, op);
+  const tile = macs(g) <= CPU_TILE_MAX_MACS ? [DEFAULT_TILE] : [];
+  return narrow.first ? [...narrow.variants, ...blocks, ...tile] : [...blocks, ...narrow.variants, ...tile];
 }
 
 function lanePlaceholders(b: Block): Record<string, string | number> {
