@@ -113,7 +113,8 @@ function filled(shape: number[]): Tensor {
   return t;
 }
 
-function choose(op: string, g: ConvGeom, forced: ConvVariant | undefined, list: ConvVariant[], make: () => TuneBench): ConvVariant {
+/** The forced variant (checked), or the tuner's pick from `candidates` (built only then: ops call this every time). */
+function choose(op: string, g: ConvGeom, forced: ConvVariant | undefined, candidates: () => ConvVariant[], make: () => TuneBench): ConvVariant {
   if (forced !== undefined) {
     if (forced.startsWith('mm:')) {
       if (!pointwise(g)) throw new TensorError(`${op}: kernel '${forced}' only runs 1x1 stride-1 unpadded ungrouped convolutions`);
@@ -121,6 +122,7 @@ function choose(op: string, g: ConvGeom, forced: ConvVariant | undefined, list: 
     }
     return forced;
   }
+  const list = candidates();
   return tuned(op, shapeClass(g), list, list[0]!, make);
 }
 
@@ -141,7 +143,7 @@ function forward(label: string, x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
 }
 
 function pickForward(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_fwd', g, forced, busy(forwardCandidates(g), g.Ho * g.Wo, g.Og), () => {
+  return choose('conv2d_fwd', g, forced, () => busy(forwardCandidates(g), g.Ho * g.Wo, g.Og), () => {
     const x = filled(xShapeOf(g)), w = filled(wShapeOf(g));
     return { run: (v) => forward('conv2d (autotune)', x, w, null, g, false, v).dispose(), dispose: () => [x, w].forEach((t) => t.dispose()) };
   });
@@ -158,7 +160,7 @@ function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: 
 }
 
 function pickBackwardInput(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_input', g, forced, busy(backwardInputCandidates(g), phasePixels(g), g.Cg), () => {
+  return choose('conv2d_bwd_input', g, forced, () => busy(backwardInputCandidates(g), phasePixels(g), g.Cg), () => {
     const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
     return { run: (v) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, v), dispose: () => [dy, w, dx].forEach((t) => t.dispose()) };
   });
@@ -174,7 +176,7 @@ function backwardWeight(label: string, x: Tensor, dy: Tensor, g: ConvGeom, varia
 }
 
 function pickBackwardWeight(g: ConvGeom, forced: ConvVariant | undefined): ConvVariant {
-  return choose('conv2d_bwd_weight', g, forced, backwardWeightCandidates(g), () => {
+  return choose('conv2d_bwd_weight', g, forced, () => backwardWeightCandidates(g), () => {
     const x = filled(xShapeOf(g)), dy = filled(yShapeOf(g));
     return { run: (v) => backwardWeight('conv2d backward weight (autotune)', x, dy, g, v).dispose(), dispose: () => [x, dy].forEach((t) => t.dispose()) };
   });
