@@ -17,9 +17,19 @@ export interface GradcamRecord {
   png: string;
 }
 
+/** One held-out image's out-of-fold prediction by its fold's selected model. */
+export interface ImagePrediction {
+  id: string;
+  patient: string;
+  grade: number;
+  predicted: number;
+  /** Softmax probabilities of grades 0..C-1. */
+  probabilities: number[];
+}
+
 export interface FoldResult {
   fold: number;
-  /** Kappa, accuracy, per-class accuracy and confusion matrix of the best-by-kappa checkpoint on the fold's validation images. */
+  /** Kappa, accuracy, per-class accuracy and confusion matrix of the selected checkpoint on the fold's held-out images. */
   kappa: number;
   accuracy: number;
   perClassAccuracy: (number | null)[];
@@ -30,6 +40,8 @@ export interface FoldResult {
   trainImages: number;
   valImages: number;
   seconds: number;
+  /** Held-out predictions of the selected model, one per image of the fold (absent in runs of older versions). */
+  predictions?: ImagePrediction[];
 }
 
 export interface RunSummary {
