@@ -6,6 +6,8 @@ export interface EpochRecord {
   valLoss: number;
   valKappa: number;
   valAccuracy: number;
+  /** Kappa on the validation split carved from the training folds, when the run selects on it. */
+  selectionKappa?: number;
   imagesPerSecond: number;
 }
 
@@ -34,7 +36,10 @@ export interface FoldResult {
   accuracy: number;
   perClassAccuracy: (number | null)[];
   confusion: number[][];
+  /** The epoch whose model the fold reports (1-based): chosen by `selection`, never by the held-out kappa. */
   bestEpoch: number;
+  /** How bestEpoch was chosen (absent in runs of older versions, which chose by the held-out kappa). */
+  selection?: 'validation' | 'last';
   history: EpochRecord[];
   gradcams: GradcamRecord[];
   trainImages: number;
