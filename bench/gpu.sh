@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmarks on a lent GPU machine (see ../shared/GPU.md): no Node.js and no network there, so
+# The benchmarks on a lent GPU machine (one without Node.js or network access), so
 # this machine's node binary, a trimmed node_modules and the built packages travel as one archive.
 #
 #   bash bench/gpu.sh pack      # here: writes .gpu/payload.tar.xz and .gpu/libvulkan1*.deb

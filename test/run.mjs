@@ -94,8 +94,7 @@ function serve() {
       return;
     }
     const path = join(root, decodeURIComponent(url.pathname));
-    const shared = join(root, '..', 'shared');
-    if (!(path.startsWith(root) || path.startsWith(shared)) || !existsSync(path) || statSync(path).isDirectory()) {
+    if (!path.startsWith(root) || !existsSync(path) || statSync(path).isDirectory()) {
       res.writeHead(404); res.end(); return;
     }
     res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream' });

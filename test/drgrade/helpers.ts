@@ -19,14 +19,9 @@ export function repoRoot(): string {
   }
 }
 
-/**
- * The eleven real photographs in IDRiD layout (read-only, outside the repository):
- * ../shared/data/fundus-sample beside the repository, or DRGRADE_SAMPLE_DIR.
- */
+/** The eleven real photographs in IDRiD layout (test/fixtures/fundus-sample; read-only). */
 export function sampleRoot(): string {
-  const dir = process.env.DRGRADE_SAMPLE_DIR ?? join(repoRoot(), '..', 'shared', 'data', 'fundus-sample');
-  if (!existsSync(dir)) throw new Error(`the sample photographs are not at ${dir}: set DRGRADE_SAMPLE_DIR to the fundus-sample folder`);
-  return dir;
+  return join(repoRoot(), 'test', 'fixtures', 'fundus-sample');
 }
 
 export const SAMPLE_IMAGES = join('B. Disease Grading', '1. Original Images', 'a. Training Set');

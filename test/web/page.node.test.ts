@@ -21,7 +21,7 @@ import { captureContext, tempDir } from '../drgrade/helpers.ts';
 import CHROMIUM_ARGS from '../helpers/chromium-args.json';
 
 const ROOT = process.cwd();
-const PHOTO = join(ROOT, '..', 'shared', 'data', 'fundus-sample', 'B. Disease Grading', '1. Original Images', 'a. Training Set', 'Patient146_L.jpg');
+const PHOTO = join(ROOT, 'test', 'fixtures', 'fundus-sample', 'B. Disease Grading', '1. Original Images', 'a. Training Set', 'Patient146_L.jpg');
 const SHOTS = join(ROOT, 'build', 'test', 'web');
 const DESKTOP = { width: 1280, height: 720 };
 const PHONE = { width: 390, height: 844 };
