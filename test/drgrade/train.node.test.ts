@@ -34,7 +34,7 @@ test.before(async () => {
 
 test('a short run lowers the training loss and its validation beats chance', async () => {
   const out = join(synthDir, 'learn');
-  // Focal loss on SORD labels (the paper's loss without its metric term, which trap 6 of REFERENCE.md shows can stall a model trained from scratch).
+  // Focal loss on SORD labels (the paper's loss without its metric term, which trap 6 of docs/reference.md shows can stall a model trained from scratch).
   const cfg = smallConfig({ loss: { metric: { weight: 0 } }, optim: { lr: 0.05, schedule: { type: 'constant', warmupEpochs: 0 } }, train: { epochs: 8, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 1 } });
   const summary = await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic: { n: 120, size: 96, seed: 3 }, workers: 0 });
   const fold = summary.folds[0]!;

@@ -1,4 +1,4 @@
-// drgrade's training configuration: every hyper-parameter of the paper and REFERENCE.md is a
+// drgrade's training configuration: every hyper-parameter of the paper and docs/reference.md is a
 // field. Defaults are the paper's method (row hbp-dsod-fl-or-ml of Tables 1–2).
 import type { Spec } from './schema.ts';
 

@@ -1,5 +1,5 @@
 // Cross-entropy with hard (grade) or soft (row) targets, averaged over the batch (not over
-// batch × classes, which would shrink the loss by the number of classes: REFERENCE trap 4).
+// batch × classes, which would shrink the loss by the number of classes: docs/reference.md, Traps 4).
 import type { Tensor } from '@drgrade/tensor';
 import { checkLogits, targetRows, type Targets } from './targets.ts';
 
