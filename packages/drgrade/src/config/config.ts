@@ -42,7 +42,10 @@ export interface DrgradeConfig {
     lr: number; momentum: number; nesterov: boolean; weightDecay: number; headLrMultiplier: number;
     schedule: { type: 'step' | 'multistep' | 'cosine' | 'constant'; stepSize: number; gamma: number; milestones: number[]; warmupEpochs: number };
   };
-  train: { epochs: number; batchSize: number; evalBatchSize: number; folds: number; tta: boolean; gradcamImages: number };
+  train: {
+    epochs: number; batchSize: number; evalBatchSize: number; folds: number; tta: boolean; gradcamImages: number;
+    selection: 'validation' | 'last'; validationFraction: number;
+  };
 }
 
 const num = (doc: string, min?: number, max?: number, integer?: boolean): Spec => ({ kind: 'number', doc, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(integer ? { integer } : {}) });
@@ -143,5 +146,7 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     folds: int('Cross-validation folds', 2),
     tta: bool('Test-time flips (average over horizontal and vertical flips) in evaluation'),
     gradcamImages: int('Validation images with Grad-CAM overlays in the report', 0),
+    selection: str('Which epoch\'s model a fold reports and ships: the best kappa on a validation split carved from the training folds (patients grouped, grades stratified), or the last epoch (a fixed schedule). Never the held-out fold', ['validation', 'last']),
+    validationFraction: num('Share of the training folds\' patients held apart for selection: validation', 0.05, 0.5),
   }),
 });

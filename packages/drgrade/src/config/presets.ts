@@ -42,7 +42,7 @@ export const PAPER: DrgradeConfig = {
     type: 'sgd', lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 1e-4, headLrMultiplier: 1,
     schedule: { type: 'step', stepSize: 50, gamma: 0.1, milestones: [], warmupEpochs: 0 },
   },
-  train: { epochs: 150, batchSize: 32, evalBatchSize: 32, folds: 5, tta: false, gradcamImages: 4 },
+  train: { epochs: 150, batchSize: 32, evalBatchSize: 32, folds: 5, tta: false, gradcamImages: 4, selection: 'validation', validationFraction: 0.15 },
 };
 
 const noMetric = { weight: 0 };
@@ -70,7 +70,7 @@ const rows: Record<string, DeepPartial<DrgradeConfig>> = {
     },
     loss: { metric: { K: 3, la: 10, warmupEpochs: 2 } },
     optim: { lr: 0.01, schedule: { type: 'cosine', warmupEpochs: 1 } },
-    train: { epochs: 8, batchSize: 16, evalBatchSize: 32, gradcamImages: 4 },
+    train: { epochs: 8, batchSize: 16, evalBatchSize: 32, gradcamImages: 4, selection: 'last' },
   },
 };
 

@@ -1,33 +1,36 @@
-// Training one cross-validation fold: epochs of SGD over augmented batches, validation each
-// epoch, the last and the best-by-kappa checkpoints, resume, and a clear stop on NaN.
+// Training one cross-validation fold (or every image, for the model a project ships): epochs of
+// SGD over augmented batches, the selection split and the held-out fold evaluated each epoch,
+// the last checkpoint and the selected model, resume, and a clear stop on NaN.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultGenerator, deviceInfo, tensor, tidy, type Tensor } from '@drgrade/tensor';
 import { loadSafetensors } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
-import { DataLoader } from '../data/loader.ts';
+import { DataLoader, type LoaderOptions } from '../data/loader.ts';
 import { splitFold, type FoldAssignment } from '../data/folds.ts';
 import type { DataItem } from '../data/types.ts';
 import type { AugmentOptions } from '../image/augment.ts';
 import { decodeImage } from '../image/decode.ts';
 import { encodePng } from '../image/encode.ts';
 import { gradcamImage, preprocessOptions } from '../infer/predict.ts';
-import type { EpochRecord, FoldResult, GradcamRecord } from '../report/index.ts';
+import type { EpochRecord, FoldResult, GradcamRecord, ImagePrediction } from '../report/index.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { Progress, type ProgressStream } from '../util/progress.ts';
 import { decodeCheckpoint, encodeCheckpoint, encodeModelFile, decodeModelFile, type TrainingState } from './checkpoint.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluate, type Evaluation } from './evaluate.ts';
 import { batchLoss } from './loss.ts';
 import { GradingModel } from './model.ts';
 import { makeOptimizer, makeScheduler } from './schedule.ts';
+import { selectionSplit } from './selection.ts';
 
 export interface FoldJob {
   config: DrgradeConfig;
   /** Every item of the data set (paths of preprocessed images when `preprocessed`). */
   items: readonly DataItem[];
   folds: FoldAssignment;
-  fold: number;
+  /** The held-out fold, or null to train on every image (the model a project ships). */
+  fold: number | null;
   /** The fold's folder: checkpoints, result.json. */
   dir: string;
   resume: boolean;
@@ -56,20 +59,25 @@ export function augmentOptions(cfg: DrgradeConfig): AugmentOptions {
   };
 }
 
-function loaders(job: FoldJob, train: DataItem[], validation: DataItem[]): { train: DataLoader; val: DataLoader } {
+function loaderCommon(job: FoldJob): Omit<LoaderOptions, 'items' | 'batchSize' | 'shuffle' | 'augment' | 'seed'> {
   const cfg = job.config;
-  const common = {
+  return {
     imageSize: cfg.data.imageSize,
     mean: cfg.data.normalize.mean as [number, number, number],
     std: cfg.data.normalize.std as [number, number, number],
     preprocess: job.preprocessed ? null : preprocessOptions(cfg),
     ...(job.workers !== undefined ? { workers: job.workers } : cfg.data.workers >= 0 ? { workers: cfg.data.workers } : {}),
   };
-  return {
-    train: new DataLoader({ ...common, items: train, batchSize: cfg.train.batchSize, shuffle: true, balance: cfg.data.balancedSampling ? 'classes' : 'none',
-      augment: augmentOptions(cfg), seed: cfg.seed * 1000 + job.fold, dropLast: train.length > cfg.train.batchSize }),
-    val: new DataLoader({ ...common, items: validation, batchSize: cfg.train.evalBatchSize, shuffle: false, augment: null, seed: 0 }),
-  };
+}
+
+function trainingLoader(job: FoldJob, items: DataItem[]): DataLoader {
+  const cfg = job.config;
+  return new DataLoader({ ...loaderCommon(job), items, batchSize: cfg.train.batchSize, shuffle: true, balance: cfg.data.balancedSampling ? 'classes' : 'none',
+    augment: augmentOptions(cfg), seed: cfg.seed * 1000 + (job.fold ?? 999), dropLast: items.length > cfg.train.batchSize });
+}
+
+function evalLoader(job: FoldJob, items: DataItem[]): DataLoader {
+  return new DataLoader({ ...loaderCommon(job), items, batchSize: job.config.train.evalBatchSize, shuffle: false, augment: null, seed: 0 });
 }
 
 /** Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG go to the model's backbone. */
@@ -114,17 +122,25 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** Runs `loader` through `model` when it has images; null otherwise. */
+async function evaluateIf(model: GradingModel, loader: DataLoader | null, tta = false): Promise<Evaluation | null> {
+  return loader ? evaluate(model, loader, { tta }) : null;
+}
+
 export async function trainFold(job: FoldJob): Promise<FoldResult> {
   const cfg = job.config;
-  const { train, validation } = splitFold(job.items, job.folds, job.fold);
-  if (train.length === 0 || validation.length === 0) throw new UserError(`fold ${job.fold}: ${train.length} training and ${validation.length} validation images; the data set is too small for ${cfg.train.folds} folds`);
+  const fold = job.fold ?? -1;
+  const { train, validation: heldOut } = job.fold === null ? { train: [...job.items], validation: [] } : splitFold(job.items, job.folds, job.fold);
+  const label = job.fold === null ? 'all images' : `fold ${job.fold}`;
+  if (train.length === 0 || (job.fold !== null && heldOut.length === 0)) throw new UserError(`${label}: ${train.length} training and ${heldOut.length} held-out images; the data set is too small for ${cfg.train.folds} folds`);
+  const { fit, select } = selectionSplit(train, cfg, fold);
   mkdirSync(job.dir, { recursive: true });
   const ckptPath = join(job.dir, CHECKPOINT);
   const bestPath = join(job.dir, BEST_MODEL);
   const model = new GradingModel(cfg);
   const optimizer = makeOptimizer(model, cfg);
   const scheduler = makeScheduler(optimizer, cfg);
-  let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold: job.fold, best: null, history: [], rng: defaultGenerator.state() };
+  let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state() };
   if (job.resume && existsSync(ckptPath)) {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
     if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) throw new UserError(`--resume: ${ckptPath} was trained with another configuration; resume with the same config and --set options`);
@@ -135,12 +151,15 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     for (const s of Object.values(ck.optimizer.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
     defaultGenerator.setState(ck.state.rng);
     state = { epoch: ck.state.epoch, fold: ck.state.fold, best: ck.state.best, history: ck.state.history, rng: ck.state.rng };
-    job.log.write(`fold ${job.fold}: resuming after epoch ${state.epoch + 1} from ${ckptPath}\n`);
+    job.log.write(`${label}: resuming after epoch ${state.epoch + 1} from ${ckptPath}\n`);
   } else if (job.pretrained) {
     const { loaded, skipped } = await loadPretrained(model, job.pretrained);
-    job.log.write(`fold ${job.fold}: loaded ${loaded} pretrained tensors from ${job.pretrained}${skipped.length ? ` (${skipped.length} not used, e.g. ${skipped.slice(0, 3).join(', ')})` : ''}\n`);
+    job.log.write(`${label}: loaded ${loaded} pretrained tensors from ${job.pretrained}${skipped.length ? ` (${skipped.length} not used, e.g. ${skipped.slice(0, 3).join(', ')})` : ''}\n`);
   }
-  const { train: trainLoader, val: valLoader } = loaders(job, train, validation);
+  if (select.length) job.log.write(`${label}: ${fit.length} training images, ${select.length} for selecting the epoch, ${heldOut.length} held out\n`);
+  const trainLoader = trainingLoader(job, fit);
+  const selectLoader = select.length ? evalLoader(job, select) : null;
+  const heldOutLoader = heldOut.length ? evalLoader(job, heldOut) : null;
   const started = performance.now();
   const adapter = (await deviceInfo()).name;
   let epochsThisRun = 0;
@@ -149,7 +168,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       if (job.maxEpochsThisRun !== undefined && epochsThisRun >= job.maxEpochsThisRun) break;
       model.train();
       const batches = trainLoader.batchesPerEpoch();
-      const progress = new Progress(job.log, batches, `fold ${job.fold} epoch ${epoch + 1}/${cfg.train.epochs}`);
+      const progress = new Progress(job.log, batches, `${label} epoch ${epoch + 1}/${cfg.train.epochs}`);
       const t0 = performance.now();
       let lossSum = 0, seen = 0, b = 0;
       for await (const batch of trainLoader.epoch(epoch)) {
@@ -166,7 +185,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
         loss.dispose();
         b++;
         if (!Number.isFinite(value)) {
-          throw new TrainingDivergedError(`fold ${job.fold}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
+          throw new TrainingDivergedError(`${label}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
             `${existsSync(ckptPath) ? `The last good checkpoint (after epoch ${state.epoch + 1}) is kept at ${ckptPath}.` : 'No epoch had finished, so there is no checkpoint.'} ` +
             'Lower optim.lr, or for the metric loss lower loss.metric.la or raise loss.metric.warmupEpochs.');
         }
@@ -177,16 +196,24 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       }
       progress.finish();
       const trainSeconds = (performance.now() - t0) / 1000;
-      const ev = await evaluate(model, valLoader, { tta: false });
+      const sel = await evaluateIf(model, selectLoader);
+      const ev = await evaluateIf(model, heldOutLoader);
       const record: EpochRecord = {
-        epoch: epoch + 1, lr: optimizer.paramGroups[0]!.lr, trainLoss: lossSum / Math.max(seen, 1), valLoss: ev.loss,
-        valKappa: ev.kappa, valAccuracy: ev.accuracy, imagesPerSecond: seen / trainSeconds,
+        epoch: epoch + 1, lr: optimizer.paramGroups[0]!.lr, trainLoss: lossSum / Math.max(seen, 1),
+        valLoss: ev?.loss ?? NaN, valKappa: ev?.kappa ?? NaN, valAccuracy: ev?.accuracy ?? NaN,
+        ...(sel ? { selectionKappa: sel.kappa } : {}), imagesPerSecond: seen / trainSeconds,
       };
       state.history.push(record);
-      job.log.write(`fold ${job.fold} epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, val loss ${ev.loss.toFixed(4)}, kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(3)}, ${record.imagesPerSecond.toFixed(1)} img/s\n`);
-      if (!state.best || ev.kappa > state.best.kappa) {
-        state.best = { kappa: ev.kappa, epoch: epoch + 1 };
-        writeFileAtomic(bestPath, await encodeModelFile(model, { fold: job.fold, epoch: epoch + 1, kappa: ev.kappa, adapter }));
+      job.log.write(`${label} epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)}` +
+        `${sel ? `, selection kappa ${sel.kappa.toFixed(4)}` : ''}` +
+        `${ev ? `, held-out loss ${ev.loss.toFixed(4)}, kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(3)}` : ''}, ${record.imagesPerSecond.toFixed(1)} img/s\n`);
+      const last = epoch + 1 === cfg.train.epochs;
+      // 'last' keeps the final epoch's model; 'validation' the best on the selection split
+      // (ties to the later epoch, which has seen more training).
+      const chosen = sel ? !state.best || sel.kappa >= state.best.kappa : last;
+      if (chosen) {
+        state.best = { kappa: sel?.kappa ?? NaN, epoch: epoch + 1 };
+        writeFileAtomic(bestPath, await encodeModelFile(model, { fold, epoch: epoch + 1, selection: cfg.train.selection, ...(sel ? { selectionKappa: sel.kappa } : {}), trainImages: fit.length, adapter }));
       }
       scheduler.step();
       state.epoch = epoch;
@@ -199,17 +226,23 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   }
   const finished = state.epoch + 1 >= cfg.train.epochs;
   let result: FoldResult = {
-    fold: job.fold, kappa: NaN, accuracy: NaN, perClassAccuracy: [], confusion: [], bestEpoch: state.best?.epoch ?? 0,
-    history: state.history, gradcams: [], trainImages: train.length, valImages: validation.length, seconds: (performance.now() - started) / 1000,
+    fold, kappa: NaN, accuracy: NaN, perClassAccuracy: [], confusion: [], bestEpoch: state.best?.epoch ?? 0, selection: cfg.train.selection,
+    history: state.history, gradcams: [], trainImages: fit.length, valImages: heldOut.length, seconds: (performance.now() - started) / 1000,
   };
-  if (finished && existsSync(bestPath)) {
+  if (finished && existsSync(bestPath) && heldOutLoader) {
     const best = decodeModelFile(readFileSync(bestPath), bestPath);
-    const ev = await evaluate(best.model, valLoader, { tta: cfg.train.tta });
+    const ev = await evaluate(best.model, heldOutLoader, { tta: cfg.train.tta });
     best.model.dispose();
-    result = { ...result, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy, confusion: ev.confusion, gradcams: await gradcams(bestPath, validation, cfg.train.gradcamImages, job) };
-    writeFileAtomic(join(job.dir, 'result.json'), `${JSON.stringify(result, null, 1)}\n`);
+    const patient = new Map(heldOut.map((i) => [i.id, i.group]));
+    const predictions: ImagePrediction[] = ev.ids.map((id, i) => ({ id, patient: patient.get(id) ?? id, grade: ev.grades[i]!, predicted: ev.predictions[i]!, probabilities: ev.probabilities[i]! }));
+    result = {
+      ...result, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy, confusion: ev.confusion, predictions,
+      gradcams: await gradcams(bestPath, heldOut, cfg.train.gradcamImages, job),
+    };
   }
-  await valLoader.close();
+  if (finished) writeFileAtomic(join(job.dir, 'result.json'), `${JSON.stringify(result, null, 1)}\n`);
+  await selectLoader?.close();
+  await heldOutLoader?.close();
   model.dispose();
   optimizer.dispose();
   return result;
