@@ -1,7 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { accuracy, confusionMatrix, perClassAccuracy, quadraticWeightedKappa } from 'drgrade';
-import { readFixtureJson } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  accuracy, confusionMatrix, confusionRowPercent, drMetrics, perClassAccuracy, perClassPrecisionRecall, quadraticWeightedKappa,
+  referableMetrics, referableProbability, rocAuc, rocCurve,
+} from 'drgrade';
+import { readFixtureJson, repoRoot } from './helpers.ts';
 
 interface KappaCase {
   yTrue: number[];
@@ -54,6 +59,109 @@ test('degenerate cases are defined: all one grade and all correct gives 1', () =
   assert.throws(() => quadraticWeightedKappa([0, 1], [0]), RangeError);
   assert.throws(() => quadraticWeightedKappa([0, 5], [0, 1]), /not a label/);
   assert.throws(() => confusionMatrix([0.5], [0]), /not a label/);
+});
+
+/** A case of test/fixtures/data/metric_goldens.json (scikit-learn, gen_metric_goldens.py); null = undefined. */
+interface DrCase {
+  grades: number[];
+  predicted: number[];
+  probabilities: number[][];
+  referableScore: number[];
+  auc: number | null;
+  roc: { fpr: number[]; tpr: number[]; thresholds: (number | null)[] } | null;
+  sensitivity: number | null;
+  specificity: number | null;
+  precision: (number | null)[];
+  recall: (number | null)[];
+  confusion: number[][];
+  confusionRowPercent: (number | null)[][];
+}
+
+const golden = JSON.parse(readFileSync(join(repoRoot(), 'test', 'fixtures', 'data', 'metric_goldens.json'), 'utf8')) as { sklearn: string; cases: DrCase[] };
+const referable = (c: DrCase) => c.grades.map((g) => g >= 2);
+
+/** Equal within 1e-12, NaN standing for scikit-learn's undefined (null). */
+function near(got: number, want: number | null, what: string): void {
+  if (want === null) assert.ok(Number.isNaN(got), `${what}: ${got}, expected undefined (NaN)`);
+  else assert.ok(Math.abs(got - want) <= 1e-12, `${what}: ${got} vs scikit-learn ${want}`);
+}
+
+test('the metric goldens cover ties, a missing grade, a grade never predicted and undefined AUCs', () => {
+  assert.ok(golden.cases.length >= 20);
+  assert.ok(golden.cases.some((c) => new Set(c.referableScore).size < c.referableScore.length / 2), 'many tied scores');
+  assert.ok(golden.cases.some((c) => c.recall.includes(null) && c.grades.length > 20), 'a grade without images');
+  assert.ok(golden.cases.some((c) => c.precision.includes(null) && c.grades.length > 20), 'a grade never predicted');
+  assert.ok(golden.cases.some((c) => c.auc === null));
+});
+
+test('P(grade >= 2) = p2 + p3 + p4, exactly as the generator adds them', () => {
+  for (const c of golden.cases) c.probabilities.forEach((p, i) => assert.is(referableProbability(p), c.referableScore[i]));
+});
+
+test('referable ROC AUC equals scikit-learn roc_auc_score (ties included)', () => {
+  for (const [k, c] of golden.cases.entries()) near(rocAuc(referable(c), c.referableScore), c.auc, `case ${k} AUC`);
+  // scikit-learn's documented example.
+  assert.is(rocAuc([false, false, true, true], [0.1, 0.4, 0.35, 0.8]), 0.75);
+});
+
+test('ROC curve points equal scikit-learn roc_curve (drop_intermediate, first threshold inf)', () => {
+  for (const [k, c] of golden.cases.entries()) {
+    if (!c.roc) continue;
+    const r = rocCurve(referable(c), c.referableScore);
+    assert.is(r.fpr.length, c.roc.fpr.length, `case ${k}: number of points`);
+    r.fpr.forEach((v, i) => near(v, c.roc!.fpr[i]!, `case ${k} fpr[${i}]`));
+    r.tpr.forEach((v, i) => near(v, c.roc!.tpr[i]!, `case ${k} tpr[${i}]`));
+    assert.is(r.thresholds[0], Infinity);
+    assert.equal(r.thresholds.slice(1), c.roc.thresholds.slice(1), `case ${k} thresholds`);
+  }
+});
+
+test('sensitivity and specificity of "predicted grade >= 2" equal scikit-learn recall_score of each class', () => {
+  for (const [k, c] of golden.cases.entries()) {
+    const r = referableMetrics(c.grades, c.predicted, c.probabilities);
+    near(r.sensitivity, c.sensitivity, `case ${k} sensitivity`);
+    near(r.specificity, c.specificity, `case ${k} specificity`);
+    near(r.auc, c.auc, `case ${k} AUC via referableMetrics`);
+    assert.is(r.positives + r.negatives, c.grades.length);
+  }
+});
+
+test('per-class precision and recall equal scikit-learn precision_recall_fscore_support (0/0 undefined)', () => {
+  for (const [k, c] of golden.cases.entries()) {
+    perClassPrecisionRecall(c.grades, c.predicted, { numClasses: 5 }).forEach((pr, g) => {
+      near(pr.precision, c.precision[g]!, `case ${k} precision of grade ${g}`);
+      near(pr.recall, c.recall[g]!, `case ${k} recall of grade ${g}`);
+    });
+  }
+});
+
+test('confusion matrix row percentages equal scikit-learn confusion_matrix(normalize="true") x 100', () => {
+  for (const [k, c] of golden.cases.entries()) {
+    assert.equal(confusionMatrix(c.grades, c.predicted), c.confusion);
+    confusionRowPercent(c.confusion).forEach((row, i) => row.forEach((v, j) => near(v, c.confusionRowPercent[i]![j]!, `case ${k} row ${i} column ${j}`)));
+  }
+});
+
+test('drMetrics: the same figures, undefined as null, no curve without an AUC', () => {
+  for (const [k, c] of golden.cases.entries()) {
+    const m = drMetrics(c.grades, c.predicted, c.probabilities, 5);
+    const eq = (got: number | null, want: number | null, what: string) =>
+      assert.ok(want === null ? got === null : got !== null && Math.abs(got - want) <= 1e-12, `case ${k} ${what}: ${got} vs ${want}`);
+    eq(m.referable.auc, c.auc, 'auc');
+    eq(m.referable.sensitivity, c.sensitivity, 'sensitivity');
+    eq(m.referable.specificity, c.specificity, 'specificity');
+    m.perClass.forEach((pr, g) => { eq(pr.precision, c.precision[g]!, `precision ${g}`); eq(pr.recall, c.recall[g]!, `recall ${g}`); });
+    m.confusionRowPercent.forEach((row, i) => row.forEach((v, j) => eq(v, c.confusionRowPercent[i]![j]!, `percent ${i},${j}`)));
+    assert.equal(m.confusion, c.confusion);
+    assert.is(m.referable.roc === null, c.roc === null);
+    assert.is(m.images, c.grades.length);
+  }
+});
+
+test('ROC inputs are checked', () => {
+  assert.throws(() => rocAuc([true, false], [0.5]), /2 labels but 1 scores/);
+  assert.throws(() => rocCurve([true, false], [0.5, Number.NaN]), /score\[1\] = NaN is not a finite number/);
+  assert.throws(() => referableMetrics([0, 2], [0], [[1, 0, 0, 0, 0], [0, 0, 1, 0, 0]]), /2 grades, 1 predictions/);
 });
 
 test.run();

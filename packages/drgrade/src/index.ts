@@ -42,6 +42,11 @@ export { SYNTH_GRADE_WEIGHTS, patientGrades } from './synth/grade-plan.ts';
 export { quadraticWeightedKappa } from './metrics/kappa.ts';
 export { confusionMatrix } from './metrics/confusion.ts';
 export { accuracy, perClassAccuracy } from './metrics/accuracy.ts';
+export { rocAuc, rocCurve, type RocCurve } from './metrics/roc.ts';
+export { REFERABLE_GRADE, referableMetrics, referableProbability, type ReferableMetrics } from './metrics/referable.ts';
+export { perClassPrecisionRecall, type ClassPrecisionRecall } from './metrics/precision-recall.ts';
+export { confusionRowPercent } from './metrics/confusion-percent.ts';
+export { drMetrics, type DrMetrics } from './metrics/dr-metrics.ts';
 
 export { Rng, mixSeed } from './util/rng.ts';
 export { UserError, ImageDecodeError } from './util/errors.ts';

@@ -1,0 +1,44 @@
+// The metrics a DR grading paper reports, over one set of graded images, in the form report.json
+// and `drgrade eval --json` write: undefined values (NaN) become null.
+import { confusionMatrix } from './confusion.ts';
+import { confusionRowPercent } from './confusion-percent.ts';
+import { perClassPrecisionRecall } from './precision-recall.ts';
+import { referableMetrics } from './referable.ts';
+
+const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+export interface DrMetrics {
+  images: number;
+  /** Referable DR (grade ≥ 2): AUC of P(grade ≥ 2), sensitivity and specificity of "predicted grade ≥ 2". */
+  referable: {
+    auc: number | null;
+    sensitivity: number | null;
+    specificity: number | null;
+    positives: number;
+    negatives: number;
+    /** Points of the ROC curve (scikit-learn's roc_curve), null when the AUC is undefined. */
+    roc: { fpr: number[]; tpr: number[] } | null;
+  };
+  /** Per grade; null where undefined (a grade never predicted, or without images). */
+  perClass: { precision: number | null; recall: number | null }[];
+  /** Rows true grade, columns predicted grade. */
+  confusion: number[][];
+  /** Each row as percentages of its total; a row of null for a grade without images. */
+  confusionRowPercent: (number | null)[][];
+}
+
+export function drMetrics(grades: number[], predicted: number[], probabilities: number[][], numClasses: number): DrMetrics {
+  const r = referableMetrics(grades, predicted, probabilities);
+  const confusion = confusionMatrix(grades, predicted, { numClasses });
+  const auc = orNull(r.auc);
+  return {
+    images: grades.length,
+    referable: {
+      auc, sensitivity: orNull(r.sensitivity), specificity: orNull(r.specificity), positives: r.positives, negatives: r.negatives,
+      roc: auc === null ? null : { fpr: r.roc.fpr, tpr: r.roc.tpr },
+    },
+    perClass: perClassPrecisionRecall(grades, predicted, { numClasses }).map((c) => ({ precision: orNull(c.precision), recall: orNull(c.recall) })),
+    confusion,
+    confusionRowPercent: confusionRowPercent(confusion).map((row) => row.map(orNull)),
+  };
+}
