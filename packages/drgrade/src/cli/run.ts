@@ -1,4 +1,6 @@
-import { UserError, errorMessage } from '../util/errors.ts';
+import { SafetensorsError } from '@drgrade/nn';
+import manifest from '../../package.json' with { type: 'json' };
+import { ImageDecodeError, UsageError, UserError, errorMessage, fileSystemMessage } from '../util/errors.ts';
 import { parseArgs, suggest } from './args.ts';
 import type { CliContext, Command } from './command.ts';
 import { COMMANDS } from './commands.ts';
@@ -15,15 +17,40 @@ function findCommand(argv: readonly string[], commands: readonly Command[]): { c
 }
 
 /**
- * Runs `drgrade <argv>` and returns the exit status. A UserError (bad option, unreadable data)
- * is printed as one `drgrade: ...` line with status 2 for usage and 1 otherwise; anything else
- * is a bug and keeps its stack trace.
+ * What a failure tells the user: the message of an error their input caused (a UserError, a file
+ * that is not an image or not safetensors, a path the file system refuses), or null for a bug.
+ */
+function userMessage(error: unknown): string | null {
+  if (error instanceof UserError || error instanceof ImageDecodeError || error instanceof SafetensorsError) return error.message;
+  return fileSystemMessage(error);
+}
+
+/** Prints a failure of `drgrade <name>` as one line; the stack trace only with DRGRADE_DEBUG=1. */
+function reportFailure(name: string, error: unknown, context: CliContext): number {
+  const message = userMessage(error);
+  if (process.env.DRGRADE_DEBUG === '1' && error instanceof Error) context.stderr.write(`${error.stack}\n`);
+  if (message !== null) {
+    context.stderr.write(`drgrade ${name}: ${message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  context.stderr.write(`drgrade ${name}: internal error: ${errorMessage(error)} (a bug in drgrade: run again with DRGRADE_DEBUG=1 for the stack trace and report it)\n`);
+  return 1;
+}
+
+/**
+ * Runs `drgrade <argv>` and returns the exit status: 0 success, 1 a failure (bad data, files,
+ * configuration), 2 a usage error. Every failure is printed as `drgrade <command>: ...` without
+ * a stack trace (DRGRADE_DEBUG=1 adds it).
  */
 export async function runCli(argv: readonly string[], context: CliContext, commands: readonly Command[] = COMMANDS): Promise<number> {
   const first = argv[0];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     context.stdout.write(globalHelp(commands));
     return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-V' || first === 'version') {
+    context.stdout.write(`drgrade ${manifest.version}\n`);
+    return 0;
   }
   const found = findCommand(argv, commands);
   if (!found) {
@@ -58,8 +85,6 @@ export async function runCli(argv: readonly string[], context: CliContext, comma
   try {
     return await command.run(args, context);
   } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    context.stderr.write(`drgrade ${command.name}: ${errorMessage(error)}\n`);
-    return 1;
+    return reportFailure(command.name, error, context);
   }
 }

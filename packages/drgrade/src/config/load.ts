@@ -35,23 +35,35 @@ function checkConsistency(cfg: DrgradeConfig, source: string): void {
   if (problems.length) throw new ConfigError(problems, source);
 }
 
+/** The preset of that name; a lookup by a user's string, so only the listed names count (not `constructor`). */
+function namedPreset(name: string): DrgradeConfig | null {
+  return PRESET_NAMES.includes(name) ? preset(name) : null;
+}
+
 /** `name` is a preset or a path to a JSON file (Node). */
 export async function loadConfig(name: string, overrides: readonly string[] = []): Promise<DrgradeConfig> {
-  const p = preset(name);
+  const p = namedPreset(name);
   if (p) return resolveConfig(p, {}, `config ${name}`, overrides);
   const fs = await import('node:fs');
   if (!fs.existsSync(name)) {
     throw new ConfigError([`no such preset or file (presets: ${PRESET_NAMES.join(', ')})`], `config ${name}`);
   }
+  if (fs.statSync(name).isDirectory()) throw new ConfigError(['is a folder; give a preset name or a JSON file'], `config ${name}`);
+  let text: string;
+  try {
+    text = fs.readFileSync(name, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`cannot read the file (${(e as Error).message})`], name);
+  }
   let user: unknown;
   try {
-    user = JSON.parse(fs.readFileSync(name, 'utf8'));
+    user = JSON.parse(text);
   } catch (e) {
     throw new ConfigError([`not valid JSON: ${(e as Error).message}`], name);
   }
-  const baseName = typeof user === 'object' && user && 'extends' in user ? String((user as { extends: unknown }).extends) : null;
+  const baseName = typeof user === 'object' && user && Object.hasOwn(user, 'extends') ? String((user as { extends: unknown }).extends) : null;
   if (baseName !== null) delete (user as Record<string, unknown>).extends;
-  const base = baseName ? preset(baseName) : preset('hbp-dsod-fl-or-ml');
+  const base = namedPreset(baseName ?? 'hbp-dsod-fl-or-ml');
   if (!base) throw new ConfigError([`extends: "${baseName}" is not a preset (${PRESET_NAMES.join(', ')})`], name);
   return resolveConfig(base, user, name, overrides);
 }

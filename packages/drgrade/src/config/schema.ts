@@ -1,5 +1,6 @@
 // A small declarative schema for config files: validation with messages that name the field's
 // path, what was expected and what was found, and defaults merged in.
+import { UserError } from '../util/errors.ts';
 
 export type Spec =
   | { kind: 'number'; min?: number; max?: number; integer?: boolean; doc: string }
@@ -9,15 +10,24 @@ export type Spec =
   | { kind: 'nullable'; inner: Spec; doc: string }
   | { kind: 'object'; fields: Record<string, Spec>; doc: string };
 
-export class ConfigError extends Error {
+/** A configuration the user wrote or asked for (a file, a --set) that does not fit the schema. */
+export class ConfigError extends UserError {
   override name = 'ConfigError';
   constructor(readonly problems: string[], source: string) {
     super(`${source}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
   }
 }
 
+/**
+ * Names that would reach Object.prototype through a path (`__proto__.x`) or a merge: refused
+ * everywhere a field name comes from the user, never looked up.
+ */
+const FORBIDDEN_FIELDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  // JSON reads 1e999 as Infinity, which JSON.stringify would print as null.
+  if (typeof v === 'number' && !Number.isFinite(v)) return `a non-finite number (${v}; numbers must be finite)`;
   if (Array.isArray(v)) return `an array (${JSON.stringify(v).slice(0, 40)})`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${JSON.stringify(v)}`;
@@ -51,8 +61,9 @@ export function validate(spec: Spec, value: unknown, path: string, problems: str
     case 'object': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) { problems.push(`${at}: expected an object, found ${describe(value)}`); return; }
       for (const [k, v] of Object.entries(value)) {
-        const child = spec.fields[k];
         const p = path ? `${path}.${k}` : k;
+        if (FORBIDDEN_FIELDS.has(k)) { problems.push(`${p}: "${k}" is not allowed as a field name`); continue; }
+        const child = Object.hasOwn(spec.fields, k) ? spec.fields[k] : undefined;
         if (!child) { problems.push(`${p}: unknown field (known fields here: ${Object.keys(spec.fields).join(', ')})`); continue; }
         validate(child, v, p, problems);
       }
@@ -68,7 +79,10 @@ export function merge<T>(base: T, over: unknown): T {
     return over as T;
   }
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = k in out ? merge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+    if (FORBIDDEN_FIELDS.has(k)) continue;
+    out[k] = Object.hasOwn(out, k) ? merge(out[k], v) : v;
+  }
   return out as T;
 }
 
@@ -79,7 +93,12 @@ export function parseOverride(text: string): { path: string[]; value: Json } {
   const raw = text.slice(eq + 1);
   let value: Json;
   try { value = JSON.parse(raw) as Json; } catch { value = raw; }
-  return { path: text.slice(0, eq).split('.'), value };
+  const path = text.slice(0, eq).split('.');
+  const bad = path.find((k) => k === '' || FORBIDDEN_FIELDS.has(k));
+  if (bad !== undefined) {
+    throw new ConfigError([`--set ${text}: ${bad === '' ? 'the path has an empty part' : `"${bad}" is not allowed as a field name`}; write a path such as optim.lr=0.001`], 'command line');
+  }
+  return { path, value };
 }
 
 export function setPath(obj: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {

@@ -18,6 +18,7 @@ const KIND_OF: Record<ImageErrorKind, ProblemKind> = {
   truncated: 'truncated-image',
   unsupported: 'unsupported-image',
   'too-large': 'image-too-large',
+  ungradable: 'ungradable',
 };
 
 export function imageProblemKind(kind: ImageErrorKind): ProblemKind {

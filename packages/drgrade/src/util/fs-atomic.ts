@@ -14,6 +14,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, threadI
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
+    // Report the file the caller asked for, not the temporary name.
+    if (error instanceof Error && 'path' in error && error.path === temp) error.path = path;
     throw error;
   }
 }

@@ -1,0 +1,96 @@
+// The policy that keeps a run folder's results: `drgrade train` never retrains over a finished or
+// partial run unless asked. --resume continues it; --overwrite moves it aside (nothing is deleted);
+// separate `--fold k` jobs of one run (a SLURM array) share a folder whose config.json is theirs.
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DrgradeConfig } from '../config/index.ts';
+import { UsageError, UserError } from '../util/errors.ts';
+import { writeFileAtomic } from '../util/fs-atomic.ts';
+
+export interface RunFolderRequest {
+  config: DrgradeConfig;
+  resume: boolean;
+  overwrite: boolean;
+  /** The folds this job trains; undefined: all of them. */
+  folds?: readonly number[];
+}
+
+/** Files of a fold folder that hold training results. */
+const FOLD_RESULTS = ['checkpoint-last.safetensors', 'model-best.safetensors', 'result.json'];
+
+/** What in `out` belongs to an earlier run (relative paths): its config, its folds' results, its report. */
+export function runArtefacts(out: string, folds?: readonly number[]): string[] {
+  if (!existsSync(out)) return [];
+  const found = ['config.json', 'report.html', 'report.json'].filter((f) => existsSync(join(out, f)));
+  // fold-k: a cross-validation fold; final: the model trained on every image (train --final).
+  for (const name of readdirSync(out).filter((n) => /^(fold-\d+|final)$/.test(n)).sort()) {
+    if (folds && !folds.some((f) => name === `fold-${f}`)) continue;
+    found.push(...FOLD_RESULTS.map((f) => `${name}/${f}`).filter((f) => existsSync(join(out, f))));
+  }
+  return found;
+}
+
+function configText(config: DrgradeConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** Whether out/config.json describes exactly this configuration (a fold job of the same run). */
+function sameConfig(out: string, config: DrgradeConfig): boolean {
+  try {
+    return JSON.stringify(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))) === JSON.stringify(config);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses what would lose or mix results; writes nothing. Checked by `drgrade train` before any
+ * work and again by runTraining (also called by tests and other programs).
+ */
+export function checkRunFolder(out: string, request: RunFolderRequest): void {
+  const { config, resume, overwrite, folds } = request;
+  if (resume && overwrite) throw new UsageError('give --resume (continue the run) or --overwrite (start over), not both');
+  for (const f of folds ?? []) {
+    if (!Number.isInteger(f) || f < 0 || f >= config.train.folds) throw new UsageError(`--fold ${f} is not in 0..${config.train.folds - 1} (train.folds is ${config.train.folds})`);
+  }
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file; give a folder for the run`);
+  if (overwrite) return;
+  const all = runArtefacts(out);
+  if (all.length === 0) return;
+  const hasConfig = all.includes('config.json');
+  if (resume) {
+    if (hasConfig && !sameConfig(out, config)) {
+      throw new UserError(`--resume: ${join(out, 'config.json')} is another configuration; resume with the same --config and --set options, or pass --overwrite to move the old run aside and start over`);
+    }
+    return;
+  }
+  // Fold jobs of one run: the folder's configuration is this one and these folds have no results yet.
+  if (folds && hasConfig && sameConfig(out, config) && runArtefacts(out, folds).every((f) => !f.startsWith('fold-'))) return;
+  const shown = all.slice(0, 4).join(', ') + (all.length > 4 ? `, ... (${all.length} files)` : '');
+  throw new UserError(`${out} already holds a run (${shown}); pass --resume to continue it, or --overwrite to move it aside to ${out}.old-<time> and start over`);
+}
+
+/** `out.old-<UTC time>`, unused. */
+function asideName(out: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let name = `${out}.old-${stamp}`;
+  for (let i = 2; existsSync(name); i++) name = `${out}.old-${stamp}-${i}`;
+  return name;
+}
+
+/**
+ * checkRunFolder, then, with --overwrite, renames a folder holding a run to `<out>.old-<time>`
+ * (never deletes it). Returns the new place of the old run, or null.
+ */
+export function claimRunFolder(out: string, request: RunFolderRequest): string | null {
+  checkRunFolder(out, request);
+  if (!request.overwrite || runArtefacts(out).length === 0) return null;
+  const aside = asideName(out);
+  renameSync(out, aside);
+  return aside;
+}
+
+/** Writes config.json once the inputs are validated, atomically; a fold job finds it already equal. */
+export function writeRunConfig(out: string, config: DrgradeConfig): void {
+  if (!sameConfig(out, config)) writeFileAtomic(join(out, 'config.json'), configText(config));
+}
