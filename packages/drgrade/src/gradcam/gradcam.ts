@@ -2,6 +2,7 @@
 // pre-softmax score of class c; map = ReLU(Σ_k α_k·A_k), upsampled to the input and min–max
 // normalised (REFERENCE trap 5).
 import { noGrad, TensorError, tidy, type Tensor } from '@drgrade/tensor';
+import { turbo } from './turbo.ts';
 
 /** The class-activation map of one image at the activation's resolution (h·w values, row-major). */
 export async function camFromActivation(activation: Tensor, gradient: Tensor): Promise<{ map: Float32Array; height: number; width: number }> {
@@ -35,18 +36,17 @@ export function upsampleAndNormalize(map: Float32Array, h: number, w: number, ou
   return out;
 }
 
-/** The "jet" colour map used by Grad-CAM figures: blue (0) → cyan → yellow → red (1). */
-export function jet(v: number): [number, number, number] {
-  const c = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)));
-  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
-}
-
-/** Blends a heat map (values in [0, 1], same size as the image) over an RGB image. */
+/**
+ * Blends a heat map (values in [0, 1], one per pixel) over an RGB image in the Turbo colours. NaN
+ * marks a pixel without heat (outside the part of a photograph the model saw): it keeps its colour.
+ */
 export function overlay(rgb: Uint8Array, heat: Float32Array, opacity = 0.45): Uint8Array {
   if (rgb.length !== heat.length * 3) throw new RangeError(`gradcam overlay: image has ${rgb.length / 3} pixels, map ${heat.length}`);
-  const out = new Uint8Array(rgb.length);
+  const out = Uint8Array.from(rgb);
   for (let i = 0; i < heat.length; i++) {
-    const [r, g, b] = jet(heat[i]!);
+    const v = heat[i]!;
+    if (Number.isNaN(v)) continue;
+    const [r, g, b] = turbo(v);
     out[3 * i] = Math.round((1 - opacity) * rgb[3 * i]! + opacity * r);
     out[3 * i + 1] = Math.round((1 - opacity) * rgb[3 * i + 1]! + opacity * g);
     out[3 * i + 2] = Math.round((1 - opacity) * rgb[3 * i + 2]! + opacity * b);

@@ -6,7 +6,7 @@ import { captureOutput, type Module } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
 import { camFromActivation, overlay, upsampleAndNormalize } from '../gradcam/gradcam.ts';
 import { flipHorizontal, flipVertical } from '../image/augment.ts';
-import { preprocessFundus, type PreprocessOptions } from '../image/preprocess.ts';
+import { fundusFrame, preprocessFundus, type FundusFrame, type PreprocessOptions } from '../image/preprocess.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { GradingModel } from '../train/model.ts';
 
@@ -75,6 +75,8 @@ export interface GradcamResult extends Prediction {
   /** The heat map blended over the preprocessed image. */
   overlay: RgbImage;
   preprocessed: RgbImage;
+  /** Where the preprocessed square sits on the photograph given (heatOnPhoto maps `heat` through it). */
+  frame: FundusFrame;
   layer: string;
 }
 
@@ -85,7 +87,9 @@ export interface GradcamResult extends Prediction {
 export async function gradcamImage(model: GradingModel, photo: RgbImage,
   opts: { layer?: string; target?: number; opacity?: number; preprocessed?: boolean } = {}): Promise<GradcamResult> {
   // `preprocessed`: the image is already the output of preprocessFundus (the training cache).
-  const preprocessed = opts.preprocessed ? photo : preprocessFundus(photo, preprocessOptions(model.config));
+  const options = preprocessOptions(model.config);
+  const preprocessed = opts.preprocessed ? photo : preprocessFundus(photo, options);
+  const frame = fundusFrame(photo, !opts.preprocessed && options.crop !== false);
   const layer = opts.layer ?? model.defaultCamLayer();
   let module: Module<unknown, Tensor>;
   try {
@@ -114,7 +118,7 @@ export async function gradcamImage(model: GradingModel, photo: RgbImage,
     const heat = upsampleAndNormalize(map, height, width, preprocessed.height, preprocessed.width);
     model.zeroGrad();
     const blended = overlay(preprocessed.data, heat, opts.opacity ?? 0.45);
-    return { grade, probabilities, target, heat, overlay: { width: preprocessed.width, height: preprocessed.height, data: blended }, preprocessed, layer };
+    return { grade, probabilities, target, heat, overlay: { width: preprocessed.width, height: preprocessed.height, data: blended }, preprocessed, frame, layer };
   } finally {
     capture.remove();
   }

@@ -2,7 +2,7 @@ import type { Grade } from '../data/types.ts';
 import { resize } from '../image/resize.ts';
 import { createImage, type RgbImage } from '../image/rgb-image.ts';
 import { mixSeed, Rng } from '../util/rng.ts';
-import { drawText } from './bitmap-font.ts';
+import { drawText } from '../image/bitmap-font.ts';
 import { randomCamera } from './camera.ts';
 import { renderFundus } from './render.ts';
 
