@@ -1,4 +1,5 @@
 import { DeviceLostError, NoAdapterError } from './errors.ts';
+import { captureNativeStderr, withoutLimitNotices } from './native-stderr.ts';
 
 /** Which adapter to use. `auto` prefers a real GPU, then lavapipe, then SwiftShader. */
 export type AdapterChoice = 'auto' | 'gpu' | 'lavapipe' | 'swiftshader';
@@ -79,20 +80,24 @@ function readChoice(options: DeviceOptions): AdapterChoice {
   return choice as AdapterChoice;
 }
 
-/** Node only: point the Vulkan loader at one ICD before Dawn creates its instance. */
-async function selectIcd(choice: AdapterChoice): Promise<void> {
-  if (choice !== 'lavapipe' && choice !== 'swiftshader') return;
+/** Where each CPU driver's Vulkan ICD file lives on Debian and Ubuntu. */
+const ICD_FILES: Record<'lavapipe' | 'swiftshader', string[]> = {
+  // Debian's chromium ships SwiftShader but does not register it with the Vulkan loader.
+  swiftshader: ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'],
+  lavapipe: ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
+    '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json'],
+};
+
+/** Node only: the installed ICD file of a CPU driver, or null. */
+async function findIcd(family: 'lavapipe' | 'swiftshader'): Promise<string | null> {
   const fs = await import('node:fs');
-  const candidates = choice === 'swiftshader'
-    ? ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json']
-    : ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
-      '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json'];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) {
-    throw new NoAdapterError(`DRGRADE_ADAPTER=${choice} but its Vulkan driver is not installed (looked for ${candidates.join(', ')}). ${INSTALL_HINT}`);
-  }
-  process.env.VK_ICD_FILENAMES = found;
-  process.env.VK_DRIVER_FILES = found;
+  return ICD_FILES[family].find((p) => fs.existsSync(p)) ?? null;
+}
+
+/** Node only: point the Vulkan loader at one ICD file; Dawn instances created later use only it. */
+function useIcd(file: string): void {
+  process.env.VK_ICD_FILENAMES = file;
+  process.env.VK_DRIVER_FILES = file;
 }
 
 async function nodeGpu(): Promise<GPU> {
@@ -110,35 +115,59 @@ async function nodeGpu(): Promise<GPU> {
   return mod.create([]);
 }
 
-async function requestAdapter(gpu: GPU, choice: AdapterChoice): Promise<GPUAdapter> {
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new NoAdapterError(INSTALL_HINT);
-  const { kind } = classify(adapter.info);
-  if (choice === 'gpu' && kind !== 'gpu') {
-    throw new NoAdapterError(`DRGRADE_ADAPTER=gpu but the only adapter is ${adapterName(adapter.info)} (a CPU driver).`);
+interface Found { gpu: GPU; adapter: GPUAdapter | null }
+
+/**
+ * Node only: a Dawn instance and its adapter. What Dawn prints meanwhile is passed on without its
+ * limit notices when an adapter was found, and dropped when none was: the fallback or the error
+ * that follows says it better than the loader's "Found no drivers!".
+ */
+async function nodeAdapter(): Promise<Found> {
+  const gpu = await nodeGpu();
+  const { value: adapter, text } = await captureNativeStderr(() => gpu.requestAdapter({ powerPreference: 'high-performance' }));
+  const rest = withoutLimitNotices(text);
+  if (adapter && rest.trim() !== '') process.stderr.write(rest.endsWith('\n') ? rest : `${rest}\n`);
+  return { gpu, adapter };
+}
+
+/**
+ * Node: the adapter the choice asks for. `auto` takes what the Vulkan loader finds (a GPU, or
+ * lavapipe when installed) and otherwise falls back to chromium's SwiftShader, which the loader
+ * does not find by itself.
+ */
+async function findNodeAdapter(choice: AdapterChoice): Promise<Found> {
+  if (choice === 'lavapipe' || choice === 'swiftshader') {
+    const icd = await findIcd(choice);
+    if (!icd) {
+      throw new NoAdapterError(`DRGRADE_ADAPTER=${choice} but its Vulkan driver is not installed (looked for ${ICD_FILES[choice].join(', ')}). ${INSTALL_HINT}`);
+    }
+    useIcd(icd);
   }
-  return adapter;
+  const found = await nodeAdapter();
+  if (found.adapter || choice !== 'auto') return found;
+  const swiftshader = await findIcd('swiftshader');
+  if (!swiftshader) return found;
+  useIcd(swiftshader);
+  return nodeAdapter();
 }
 
 async function create(options: DeviceOptions): Promise<Device> {
   const choice = readChoice(options);
-  let gpu: GPU;
+  let found: Found;
   let runtime: DeviceInfo['runtime'];
   if (isNode) {
-    await selectIcd(choice);
-    gpu = await nodeGpu();
+    found = await findNodeAdapter(choice);
     runtime = 'node';
   } else {
     const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
     if (!nav?.gpu) throw new NoAdapterError('This browser has no WebGPU (navigator.gpu is missing). Use Chrome or Edge 113+, or Firefox/Safari with WebGPU enabled.');
-    gpu = nav.gpu;
+    found = { gpu: nav.gpu, adapter: await nav.gpu.requestAdapter({ powerPreference: 'high-performance' }) };
     runtime = 'browser';
   }
-  let adapter = await requestAdapter(gpu, choice);
-  if (isNode && choice === 'auto' && !adapter) {
-    await selectIcd('swiftshader');
-    gpu = await nodeGpu();
-    adapter = await requestAdapter(gpu, 'swiftshader');
+  const { gpu, adapter } = found;
+  if (!adapter) throw new NoAdapterError(INSTALL_HINT);
+  if (choice === 'gpu' && classify(adapter.info).kind !== 'gpu') {
+    throw new NoAdapterError(`DRGRADE_ADAPTER=gpu but the only adapter is ${adapterName(adapter.info)} (a CPU driver).`);
   }
   const a = adapter.limits;
   const requiredLimits: Record<string, number> = {
@@ -209,7 +238,7 @@ export async function getDevice(options: DeviceOptions = {}): Promise<Device> {
 
 /** The device if it has been created, for synchronous code paths. */
 export function deviceSync(): Device {
-  if (!ready) throw new NoAdapterError('No device yet: call `await getDevice()` (or `await init()`) before creating tensors.');
+  if (!ready) throw new NoAdapterError('No device yet: call `await getDevice()` before creating tensors.');
   if (ready.lost) throw ready.lost;
   return ready;
 }
