@@ -7,6 +7,7 @@ import { GRADE_NAMES } from '../report/index.ts';
 import { ImageDecodeError, UserError } from '../util/errors.ts';
 import { booleanOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
+import { chooseModel, describeChoice } from './default-model.ts';
 import { readModelFile } from './model-file.ts';
 
 export const predictCommand: Command = {
@@ -14,14 +15,15 @@ export const predictCommand: Command = {
   summary: 'grade photographs with a trained model (grade and the five class probabilities)',
   positionals: [{ name: 'image', description: 'JPEG or PNG photograph(s)', required: true, variadic: true }],
   options: [
-    { name: 'checkpoint', type: 'string', required: true, placeholder: '<model.safetensors>', description: 'model file (model-best.safetensors of a run)' },
-    { name: 'json', type: 'boolean', description: 'print JSON: [{image, grade, gradeName, probabilities}]' },
+    { name: 'checkpoint', type: 'string', placeholder: '<model.safetensors>', description: 'model file (model-best.safetensors of a run; default: the shipped models/drgrade-real.safetensors)' },
+    { name: 'json', type: 'boolean', description: 'print JSON: [{image, model, grade, gradeName, probabilities}]' },
     { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips' },
   ],
-  examples: ['drgrade predict --checkpoint runs/demo/fold-0/model-best.safetensors photo.jpg --json'],
+  examples: ['drgrade predict photo.jpg', 'drgrade predict --checkpoint runs/demo/fold-0/model-best.safetensors photo.jpg --json'],
   async run(args, context) {
     await getDevice();
-    const { model } = readModelFile(resolve(context.cwd, stringOption(args, 'checkpoint') as string));
+    const choice = chooseModel(stringOption(args, 'checkpoint'), 'checkpoint', context.cwd);
+    const { model } = readModelFile(choice.path);
     const results = [];
     for (const file of args.rest) {
       const path = resolve(context.cwd, file);
@@ -33,10 +35,13 @@ export const predictCommand: Command = {
         throw e;
       }
       const p = await predictImage(model, photo, { tta: booleanOption(args, 'tta') });
-      results.push({ image: file, grade: p.grade, gradeName: GRADE_NAMES[p.grade] ?? String(p.grade), probabilities: p.probabilities });
+      results.push({ image: file, model: choice.path, grade: p.grade, gradeName: GRADE_NAMES[p.grade] ?? String(p.grade), probabilities: p.probabilities });
     }
     if (booleanOption(args, 'json')) context.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else for (const r of results) context.stdout.write(`${r.image}: grade ${r.grade} (${r.gradeName}); probabilities ${r.probabilities.map((p) => p.toFixed(4)).join(' ')}\n`);
+    else {
+      context.stdout.write(`model: ${describeChoice(choice)}\n`);
+      for (const r of results) context.stdout.write(`${r.image}: grade ${r.grade} (${r.gradeName}); probabilities ${r.probabilities.map((p) => p.toFixed(4)).join(' ')}\n`);
+    }
     model.dispose();
     return 0;
   },

@@ -1,16 +1,17 @@
 // `drgrade serve`: the grading page (built by `npm run build:web` into dist/web) on 127.0.0.1,
-// optionally with a model file shipped beside it as model.safetensors. Any static server can host
+// with a model file shipped beside it as model.safetensors (the one named, else the default model). Any static server can host
 // the page; this one means a user needs nothing else, and the browser test serves the page
 // through it exactly as users get it.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { decodeSafetensors } from '@drgrade/nn';
 import { FORMAT } from '../train/checkpoint.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import { drgradePackageDir } from '../util/worker-script.ts';
 import { numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
+import { chooseModel, describeChoice, type ModelChoice } from './default-model.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,6 +34,8 @@ export interface PageServerOptions {
   port: number;
   /** Bytes of a drgrade model file, served as /model.safetensors for the page to load at start. */
   model?: Uint8Array;
+  /** The model's file name, which the page shows (sent as the response's Content-Disposition). */
+  modelName?: string;
 }
 
 export interface PageServer {
@@ -82,9 +85,10 @@ function fileFor(root: string, pathname: string): string | null {
   return path;
 }
 
-function send(res: ServerResponse, head: boolean, status: number, type: string, body: Uint8Array | string): void {
+function send(res: ServerResponse, head: boolean, status: number, type: string, body: Uint8Array | string, extra: Record<string, string> = {}): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   res.writeHead(status, {
+    ...extra,
     'content-type': type,
     'content-length': bytes.byteLength,
     'x-content-type-options': 'nosniff',
@@ -118,7 +122,8 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
     }
     const { pathname } = new URL(req.url ?? '/', `http://${host}`);
     if (pathname === `/${SHIPPED_MODEL}`) {
-      if (options.model) send(res, head, 200, MIME['.safetensors']!, options.model);
+      const name: Record<string, string> = options.modelName ? { 'content-disposition': `inline; filename="${options.modelName.replace(/[^\w.\- ]/g, '_')}"` } : {};
+      if (options.model) send(res, head, 200, MIME['.safetensors']!, options.model, name);
       else send(res, head, 404, 'text/plain; charset=utf-8', 'no model is shipped with this page: start drgrade serve with --model <file>\n');
       return;
     }
@@ -149,23 +154,38 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   };
 }
 
+/**
+ * The model the page gets: the file named by --model (an unusable one is an error), else the
+ * default model; a missing default only warns, since the page lets the user choose a model.
+ */
+export function pageModel(named: string | undefined, cwd: string, warn: (line: string) => void, packageDir?: string | null): { model?: Uint8Array; modelName?: string; choice?: ModelChoice } {
+  let choice: ModelChoice;
+  try {
+    choice = chooseModel(named, 'model', cwd, packageDir);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    warn(`drgrade serve: ${error.message}; the page will ask for a model file`);
+    return {};
+  }
+  return { model: readModelForPage(choice.path), modelName: basename(choice.path), choice };
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve the grading page on 127.0.0.1 (grade photographs in the browser, nothing uploaded)',
-  details: 'Serves the page built by "npm run build:web" (packages/drgrade/dist/web) to this computer only. The page runs preprocessing, the model and Grad-CAM on the browser\'s WebGPU; photographs and models never leave the browser. With --model, the page loads that model at start; otherwise it asks for one.',
+  details: 'Serves the page built by "npm run build:web" (packages/drgrade/dist/web) to this computer only. The page runs preprocessing, the model and Grad-CAM on the browser\'s WebGPU; photographs and models never leave the browser. The page loads the model named by --model at start, else the shipped default model (models/drgrade-real.safetensors); a user can choose another on the page.',
   positionals: [],
   options: [
     { name: 'port', type: 'integer', default: 8080, placeholder: '<n>', description: 'port on 127.0.0.1 (0 picks a free one)' },
-    { name: 'model', type: 'string', placeholder: '<file>', description: 'model file (model-best.safetensors) to ship with the page' },
+    { name: 'model', type: 'string', placeholder: '<file>', description: 'model file (model-best.safetensors) to ship with the page (default: models/drgrade-real.safetensors)' },
   ],
   examples: ['drgrade serve', 'drgrade serve --port 8000 --model runs/demo/fold-0/model-best.safetensors'],
   async run(args, context) {
     const port = numberOption(args, 'port') as number;
     if (port < 0 || port > 65535) throw new UserError(`--port must be 0..65535, got ${port}`);
-    const modelPath = stringOption(args, 'model');
-    const model = modelPath ? readModelForPage(resolve(context.cwd, modelPath)) : undefined;
-    const server = await startPageServer({ root: builtPageDir(), port, ...(model ? { model } : {}) });
-    context.stdout.write(`serving the grading page at ${server.url}${modelPath ? ` with the model ${modelPath}` : ''}; Ctrl+C stops\n`);
+    const { choice, ...shipped } = pageModel(stringOption(args, 'model'), context.cwd, (line) => context.stderr.write(`${line}\n`));
+    const server = await startPageServer({ root: builtPageDir(), port, ...shipped });
+    context.stdout.write(`serving the grading page at ${server.url}${choice ? ` with the model ${describeChoice(choice)}` : ' without a model'}; Ctrl+C stops\n`);
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
