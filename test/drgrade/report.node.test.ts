@@ -1,12 +1,16 @@
 // The run report renders in headless Chromium: kappa, fold table, confusion matrix, curves and
-// embedded Grad-CAM images, with no request for anything outside the file.
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+// embedded Grad-CAM images, with no request for anything outside the file. report.json,
+// report.html and predictions.csv over hand-made fold results carry the out-of-fold DR metrics
+// (hand-computed below), the learning curves and the run's provenance.
+import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodePng } from '../../packages/drgrade/src/image/encode.ts';
-import { renderReport, summarize, type FoldResult } from '../../packages/drgrade/src/report/index.ts';
+import { renderReport, summarize, type FoldResult, type ImagePrediction, type RunSummary } from '../../packages/drgrade/src/report/index.ts';
+import { writeReport } from '../../packages/drgrade/src/train/cross-validation.ts';
+import { repoRoot, tempDir } from './helpers.ts';
 
 function fold(k: number, kappa: number): FoldResult {
   const png = Buffer.from(encodePng({ width: 8, height: 8, data: new Uint8Array(192).map((_, i) => (i * 37) % 256) })).toString('base64');
@@ -29,11 +33,109 @@ test('summary statistics: mean and sample std of kappa, pooled confusion and per
   assert.ok(Math.abs(s.perClassAccuracy[2]! - 0.5) < 1e-12);
 });
 
+/**
+ * Two folds of four images, probabilities in eighths (exact sums). P(grade >= 2) = p2+p3+p4 and
+ * the prediction of each image:
+ *   fold 0: a grade 0 → 0 (1/8), b 1 → 2 (5/8), c 2 → 2 (7/8), d 3 → 1 (3/8)
+ *   fold 1: e grade 0 → 0 (2/8), f 4 → 4 (8/8), g 2 → 0 (2/8, tied with e), h 0 → 1 (1/8, tied with a)
+ */
+const EIGHTHS: [string, number, number, number[]][][] = [
+  [['a', 0, 0, [6, 1, 1, 0, 0]], ['b', 1, 2, [1, 2, 3, 2, 0]], ['c', 2, 2, [0, 1, 5, 2, 0]], ['d', 3, 1, [1, 4, 1, 1, 1]]],
+  [['e', 0, 0, [4, 2, 1, 1, 0]], ['f', 4, 4, [0, 0, 1, 1, 6]], ['g', 2, 0, [5, 1, 2, 0, 0]], ['h', 0, 1, [2, 5, 1, 0, 0]]],
+];
+
+function handmade(k: number): FoldResult {
+  const predictions: ImagePrediction[] = EIGHTHS[k]!.map(([id, grade, predicted, p]) => ({ id, patient: `P${id}`, grade, predicted, probabilities: p.map((v) => v / 8) }));
+  const confusion = Array.from({ length: 5 }, () => [0, 0, 0, 0, 0]);
+  for (const p of predictions) confusion[p.grade]![p.predicted]! += 1;
+  return {
+    ...fold(k, [0.5, 0.25][k]!), confusion, predictions, bestEpoch: 2, gradcams: [],
+    ...(k === 0 ? { selection: 'validation' as const } : {}),
+  };
+}
+
+const near = (got: number | null | undefined, want: number, what: string) => assert.ok(typeof got === 'number' && Math.abs(got - want) < 1e-12, `${what}: ${got}, expected ${want}`);
+
+test('report.json, report.html and predictions.csv over hand-made out-of-fold predictions', async () => {
+  const run = tempDir();
+  writeFileSync(join(run, 'config.json'), `${JSON.stringify({ name: 'handmade', seed: 7, train: { folds: 2 } })}\n`);
+  for (const k of [0, 1]) {
+    mkdirSync(join(run, `fold-${k}`));
+    writeFileSync(join(run, `fold-${k}`, 'result.json'), JSON.stringify(handmade(k)));
+  }
+  const before = Date.now();
+  await writeReport([run], join(run, 'report.html'), 'handmade (8 images)');
+  const json = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as RunSummary;
+  const o = json.outOfFold!;
+  // Referable: c, d, f, g (P = 4) against a, b, e, h (N = 4). Pairs won: c 4, d 3 (a, e, h), f 4,
+  // g 2.5 (a, h, and half of the tie with e): 13.5 / 16.
+  near(o.pooled.referable.auc, 13.5 / 16, 'pooled AUC');
+  near(o.pooled.referable.sensitivity, 2 / 4, 'pooled sensitivity (c, f called referable)');
+  near(o.pooled.referable.specificity, 3 / 4, 'pooled specificity (a, e, h called not referable)');
+  assert.equal([o.pooled.referable.positives, o.pooled.referable.negatives], [4, 4]);
+  // Scores from high to low: f+, c+, b−, d+, {e−, g+}, {a−, h−}.
+  assert.equal(o.pooled.referable.roc, { fpr: [0, 0, 0, 0.25, 0.25, 0.5, 1], tpr: [0, 0.25, 0.5, 0.5, 0.75, 1, 1] });
+  assert.equal(o.pooled.confusion, [[2, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 1]]);
+  [[200 / 3, 100 / 3, 0, 0, 0], [0, 0, 100, 0, 0], [50, 0, 50, 0, 0], [0, 100, 0, 0, 0], [0, 0, 0, 0, 100]]
+    .forEach((row, i) => row.forEach((v, j) => near(json.confusionRowPercent[i]![j], v, `row percent ${i},${j}`)));
+  // Columns: predicted 0 = a, e, g; 1 = d, h; 2 = b, c; 3 none; 4 = f.
+  assert.equal(o.pooled.perClass.map((c) => c.precision), [2 / 3, 0, 0.5, null, 1]);
+  assert.equal(o.pooled.perClass.map((c) => c.recall), [2 / 3, 0, 0.5, 0, 1]);
+  // Fold 0: AUC (c 2 + d 1) / 4, sensitivity c / (c, d), specificity a / (a, b).
+  // Fold 1: AUC (f 2 + g 1.5) / 4, sensitivity f / (f, g), specificity e, h / (e, h).
+  assert.equal(o.byFold, [
+    { fold: 0, images: 4, auc: 0.75, sensitivity: 0.5, specificity: 0.5 },
+    { fold: 1, images: 4, auc: 0.875, sensitivity: 0.5, specificity: 1 },
+  ]);
+  near(o.byFoldMean.auc.mean, 0.8125, 'mean AUC');
+  near(o.byFoldMean.auc.std, 0.0625 * Math.SQRT2, 'std AUC');
+  near(o.byFoldMean.specificity.std, Math.sqrt(0.125), 'std specificity');
+  assert.is(o.byFoldMean.sensitivity.folds, 2);
+  const p = json.provenance!;
+  assert.equal(p.config, { name: 'handmade', seed: 7, train: { folds: 2 } });
+  assert.is(p.seed, 7);
+  assert.is(p.drgradeVersion, (JSON.parse(readFileSync(join(repoRoot(), 'packages', 'drgrade', 'package.json'), 'utf8')) as { version: string }).version);
+  assert.ok(Date.parse(p.date) >= before - 1000 && Date.parse(p.date) <= Date.now(), p.date);
+  assert.ok(p.adapter.length > 0 && p.adapter === json.adapter);
+  // printf 'a,0,0\nb,1,0\nc,2,0\nd,3,0\ne,0,1\nf,4,1\ng,2,1\nh,0,1\n' | sha256sum
+  assert.is(p.fingerprint!.sha256, '91be7c8269e6d19e5c74b23ff0caf60ac936c086b628c04d8e5031c720874d3b');
+  assert.is(json.folds[0]!.predictions, undefined, 'predictions live in predictions.csv');
+  const csv = readFileSync(join(run, 'predictions.csv'), 'utf8').split('\n');
+  assert.is(csv[0], 'id,patient,fold,grade,predicted,p0,p1,p2,p3,p4');
+  assert.is(csv[1], 'a,Pa,0,0,0,0.75,0.125,0.125,0,0');
+  assert.is(csv[8], 'h,Ph,1,0,1,0.25,0.625,0.125,0,0');
+  assert.is(csv.length, 10);
+  const html = readFileSync(join(run, 'report.html'), 'utf8');
+  assert.match(html, /id="referable">AUC <b>0\.844<\/b> · sensitivity <b>0\.500<\/b> · specificity <b>0\.750<\/b>/);
+  assert.match(html, /<th>mean ± std<\/th><td><\/td><td>0\.813 ± 0\.088<\/td><td>0\.500 ± 0\.000<\/td><td>0\.750 ± 0\.354<\/td>/);
+  assert.match(html, /aria-label="ROC curve, referable DR/);
+  assert.match(html, /<table id="per-class">.*<td>–<\/td><td>0\.000<\/td>/s);
+  assert.match(html, /<table id="confusion-percent">.*<td>66\.7%<\/td><td>33\.3%<\/td>/s);
+  assert.match(html, /<figure id="kappa-curves">.*mean over folds.*selected epoch/s);
+  assert.is([...html.matchAll(/<title>fold \d: epoch 2 selected/g)].length, 2, 'a ring at each fold\'s selected epoch');
+  assert.match(html, /fold 1: epoch 2 selected \(best held-out kappa \(older run: optimistic\)\)/);
+  assert.match(html, /<table id="provenance">.*91be7c82.*<pre id="config">/s);
+});
+
+test('folds without predictions: no out-of-fold metrics or predictions.csv, folds.csv fingerprinted', async () => {
+  const run = tempDir();
+  mkdirSync(join(run, 'fold-0'));
+  writeFileSync(join(run, 'fold-0', 'result.json'), JSON.stringify(fold(0, 0.5)));
+  writeFileSync(join(run, 'folds.csv'), 'id,fold\na,0\n');
+  const s = await writeReport([join(run, 'fold-0')], join(run, 'report.html'), '');
+  assert.is(s.outOfFold, null);
+  assert.not.ok(existsSync(join(run, 'predictions.csv')));
+  // printf 'id,fold\na,0\n' | sha256sum
+  assert.is(s.provenance!.fingerprint!.sha256, '322303934e53679e7d0dc42426176b59ec9001c2c333413f110d876c6f2ce172');
+  assert.is(s.provenance!.config, null);
+  assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /No out-of-fold predictions in fold 0/);
+});
+
 test('report.html renders in headless Chromium without outside requests', async () => {
   const dir = join('build', 'test', 'report');
   mkdirSync(dir, { recursive: true });
   const file = join(process.cwd(), dir, 'report.html');
-  writeFileSync(file, renderReport(summarize('tiny', 'synthetic (100 images)', 'llvmpipe', [fold(0, 0.6), fold(1, 0.8)])));
+  writeFileSync(file, renderReport(summarize('tiny', 'synthetic (100 images)', 'llvmpipe', [{ ...fold(0, 0.6), predictions: handmade(0).predictions }, { ...fold(1, 0.8), predictions: handmade(1).predictions }])));
   const args = JSON.parse(readFileSync('test/helpers/chromium-args.json', 'utf8')) as string[];
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
   try {
@@ -45,7 +147,9 @@ test('report.html renders in headless Chromium without outside requests', async 
     await page.goto(`file://${file}`);
     assert.match(await page.textContent('#kappa') ?? '', /0\.700 ± 0\.141/);
     assert.is(await page.locator('#folds tr').count(), 3);
-    assert.ok(await page.locator('svg').count() >= 5, 'confusion matrix and learning curves are drawn');
+    assert.ok(await page.locator('svg').count() >= 7, 'ROC curve, confusion matrix and learning curves are drawn');
+    assert.match(await page.textContent('#referable') ?? '', /AUC 0\.844/);
+    assert.is(await page.locator('#kappa-curves circle title').count(), 2, 'selected epochs marked');
     const cams = page.locator('figure.cam img');
     assert.is(await cams.count(), 2);
     assert.ok(await cams.first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth === 8), 'Grad-CAM PNG decodes');

@@ -4,8 +4,10 @@ import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { hasErrors } from '../data/types.ts';
 import { preprocessOptions } from '../infer/predict.ts';
+import { drMetrics } from '../metrics/dr-metrics.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { GRADE_NAMES } from '../report/index.ts';
+import { f3 } from '../report/format.ts';
 import { UserError } from '../util/errors.ts';
 import { booleanOption, numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
@@ -15,7 +17,7 @@ import { formatProblems } from './problem-report.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'evaluate a trained model on a labelled data set: kappa, accuracy, per-class accuracy, confusion matrix',
+  summary: 'evaluate a trained model on a labelled data set: kappa, accuracy, referable-DR AUC / sensitivity / specificity, per-class precision and recall, confusion matrix',
   positionals: [],
   options: [
     { name: 'checkpoint', type: 'string', required: true, placeholder: '<model.safetensors>', description: 'model file' },
@@ -41,10 +43,17 @@ export const evalCommand: Command = {
     const ev = await evaluate(model, loader, { tta: booleanOption(args, 'tta') });
     await loader.close();
     model.dispose();
-    const result = { images: ev.grades.length, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy, confusion: ev.confusion };
+    const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);
+    const result = {
+      images: ev.grades.length, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
+      referable: m.referable, perClass: m.perClass, confusion: m.confusion, confusionRowPercent: m.confusionRowPercent,
+    };
     if (booleanOption(args, 'json')) { context.stdout.write(`${JSON.stringify(result, null, 2)}\n`); return 0; }
+    const ref = m.referable;
     context.stdout.write(`${ev.grades.length} images: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
-    context.stdout.write(`per-class accuracy: ${ev.perClassAccuracy.map((a, i) => `${i} ${GRADE_NAMES[i]} ${a === null ? '–' : a.toFixed(3)}`).join(', ')}\n`);
+    context.stdout.write(`referable DR (grade ≥ 2; ${ref.positives} of ${ev.grades.length} images): AUC ${f3(ref.auc)}, sensitivity ${f3(ref.sensitivity)}, specificity ${f3(ref.specificity)} (referable when the predicted grade is ≥ 2)\n`);
+    context.stdout.write(`per-class accuracy: ${ev.perClassAccuracy.map((a, i) => `${i} ${GRADE_NAMES[i]} ${f3(a)}`).join(', ')}\n`);
+    context.stdout.write(`per-class precision / recall: ${m.perClass.map((c, i) => `${i} ${f3(c.precision)} / ${f3(c.recall)}`).join(', ')}\n`);
     context.stdout.write(`confusion matrix (rows true, columns predicted):\n${ev.confusion.map((r) => r.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);
     return 0;
   },

@@ -1,4 +1,9 @@
 // What a training run records per fold, and the cross-validation summary over folds.
+import { confusionRowPercent } from '../metrics/confusion-percent.ts';
+import { meanStd } from './mean-std.ts';
+import { outOfFold, type OutOfFold } from './out-of-fold.ts';
+import type { Provenance } from './provenance.ts';
+
 export interface EpochRecord {
   epoch: number;
   lr: number;
@@ -60,17 +65,19 @@ export interface RunSummary {
   /** Confusion matrix summed over folds, with the per-class accuracy it gives. */
   confusion: number[][];
   perClassAccuracy: (number | null)[];
+  /** The summed confusion matrix's rows as percentages; null for a grade without images. */
+  confusionRowPercent: (number | null)[][];
+  /** Referable-DR, per-class and confusion metrics over the out-of-fold predictions; null unless every fold has them. */
+  outOfFold: OutOfFold | null;
+  provenance: Provenance | null;
 }
 
 export const GRADE_NAMES = ['No DR', 'Mild NPDR', 'Moderate NPDR', 'Severe NPDR', 'PDR'];
 
 /** Merges fold results (from one run or from separate --fold jobs) into the cross-validation summary. */
-export function summarize(config: string, dataset: string, adapter: string, folds: FoldResult[]): RunSummary {
+export function summarize(config: string, dataset: string, adapter: string, folds: FoldResult[], provenance: Provenance | null = null): RunSummary {
   const sorted = [...folds].sort((a, b) => a.fold - b.fold);
-  const k = sorted.map((f) => f.kappa);
-  const mean = k.reduce((a, b) => a + b, 0) / Math.max(k.length, 1);
-  // Sample standard deviation over folds (n − 1), as cross-validation reports usually give.
-  const std = k.length > 1 ? Math.sqrt(k.reduce((a, b) => a + (b - mean) ** 2, 0) / (k.length - 1)) : 0;
+  const { mean, std } = meanStd(sorted.map((f) => f.kappa));
   const C = sorted[0]?.confusion.length ?? 5;
   const confusion = Array.from({ length: C }, (_, i) => Array.from({ length: C }, (_, j) => sorted.reduce((s, f) => s + (f.confusion[i]?.[j] ?? 0), 0)));
   const perClassAccuracy = confusion.map((row, i) => {
@@ -81,5 +88,7 @@ export function summarize(config: string, dataset: string, adapter: string, fold
     config, dataset, adapter, folds: sorted, kappaMean: mean, kappaStd: std,
     accuracyMean: sorted.reduce((a, f) => a + f.accuracy, 0) / Math.max(sorted.length, 1),
     confusion, perClassAccuracy,
+    confusionRowPercent: confusionRowPercent(confusion).map((row) => row.map((v) => (Number.isNaN(v) ? null : v))),
+    outOfFold: outOfFold(sorted, C), provenance,
   };
 }

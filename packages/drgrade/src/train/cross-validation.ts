@@ -10,7 +10,9 @@ import { preprocessItems } from '../data/preprocess-dataset.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { hasErrors, type DatasetFormat, type DataItem } from '../data/types.ts';
 import { preprocessOptions } from '../infer/predict.ts';
-import { renderReport, summarize, type FoldResult, type RunSummary } from '../report/index.ts';
+import { summarize, type FoldResult, type RunSummary } from '../report/index.ts';
+import { readProvenance } from '../report/provenance.ts';
+import { writeReportFiles } from '../report/write-files.ts';
 import { writeSyntheticDataset } from '../synth/write-dataset.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
@@ -122,11 +124,11 @@ export function collectFolds(dirs: string[]): { results: FoldResult[]; config: s
   return { results, config };
 }
 
-/** Merges finished folds into summary.json and a self-contained report.html. */
+/** Merges finished folds into a self-contained report.html, report.json beside it and predictions.csv. */
 export async function writeReport(dirs: string[], htmlPath: string, dataset: string): Promise<RunSummary> {
   const { results, config } = collectFolds(dirs);
-  const summary = summarize(config, dataset, (await deviceInfo()).name, results);
-  writeFileAtomic(htmlPath, renderReport(summary));
-  writeFileAtomic(htmlPath.replace(/\.html$/, '.json'), `${JSON.stringify({ ...summary, folds: summary.folds.map((f) => ({ ...f, gradcams: f.gradcams.map((g) => ({ id: g.id, grade: g.grade, predicted: g.predicted })) })) }, null, 2)}\n`);
+  const adapter = (await deviceInfo()).name;
+  const summary = summarize(config, dataset, adapter, results, readProvenance(dirs, results, adapter));
+  writeReportFiles(htmlPath, summary);
   return summary;
 }
