@@ -1,7 +1,8 @@
 // The grading page end to end: built as users build it (scripts/build-web.mjs), served by the
 // server of `drgrade serve`, driven in headless Chromium (WebGPU on SwiftShader). Its grade and
 // probabilities must equal Node's (predictImage and `drgrade predict --json`) for the same model
-// and photograph, its Grad-CAM must be drawn,
+// and photograph, its Grad-CAM must be drawn over the photograph and over the model input as Node
+// draws them, with a Turbo colour bar,
 // it must request nothing but its own files, and it must say clearly when a file is unusable.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { getDevice } from '@drgrade/tensor';
 import { encodeSafetensorsHost } from '@drgrade/nn';
 import { decodeImage, encodePng, runCli, type RgbImage } from 'drgrade';
 import { builtPageDir, startPageServer, type PageServer } from '../../packages/drgrade/src/cli/serve.ts';
+import { overlay } from '../../packages/drgrade/src/gradcam/gradcam.ts';
+import { heatOnPhoto } from '../../packages/drgrade/src/gradcam/photo-heat.ts';
 import { gradcamImage, predictImage, type Prediction } from '../../packages/drgrade/src/infer/predict.ts';
 import { GRADE_NAMES } from '../../packages/drgrade/src/report/summary.ts';
 import { decodeModelFile } from '../../packages/drgrade/src/train/checkpoint.ts';
@@ -27,9 +30,12 @@ const DESKTOP = { width: 1280, height: 720 };
 const PHONE = { width: 390, height: 844 };
 
 /** The model the page is tested with: the one place to change to test another (a trained one). */
+const MODEL_FILE = 'test/fixtures/models/tiny-synthetic.safetensors';
+/** The name the server gives the shipped model (drgrade serve: the file's name), which the page shows. */
+const MODEL_NAME = 'tiny-synthetic.safetensors';
 async function testModelBytes(): Promise<Uint8Array> {
   // The tiny configuration trained on the synthetic data set (see test/fixtures/models/README.md).
-  return readFileSync('test/fixtures/models/tiny-synthetic.safetensors');
+  return readFileSync(MODEL_FILE);
 }
 
 let server: PageServer;
@@ -38,7 +44,9 @@ let context: BrowserContext;
 let page: Page;
 let node: Prediction & { preprocessed: RgbImage };
 let cli: Prediction;
+/** Node's Grad-CAM at the page's default opacity, over the model input and over the photograph. */
 let nodeOverlay: RgbImage;
+let nodePhotoOverlay: RgbImage;
 let modelBytes: Uint8Array;
 let photo: RgbImage;
 let scratch: string;
@@ -102,7 +110,9 @@ async function setUp(): Promise<void> {
   const { model } = decodeModelFile(modelBytes, 'test model');
   photo = decodeImage(readFileSync(PHOTO));
   node = await predictImage(model, photo);
-  nodeOverlay = (await gradcamImage(model, photo)).overlay;
+  const cam = await gradcamImage(model, photo);
+  nodeOverlay = cam.overlay;
+  nodePhotoOverlay = { width: photo.width, height: photo.height, data: overlay(photo.data, heatOnPhoto(cam.heat, cam.preprocessed.width, cam.frame), 0.45) };
   model.dispose();
   scratch = tempDir('drgrade-web-');
   const modelFile = join(scratch, 'model.safetensors');
@@ -110,7 +120,7 @@ async function setUp(): Promise<void> {
   const streams = captureContext();
   assert.is(await runCli(['predict', '--checkpoint', modelFile, PHOTO, '--json'], streams), 0, streams.stderr.text);
   cli = (JSON.parse(streams.stdout.text) as Prediction[])[0]!;
-  server = await startPageServer({ root: builtPageDir(), port: 0, model: modelBytes });
+  server = await startPageServer({ root: builtPageDir(), port: 0, model: modelBytes, modelName: MODEL_NAME });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   context = await browser.newContext({ viewport: DESKTOP });
   context.on('request', (r) => { requests.push(r.url()); });
@@ -127,9 +137,9 @@ test.after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-test('the page loads the shipped model and grades the photograph exactly as Node does', async () => {
+test('the page loads the shipped model, under the name the server gives it, and grades the photograph exactly as Node does', async () => {
   await page.goto(server.url);
-  await page.locator('#model-status', { hasText: 'model.safetensors' }).waitFor({ timeout: 120_000 });
+  await page.locator('#model-status', { hasText: MODEL_NAME }).waitFor({ timeout: 120_000 });
   assert.match(await page.locator('#adapter').innerText(), /swiftshader/i, 'the adapter in use is shown');
   const started = performance.now();
   await page.setInputFiles('#photo-input', PHOTO);
@@ -153,28 +163,52 @@ test('the page loads the shipped model and grades the photograph exactly as Node
   console.log(`  page vs Node: grade ${grade} (${GRADE_NAMES[grade]}), probabilities ${shown.map((p) => p.toFixed(6)).join(' ')}, max |Δp| ${Math.max(...deltas).toExponential(2)} (predictImage), ${Math.max(...cliDeltas).toExponential(2)} (drgrade predict --json); grading + Grad-CAM in the page ${seconds.toFixed(1)} s`);
 });
 
-test('the preprocessed image and the Grad-CAM overlay are drawn, as in Node', async () => {
+/** Waits for the Grad-CAM canvas to be redrawn at this size (a choice redraws it at once). */
+async function gradcamSize(width: number, height: number): Promise<void> {
+  await page.waitForFunction(([w, h]) => {
+    const canvas = document.getElementById('gradcam-canvas') as HTMLCanvasElement;
+    return canvas.width === w && canvas.height === h;
+  }, [width, height]);
+}
+
+test('Grad-CAM is drawn over the photograph at its own size, and over the model input, as in Node', async () => {
   const preprocessed = await canvasPixels('preprocessed-canvas');
   assert.equal(differences(preprocessed, node.preprocessed), { max: 0, mean: 0 }, 'preprocessing gives the same bytes as in Node');
   const cam = await canvasPixels('gradcam-canvas');
-  const blank = cam.data.every((v) => v === cam.data[0]);
-  assert.not.ok(blank, 'the Grad-CAM canvas is not blank');
-  assert.ok(differences(cam, preprocessed).mean > 5, 'the heat map visibly changes the image');
-  const vsNode = differences(cam, nodeOverlay);
+  assert.equal([cam.width, cam.height], [photo.width, photo.height], 'over the photograph, at its resolution');
+  assert.ok((await page.locator('#gradcam-caption').innerText()).endsWith(`over the photograph (${photo.width} × ${photo.height})`), 'caption');
+  assert.ok(differences(cam, photo).mean > 5, 'the heat map visibly changes the photograph');
+  const vsNode = differences(cam, nodePhotoOverlay);
   // Heat values differ from Node's by float rounding only; a blended byte can round the other way.
-  assert.ok(vsNode.max <= 2 && vsNode.mean < 0.05, `overlay vs Node: ${JSON.stringify(vsNode)}`);
-  console.log(`  overlay vs Node: max byte difference ${vsNode.max}, mean ${vsNode.mean.toFixed(4)}`);
+  assert.ok(vsNode.max <= 2 && vsNode.mean < 0.05, `photograph overlay vs Node: ${JSON.stringify(vsNode)}`);
+  await page.locator('#heat-on-input').check();
+  await gradcamSize(node.preprocessed.width, node.preprocessed.height);
+  const onInput = differences(await canvasPixels('gradcam-canvas'), nodeOverlay);
+  assert.ok(onInput.max <= 2 && onInput.mean < 0.05, `model-input overlay vs Node: ${JSON.stringify(onInput)}`);
+  assert.match(await page.locator('#gradcam-caption').innerText(), /over the model input/);
+  await page.locator('#heat-on-photo').check();
+  await gradcamSize(photo.width, photo.height);
+  console.log(`  overlay vs Node: max byte difference ${vsNode.max}, mean ${vsNode.mean.toFixed(4)} (photograph ${photo.width} x ${photo.height}); ${onInput.max}, ${onInput.mean.toFixed(4)} (model input)`);
+});
+
+test('the colour bar runs from Turbo\'s low end to its high end (matplotlib\'s colours)', async () => {
+  const turbo = JSON.parse(readFileSync('test/fixtures/data/gradcam/turbo.json', 'utf8')) as { rgb: number[][] };
+  const bar = await canvasPixels('legend-bar');
+  const pixel = (x: number) => Array.from(bar.data.subarray(3 * x, 3 * x + 3));
+  assert.equal(pixel(0), turbo.rgb[0], 'left: low');
+  assert.equal(pixel(bar.width - 1), turbo.rgb[turbo.rgb.length - 1], 'right: high');
+  assert.equal(await page.locator('.legend span').allInnerTexts(), ['low', 'high']);
 });
 
 test('the opacity slider re-blends from the heat map, by keyboard too, without grading again', async () => {
   const status = await page.locator('#progress-text').innerText();
   await page.locator('#opacity').fill('0');
-  assert.equal(differences(await canvasPixels('gradcam-canvas'), await canvasPixels('preprocessed-canvas')), { max: 0, mean: 0 }, 'opacity 0 shows the plain image');
+  assert.equal(differences(await canvasPixels('gradcam-canvas'), photo), { max: 0, mean: 0 }, 'opacity 0 shows the plain photograph');
   await page.locator('#opacity').focus();
   await page.keyboard.press('ArrowRight');
   assert.is(await page.locator('#opacity-value').innerText(), '1 %');
   await page.locator('#opacity').fill('45');
-  assert.equal(differences(await canvasPixels('gradcam-canvas'), nodeOverlay).max <= 2, true, 'back to the default blend');
+  assert.equal(differences(await canvasPixels('gradcam-canvas'), nodePhotoOverlay).max <= 2, true, 'back to the default blend');
   assert.is(await page.locator('#progress-text').innerText(), status, 'no new run was started');
 });
 

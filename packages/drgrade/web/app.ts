@@ -2,7 +2,9 @@
 // File API, never sent anywhere; predictImage grades the photograph and gradcamImage explains the
 // grade — the functions the CLI uses, running here on the browser's WebGPU.
 import { getDevice, describeDevice, TensorError } from '@drgrade/tensor';
+import { colorRamp } from '../src/gradcam/color-bar.ts';
 import { overlay } from '../src/gradcam/gradcam.ts';
+import { heatOnPhoto } from '../src/gradcam/photo-heat.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
@@ -10,7 +12,7 @@ import { ImageDecodeError, errorMessage } from '../src/util/errors.ts';
 import { decodePhoto } from './photo.ts';
 import { afterPaint, drawImage, element, gradeName, percent, renderProbabilities, sentence, setGradeColor, showAlert, strong } from './view.ts';
 
-/** A model beside the page under this name is loaded at start (`drgrade serve --model` puts one there). */
+/** A model beside the page under this name is loaded at start (`drgrade serve` puts one there). */
 const SHIPPED_MODEL = 'model.safetensors';
 
 const ui = {
@@ -34,13 +36,19 @@ const ui = {
   preprocessed: element('preprocessed-canvas', HTMLCanvasElement),
   gradcam: element('gradcam-canvas', HTMLCanvasElement),
   gradcamCaption: element('gradcam-caption', HTMLElement),
+  heatOnPhoto: element('heat-on-photo', HTMLInputElement),
+  heatOnInput: element('heat-on-input', HTMLInputElement),
+  legendBar: element('legend-bar', HTMLCanvasElement),
   opacity: element('opacity', HTMLInputElement),
   opacityValue: element('opacity-value', HTMLOutputElement),
 };
 
 interface Photo { name: string; image: RgbImage }
-/** What the opacity slider re-blends: the heat map stays, only the mix changes. */
-interface Explanation { preprocessed: RgbImage; heat: Float32Array }
+/**
+ * What the opacity slider and the photograph / model-input choice redraw: the heat maps stay,
+ * only the mix and the background change.
+ */
+interface Explanation { target: number; photo: RgbImage; photoHeat: Float32Array; preprocessed: RgbImage; heat: Float32Array }
 
 let model: { loaded: LoadedModel; name: string } | null = null;
 let photo: Photo | null = null;
@@ -133,8 +141,12 @@ async function usePhoto(file: File): Promise<void> {
 function drawExplanation(): void {
   if (!explanation) return;
   const opacity = Number(ui.opacity.value) / 100;
-  const { preprocessed, heat } = explanation;
-  drawImage(ui.gradcam, { width: preprocessed.width, height: preprocessed.height, data: overlay(preprocessed.data, heat, opacity) });
+  const onPhoto = ui.heatOnPhoto.checked;
+  const { image, heat } = onPhoto ? { image: explanation.photo, heat: explanation.photoHeat } : { image: explanation.preprocessed, heat: explanation.heat };
+  drawImage(ui.gradcam, { width: image.width, height: image.height, data: overlay(image.data, heat, opacity) });
+  const over = onPhoto ? 'the photograph' : 'the model input';
+  ui.gradcamCaption.textContent = `Grad-CAM for grade ${explanation.target} over ${over} (${image.width} × ${image.height})`;
+  ui.gradcam.setAttribute('aria-label', `Grad-CAM heat map for grade ${explanation.target} over ${over}`);
 }
 
 function failed(error: unknown): void {
@@ -185,7 +197,7 @@ async function analyse(): Promise<void> {
     failed(error);
     return;
   }
-  explanation = { preprocessed: cam.preprocessed, heat: cam.heat };
+  explanation = { target: cam.target, photo: photo.image, photoHeat: heatOnPhoto(cam.heat, cam.preprocessed.width, cam.frame), preprocessed: cam.preprocessed, heat: cam.heat };
   drawExplanation();
   summary = `Graded in ${gradeTime}; Grad-CAM in ${seconds(started)}.`;
   setBusy(null);
@@ -215,6 +227,7 @@ function wire(): void {
     ui.opacityValue.textContent = `${ui.opacity.value} %`;
     drawExplanation();
   });
+  for (const choice of [ui.heatOnPhoto, ui.heatOnInput]) choice.addEventListener('change', drawExplanation);
   // Dropping anywhere counts: a file that misses the zone would otherwise replace the page.
   let depth = 0;
   window.addEventListener('dragenter', (event) => { event.preventDefault(); depth++; ui.dropZone.classList.add('dragging'); });
@@ -240,11 +253,14 @@ async function loadShippedModel(): Promise<void> {
     ui.modelStatus.textContent = 'No model is shipped with this page. Choose a model file (model-best.safetensors) written by drgrade train.';
     return;
   }
-  await useModel(new Uint8Array(await response.arrayBuffer()), SHIPPED_MODEL);
+  // drgrade serve names the file it ships (models/drgrade-real.safetensors unless --model names another).
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? SHIPPED_MODEL;
+  await useModel(new Uint8Array(await response.arrayBuffer()), name);
 }
 
 async function start(): Promise<void> {
   wire();
+  drawImage(ui.legendBar, colorRamp(256, 1));
   setInputsEnabled(false);
   try {
     const { info } = await getDevice();
