@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
+import { FOLDS_FILE_REFUSED, readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { GRADES, hasErrors, type DataItem } from '../data/types.ts';
 import { UserError } from '../util/errors.ts';
@@ -48,7 +48,8 @@ export const dataFoldsCommand: Command = {
       const { folds, problems } = readFoldsFile(resolve(context.cwd, check), dataset.items);
       if (problems.length > 0) context.stdout.write(formatProblems(problems));
       if (folds.size > 0) context.stdout.write(foldTable(dataset.items, folds));
-      return hasErrors(problems) ? 1 : 0;
+      if (hasErrors(problems)) throw new UserError(`${resolve(context.cwd, check)}: ${FOLDS_FILE_REFUSED}`);
+      return 0;
     }
     const folds = stratifiedGroupKFold(dataset.items, numberOption(args, 'k') as number, numberOption(args, 'seed') as number);
     writeFoldsFile(resolve(context.cwd, out as string), folds);

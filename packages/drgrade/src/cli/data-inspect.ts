@@ -12,14 +12,23 @@ import { formatProblems } from './problem-report.ts';
 export const dataInspectCommand: Command = {
   name: 'data inspect',
   summary: 'check a data set: format, images, patients, grades, sizes and every problem',
-  details: 'Reads the labels, checks that every listed image exists inside the folder and is an intact JPEG/PNG, and lists each problem with its file and line. Exit status 1 if there is an error, unless --skip-bad.',
+  details: [
+    'Reads the labels, checks that every listed image exists inside the folder, is an intact JPEG/PNG and shows a gradable fundus',
+    '(not black, blank, tiny, far out of focus or exposure), and lists each problem with its file and line.',
+    'Exit status 1 if there is an error, unless --skip-bad.',
+  ].join('\n'),
   positionals: [{ name: 'root', description: 'data-set folder (or a path,grade CSV)', required: true }],
-  options: [FORMAT_OPTION, { name: 'json', type: 'boolean', description: 'print the report as JSON on stdout' }, SKIP_BAD_OPTION],
+  options: [
+    FORMAT_OPTION,
+    { name: 'json', type: 'boolean', description: 'print the report as JSON on stdout' },
+    { name: 'headers-only', type: 'boolean', description: 'check headers and file structure only, without decoding the pixels (no gradability check; fast on large sets)' },
+    SKIP_BAD_OPTION,
+  ],
   examples: ['drgrade data inspect ~/data/IDRiD', 'drgrade data inspect ./labels.csv --format csv --json'],
   async run(args, context) {
     const dataset = readDataset(resolve(context.cwd, args.positionals.root as string), formatOption(args));
     const progress = new Progress(context.stderr, dataset.items.length, 'checking images');
-    const checked = await checkImages(dataset, { onProgress: () => progress.tick() });
+    const checked = await checkImages(dataset, { gradability: !booleanOption(args, 'headers-only'), onProgress: () => progress.tick() });
     progress.finish();
     const problems = [...dataset.problems, ...checked.problems];
     const summary = summarize(checked.items, checked.sizes);

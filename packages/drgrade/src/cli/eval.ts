@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
+import { checkImages } from '../data/check-images.ts';
 import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { hasErrors } from '../data/types.ts';
@@ -32,11 +33,15 @@ export const evalCommand: Command = {
     await getDevice();
     const { model, config } = readModelFile(resolve(context.cwd, stringOption(args, 'checkpoint') as string));
     const ds = readDataset(resolve(context.cwd, stringOption(args, 'data') as string), formatOption(args));
-    if (ds.problems.length) context.stderr.write(formatProblems(ds.problems, 50));
-    if (hasErrors(ds.problems) && !booleanOption(args, 'skip-bad')) throw new UserError('the data set has errors (listed above); pass --skip-bad to evaluate the rest');
+    // Undecodable and ungradable photographs are found before evaluation, so --skip-bad can leave them out.
+    const checked = await checkImages(ds, { gradability: true });
+    const problems = [...ds.problems, ...checked.problems];
+    if (problems.length) context.stderr.write(formatProblems(problems, 50));
+    if (hasErrors(problems) && !booleanOption(args, 'skip-bad')) throw new UserError('the data set has errors (listed above); pass --skip-bad to evaluate the rest');
+    if (checked.items.length === 0) throw new UserError('no usable images left to evaluate');
     const workers = numberOption(args, 'workers');
     const loader = new DataLoader({
-      items: ds.items, batchSize: config.train.evalBatchSize, imageSize: config.data.imageSize, shuffle: false, augment: null,
+      items: checked.items, batchSize: config.train.evalBatchSize, imageSize: config.data.imageSize, shuffle: false, augment: null,
       mean: config.data.normalize.mean as [number, number, number], std: config.data.normalize.std as [number, number, number],
       preprocess: preprocessOptions(config), ...(workers !== undefined ? { workers } : {}),
     });

@@ -97,7 +97,7 @@ export const preprocessCommand: Command = {
     }
 
     const workers = numberOption(args, 'workers');
-    const outcome = await preprocessItems(dataset.root, dataset.items, out, { options, imageFormat, quality, ...(workers === undefined ? {} : { workers }) }, context.stderr);
+    const outcome = await preprocessItems(dataset.root, dataset.items, out, { options, imageFormat, quality, gradability: false, ...(workers === undefined ? {} : { workers }) }, context.stderr);
     const { written, seconds, failures } = outcome;
     context.stdout.write(`wrote ${written} image(s) to ${out} in ${seconds.toFixed(1)} s${written > 0 ? ` (${(written / seconds).toFixed(1)} images/s, ${outcome.threads} worker thread(s))` : ''}; ${outcome.alreadyDone} already done\n`);
     if (failures.length > 0) {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { writeReport } from '../train/cross-validation.ts';
+import { checkFoldResults } from '../train/run-folder.ts';
 import { UserError } from '../util/errors.ts';
 import { stringOption } from './args.ts';
 import type { Command } from './command.ts';
@@ -17,6 +18,7 @@ export const reportCommand: Command = {
   async run(args, context) {
     const dirs = args.rest.map((d) => resolve(context.cwd, d));
     const out = resolve(context.cwd, stringOption(args, 'out') ?? `${dirs[0]}/report.html`);
+    checkFoldResults(dirs);
     const summary = await writeReport(dirs, out, stringOption(args, 'dataset') as string);
     if (summary.folds.length === 0) throw new UserError(`no finished folds (fold-k/result.json) under ${dirs.join(', ')}`);
     context.stdout.write(`${summary.folds.length} fold(s): kappa ${summary.kappaMean.toFixed(4)} ± ${summary.kappaStd.toFixed(4)}, accuracy ${summary.accuracyMean.toFixed(3)}\nreport: ${out}\n`);

@@ -1,4 +1,4 @@
-import { SafetensorsError } from '@drgrade/nn';
+import { SafetensorsError, StateDictError } from '@drgrade/nn';
 import manifest from '../../package.json' with { type: 'json' };
 import { ImageDecodeError, UsageError, UserError, errorMessage, fileSystemMessage } from '../util/errors.ts';
 import { parseArgs, suggest } from './args.ts';
@@ -21,7 +21,7 @@ function findCommand(argv: readonly string[], commands: readonly Command[]): { c
  * that is not an image or not safetensors, a path the file system refuses), or null for a bug.
  */
 function userMessage(error: unknown): string | null {
-  if (error instanceof UserError || error instanceof ImageDecodeError || error instanceof SafetensorsError) return error.message;
+  if (error instanceof UserError || error instanceof ImageDecodeError || error instanceof SafetensorsError || error instanceof StateDictError) return error.message;
   return fileSystemMessage(error);
 }
 

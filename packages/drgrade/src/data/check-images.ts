@@ -1,7 +1,8 @@
 import { open, readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { probeImage } from '../image/probe.ts';
-import { DEFAULT_MAX_PIXELS } from '../image/decode.ts';
+import { checkPixelBudget, probeImage } from '../image/probe.ts';
+import { DEFAULT_MAX_PIXELS, decodeImage } from '../image/decode.ts';
+import { assessGradability } from '../image/gradability.ts';
 import { ImageDecodeError, errorMessage, type ImageErrorKind } from '../util/errors.ts';
 import type { DataItem, DataProblem, Dataset, ProblemKind } from './types.ts';
 
@@ -33,27 +34,36 @@ const TAIL = 64 * 1024;
  * 64 KB, where the end-of-image marker is). Inspecting EyePACS then reads 11 GB instead of 88.
  * PNGs and small files are read whole (their chunk CRCs are checked).
  */
-async function readForProbe(path: string): Promise<Uint8Array> {
+async function readForProbe(path: string): Promise<{ bytes: Uint8Array; size: number }> {
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
-    if (size <= HEAD + TAIL) return await file.readFile();
+    if (size <= HEAD + TAIL) return { bytes: await file.readFile(), size };
     const bytes = new Uint8Array(HEAD + TAIL);
     await file.read(bytes, 0, HEAD, 0);
-    if (!(bytes[0] === 0xff && bytes[1] === 0xd8)) return await file.readFile();
+    if (!(bytes[0] === 0xff && bytes[1] === 0xd8)) return { bytes: await file.readFile(), size };
     await file.read(bytes, HEAD, TAIL, size - TAIL);
-    return bytes;
+    return { bytes, size };
   } finally {
     await file.close();
   }
 }
 
+export interface ImageCheckOptions {
+  maxPixels?: number;
+  concurrency?: number;
+  /** Also decode each image and assess whether it shows a gradable fundus (see gradability.ts). */
+  gradability?: boolean;
+  onProgress?: (done: number) => void;
+}
+
 /**
- * Reads every image's headers and structure (see probeImage) without decoding pixels, `limit`
- * files at a time: finds corrupt, truncated, unsupported and oversized files, and collects the
- * image sizes for `data inspect`.
+ * Reads every image's headers and structure (see probeImage), `concurrency` files at a time:
+ * finds corrupt, truncated, unsupported and oversized files (including headers that claim more
+ * pixels than the file holds), and collects the image sizes for `data inspect`. With
+ * `gradability`, also decodes each image and lists those without a gradable fundus ('ungradable').
  */
-export async function checkImages(dataset: Dataset, options: { maxPixels?: number; concurrency?: number; onProgress?: (done: number) => void } = {}): Promise<ImageCheck> {
+export async function checkImages(dataset: Dataset, options: ImageCheckOptions = {}): Promise<ImageCheck> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const results: ({ width: number; height: number } | DataProblem)[] = new Array(dataset.items.length);
   let next = 0;
@@ -66,13 +76,16 @@ export async function checkImages(dataset: Dataset, options: { maxPixels?: numbe
       try {
         let info;
         try {
-          info = probeImage(await readForProbe(item.path));
+          const { bytes, size } = await readForProbe(item.path);
+          info = probeImage(bytes, size);
         } catch {
           // Head and tail were not enough (huge metadata before the image data): read it all.
           info = probeImage(await readFile(item.path));
         }
-        results[index] = info.width * info.height > maxPixels
-          ? { kind: 'image-too-large', severity: 'error', file, message: `${item.id}: ${info.width}x${info.height} is over the ${(maxPixels / 1e6).toFixed(0)} MP limit` }
+        checkPixelBudget(info, maxPixels);
+        const verdict = options.gradability ? assessGradability(decodeImage(await readFile(item.path), { maxPixels })) : null;
+        results[index] = verdict && !verdict.gradable
+          ? { kind: 'ungradable', severity: 'error', file, message: `${item.id}: ${verdict.reason}` }
           : { width: info.width, height: info.height };
       } catch (error) {
         const kind = error instanceof ImageDecodeError ? imageProblemKind(error.kind) : 'missing-file';

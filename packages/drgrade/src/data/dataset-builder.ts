@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { errorMessage } from '../util/errors.ts';
 import { parseCsv, findColumn, type CsvTable } from './csv.ts';
 import { ImageLocator, imageStem } from './image-files.ts';
+import { readUtf8File } from './text-file.ts';
 import type { DataItem, DataProblem, Dataset, DatasetFormat, Grade, ProblemKind } from './types.ts';
 
 /** One labelled entry as a reader found it, before validation. */
@@ -55,18 +55,26 @@ export class DatasetBuilder {
 
   /** Reads and parses a label CSV, recording it as used; null (with a problem) if unreadable. */
   readCsv(path: string, delimiter = ','): CsvTable | null {
-    let text: string;
+    let read;
     try {
-      text = readFileSync(path, 'utf8');
+      read = readUtf8File(path);
     } catch (error) {
       this.report('error', 'missing-labels', path, `cannot read the label file: ${errorMessage(error)}`);
       return null;
     }
     this.labelFiles.push(this.rel(path));
-    const { table, errors } = parseCsv(text, delimiter);
+    if ('error' in read) {
+      this.report('error', 'bad-csv', path, read.error);
+      return null;
+    }
+    const { table, errors } = parseCsv(read.text, delimiter);
     for (const e of errors) this.report('error', 'bad-csv', path, e.message, e.line);
     if (table.header.length === 0) {
       this.report('error', 'bad-csv', path, 'the label file is empty');
+      return null;
+    }
+    if (table.rows.length === 0) {
+      this.report('error', 'bad-csv', path, `the label file has a header (${table.header.join(', ')}) but no rows`, 1);
       return null;
     }
     return table;

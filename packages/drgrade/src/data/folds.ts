@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Rng } from '../util/rng.ts';
 import { errorMessage, UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { cellAt, findColumn, parseCsv } from './csv.ts';
+import { readUtf8File } from './text-file.ts';
 import type { DataItem, DataProblem } from './types.ts';
 
 /** Fold index (0..k-1) of every item id. */
@@ -148,15 +148,22 @@ export function parseFoldsCsv(text: string, items: readonly Labelled[], file = '
   return { folds, problems };
 }
 
+/**
+ * What `data folds --check` and `train --folds-file` both say of a folds file with errors (after
+ * listing its problems): one rule for both, errors refuse the file and warnings are only listed.
+ */
+export const FOLDS_FILE_REFUSED = 'the folds file has errors (listed above); fix them, or write a new one with drgrade data folds --out';
+
 /** Reads a folds file; unreadable files are a UserError. */
 export function readFoldsFile(path: string, items: readonly Labelled[]): { folds: FoldAssignment; problems: DataProblem[] } {
-  let text: string;
+  let read;
   try {
-    text = readFileSync(path, 'utf8');
+    read = readUtf8File(path);
   } catch (error) {
     throw new UserError(`cannot read the folds file ${path}: ${errorMessage(error)}`);
   }
-  return parseFoldsCsv(text, items, path);
+  if ('error' in read) return { folds: new Map(), problems: [{ kind: 'bad-folds', severity: 'error', file: path, message: read.error }] };
+  return parseFoldsCsv(read.text, items, path);
 }
 
 /** Training and validation items for one fold. */

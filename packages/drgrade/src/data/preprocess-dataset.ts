@@ -19,6 +19,8 @@ export interface PreprocessSettings {
   quality: number;
   /** Worker threads (default: all cores; 0 = this thread). */
   workers?: number;
+  /** Leave out (as failures of kind 'ungradable') photographs without a gradable fundus; default true. */
+  gradability?: boolean;
 }
 
 export interface PreprocessOutcome {
@@ -43,7 +45,7 @@ export async function preprocessItems(root: string, items: readonly DataItem[], 
   for (const item of items) {
     const dst = preprocessedPath(root, out, item, imageFormat);
     if (existsSync(dst)) alreadyDone++;
-    else jobs.push({ src: item.path, dst, options, format: imageFormat, quality, item });
+    else jobs.push({ src: item.path, dst, options, format: imageFormat, quality, gradability: settings.gradability ?? true, item });
   }
   const threads = Math.min(settings.workers ?? availableParallelism(), jobs.length);
   const pool = threads > 0 ? new WorkerPool<PreprocessJob, { width: number; height: number }>(workerScriptPath('preprocess'), threads) : null;

@@ -5,7 +5,7 @@
 import jpeg from 'jpeg-js';
 import { ImageDecodeError, errorMessage } from '../util/errors.ts';
 import { applyOrientation } from './orientation.ts';
-import { probeImage, type ImageInfo } from './probe.ts';
+import { checkPixelBudget, probeImage, type ImageInfo } from './probe.ts';
 import type { RgbImage } from './rgb-image.ts';
 
 export interface DecodeOptions {
@@ -21,13 +21,10 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 
-/** Reads the headers and refuses files over the pixel limit. Throws ImageDecodeError. */
+/** Reads the headers and refuses files over the pixel limit or denser than data can be. Throws ImageDecodeError. */
 export function probeForDecoding(bytes: Uint8Array, options: DecodeOptions = {}): ImageInfo {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const info = probeImage(bytes);
-  if (info.width * info.height > maxPixels) {
-    throw new ImageDecodeError('too-large', `image is ${info.width}x${info.height} (${(info.width * info.height / 1e6).toFixed(1)} MP), over the limit of ${(maxPixels / 1e6).toFixed(1)} MP`);
-  }
+  checkPixelBudget(info, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   return info;
 }
 

@@ -8,6 +8,34 @@ export interface ImageInfo {
   height: number;
   /** EXIF orientation 1..8 (1 when absent); 5..8 swap width and height when applied. */
   orientation: number;
+  /** Bytes of compressed pixel data: a JPEG's from its first scan to the end, a PNG's IDAT chunks. */
+  dataBytes: number;
+}
+
+/**
+ * Pixels a header may declare per byte of compressed pixel data, above FREE_PIXELS. The densest
+ * real photograph of realdr-dev and fundus-sample (JPEG quality 90, 768x514, 45.5 kB) has 8.7
+ * pixels per byte; PNG photographs have under 2. 100 leaves an 11x margin, while a 10 kB file
+ * claiming 7900x7900 (6200 per byte) or a blank 64 MP PNG (about 340 per byte, the most deflate
+ * can reach for RGB) is refused before any pixel memory is allocated: decoding cost stays bounded
+ * by the size of the data, not by what a header says.
+ */
+export const MAX_PIXELS_PER_BYTE = 100;
+
+/** Images this small decode cheaply (about 40 MB) whatever their compression: never refused for density. */
+export const FREE_PIXELS = 4_000_000;
+
+/** Refuses a header that declares more than `maxPixels`, or more pixels than its data can hold. Throws ImageDecodeError('too-large'). */
+export function checkPixelBudget(info: ImageInfo, maxPixels: number): void {
+  const pixels = info.width * info.height;
+  const mp = (pixels / 1e6).toFixed(1);
+  if (pixels > maxPixels) {
+    throw new ImageDecodeError('too-large', `image is ${info.width}x${info.height} (${mp} MP), over the limit of ${(maxPixels / 1e6).toFixed(1)} MP`);
+  }
+  if (pixels > FREE_PIXELS && pixels > info.dataBytes * MAX_PIXELS_PER_BYTE) {
+    throw new ImageDecodeError('too-large', `the header claims ${info.width}x${info.height} (${mp} MP) but the file holds only ${(info.dataBytes / 1024).toFixed(1)} kB of image data: ` +
+      `more pixels than the file can hold (a photograph needs at least 1 byte per ${MAX_PIXELS_PER_BYTE} pixels); the file is damaged or a decompression bomb`);
+  }
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -16,10 +44,11 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  * Reads size and orientation from the headers and checks the file's structure: a JPEG must
  * reach its end-of-image marker, a PNG must have intact chunks (lengths, CRCs) up to IEND. This
  * finds truncated and corrupt files cheaply, without decoding, which matters for inspecting
- * tens of thousands of photographs. Throws ImageDecodeError.
+ * tens of thousands of photographs. `fileSize` is the size of the whole file when `bytes` holds
+ * only a JPEG's head and tail. Throws ImageDecodeError.
  */
-export function probeImage(bytes: Uint8Array): ImageInfo {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return probeJpeg(bytes);
+export function probeImage(bytes: Uint8Array, fileSize = bytes.length): ImageInfo {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return probeJpeg(bytes, fileSize);
   if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return probePng(bytes);
   if (bytes.length === 0) throw new ImageDecodeError('truncated', 'the file is empty');
   throw new ImageDecodeError('corrupt', 'not a JPEG or PNG file (unknown signature)');
@@ -37,7 +66,7 @@ function isStartOfFrame(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
-function probeJpeg(b: Uint8Array): ImageInfo {
+function probeJpeg(b: Uint8Array, fileSize: number): ImageInfo {
   let pos = 2;
   let width = 0;
   let height = 0;
@@ -73,7 +102,7 @@ function probeJpeg(b: Uint8Array): ImageInfo {
   if (scanStart < 0) throw new ImageDecodeError('truncated', 'JPEG ends inside its headers (no image data)');
   if (width === 0 || height === 0) throw new ImageDecodeError('corrupt', 'JPEG has no frame header with a valid size');
   if (!hasEndOfImage(b, scanStart)) throw new ImageDecodeError('truncated', 'JPEG is truncated (no end-of-image marker)');
-  return { format: 'jpeg', width, height, orientation };
+  return { format: 'jpeg', width, height, orientation, dataBytes: fileSize - scanStart };
 }
 
 /**
@@ -136,6 +165,7 @@ function probePng(b: Uint8Array): ImageInfo {
   let width = 0;
   let height = 0;
   let first = true;
+  let dataBytes = 0;
   while (true) {
     if (pos + 12 > b.length) throw new ImageDecodeError('truncated', 'PNG is truncated (no IEND chunk)');
     const length = u32be(b, pos);
@@ -151,7 +181,8 @@ function probePng(b: Uint8Array): ImageInfo {
       if (width === 0 || height === 0) throw new ImageDecodeError('corrupt', `PNG has an invalid size ${width}x${height}`);
       first = false;
     }
-    if (type === 'IEND') return { format: 'png', width, height, orientation: 1 };
+    if (type === 'IDAT') dataBytes += length;
+    if (type === 'IEND') return { format: 'png', width, height, orientation: 1, dataBytes };
     pos = end + 4;
   }
 }

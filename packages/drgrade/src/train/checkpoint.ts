@@ -5,8 +5,9 @@
 // and the configuration they were trained with: what `predict`, `eval`, `gradcam` and the
 // browser page load. Both are written atomically (temporary file, then rename).
 import { tensor, type Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, encodeSafetensors, type Optimizer, type Hyper, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
 import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
+import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
 import { GradingModel } from './model.ts';
 
@@ -51,19 +52,76 @@ export interface LoadedCheckpoint {
 }
 
 function readConfig(meta: Record<string, string>, source: string): DrgradeConfig {
-  if (meta.format !== FORMAT) throw new Error(`${source}: not a drgrade model file (metadata format '${meta.format ?? 'missing'}', expected '${FORMAT}')`);
-  let raw: unknown;
-  try { raw = JSON.parse(meta.config ?? ''); } catch { throw new Error(`${source}: the embedded configuration is not valid JSON`); }
-  return resolveConfig(PAPER, raw, `${source} (embedded configuration)`);
+  if (meta.format !== FORMAT) throw new UserError(`${source}: not a drgrade model file (metadata format '${meta.format ?? 'missing'}', expected '${FORMAT}')`);
+  return resolveConfig(PAPER, readJson(meta, 'config', source), `${source} (embedded configuration)`);
+}
+
+function readJson(meta: Record<string, string>, key: string, source: string): unknown {
+  try { return JSON.parse(meta[key] ?? ''); } catch { throw new UserError(`${source}: the embedded ${key} metadata is missing or not valid JSON`); }
+}
+
+const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/**
+ * Refuses weights no trained model holds, naming the tensor: integers where the architecture has
+ * floating point (they would be converted and graded with, silently), another shape, NaN or
+ * infinity (a diverged run or a damaged file). `expected` is the architecture's state dict, when
+ * known; checkpoints are checked against it when the trainer loads them.
+ */
+function checkTensors(tensors: Map<string, HostTensor>, source: string, expected?: Map<string, Tensor>): void {
+  if (expected) {
+    const missing = [...expected.keys()].filter((k) => !tensors.has(k));
+    const extra = [...tensors.keys()].filter((k) => !expected.has(k));
+    if (missing.length || extra.length) {
+      const list = (names: string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, ... (${names.length})` : ''}`;
+      throw new UserError(`${source}: the weights do not match the architecture of its configuration (${[missing.length ? `missing ${list(missing)}` : '', extra.length ? `unexpected ${list(extra)}` : ''].filter(Boolean).join('; ')})`);
+    }
+  }
+  for (const [name, entry] of tensors) {
+    const own = expected?.get(name);
+    if (own) {
+      if (own.shape.join(',') !== entry.shape.join(',')) throw new UserError(`${source}: tensor '${name}' has shape [${entry.shape.join(', ')}], the architecture expects [${own.shape.join(', ')}]`);
+      if (own.dtype === 'float32' && !FLOAT_DTYPES.has(entry.sourceDtype)) throw new UserError(`${source}: tensor '${name}' is stored as ${entry.sourceDtype}, the architecture expects floating point (F32)`);
+      if (own.dtype === 'int32' && FLOAT_DTYPES.has(entry.sourceDtype)) throw new UserError(`${source}: tensor '${name}' is stored as ${entry.sourceDtype}, the architecture expects integers (I64 or I32)`);
+    }
+    if (!(entry.data instanceof Float32Array)) continue;
+    let bad = 0;
+    let first = -1;
+    for (let i = 0; i < entry.data.length; i++) {
+      if (!Number.isFinite(entry.data[i] as number)) { bad++; if (first < 0) first = i; }
+    }
+    if (bad > 0) throw new UserError(`${source}: tensor '${name}' holds ${bad} non-finite value(s) (${entry.data[first]} at element ${first}): the file is damaged or its training diverged`);
+  }
+}
+
+/** decodeSafetensors with its errors as UserErrors (a damaged file is the user's data, not a bug). */
+function readSafetensors(bytes: Uint8Array, source: string): ReturnType<typeof decodeSafetensors> {
+  try { return decodeSafetensors(bytes, source); } catch (e) {
+    if (e instanceof SafetensorsError) throw new UserError(errorMessage(e));
+    throw e;
+  }
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheckpoint {
-  const file = decodeSafetensors(bytes, source);
+  try {
+    return decodeCheckpointFile(bytes, source);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${e.message}; the checkpoint cannot be resumed: move it away to restart this fold, or pass --overwrite to start the run over`);
+    throw e;
+  }
+}
+
+function decodeCheckpointFile(bytes: Uint8Array, source: string): LoadedCheckpoint {
+  const file = readSafetensors(bytes, source);
   const meta = file.metadata;
-  if (meta.kind !== 'checkpoint') throw new Error(`${source}: not a training checkpoint (kind '${meta.kind ?? 'missing'}')`);
+  if (meta.kind !== 'checkpoint') throw new UserError(`${source}: not a training checkpoint (kind '${meta.kind ?? 'missing'}')`);
   const config = readConfig(meta, source);
-  const state = JSON.parse(meta.state ?? '{}') as TrainingState;
-  const om = JSON.parse(meta.optimizer ?? '{}') as OptimMeta;
+  const state = readJson(meta, 'state', source) as TrainingState;
+  const om = readJson(meta, 'optimizer', source) as OptimMeta;
+  if (!Array.isArray(om?.keys) || !Array.isArray(om.numbers) || !Array.isArray(om.paramGroups) || typeof state?.epoch !== 'number') {
+    throw new UserError(`${source}: the embedded training state is incomplete`);
+  }
+  checkTensors(file.tensors, source);
   const model = new Map<string, Tensor>();
   const host = new Map<string, Tensor>();
   for (const [name, entry] of file.tensors) {
@@ -71,7 +129,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
     if (name.startsWith('model.')) model.set(name.slice(6), t); else host.set(name, t);
   }
   const optimState: Record<number, Record<string, Tensor | number>> = {};
-  for (const [index, name, key] of om.keys) (optimState[index] ??= {})[name] = host.get(key)!;
+  for (const [index, name, key] of om.keys) {
+    const t = host.get(key);
+    if (!t) throw new UserError(`${source}: optimiser state '${key}' is missing`);
+    (optimState[index] ??= {})[name] = t;
+  }
   for (const [index, name, value] of om.numbers) (optimState[index] ??= {})[name] = value;
   return { config, state, model, optimizer: { paramGroups: om.paramGroups, state: optimState } };
 }
@@ -89,15 +151,20 @@ export interface LoadedModel {
 
 /** Reads a model file (or the model part of a training checkpoint) into an eval-mode model. */
 export function decodeModelFile(bytes: Uint8Array, source: string): LoadedModel {
-  const file = decodeSafetensors(bytes, source);
+  const file = readSafetensors(bytes, source);
   const config = readConfig(file.metadata, source);
   const prefix = file.metadata.kind === 'checkpoint' ? 'model.' : '';
+  const weights = new Map<string, HostTensor>();
+  for (const [name, entry] of file.tensors) if (!prefix || name.startsWith(prefix)) weights.set(name.slice(prefix.length), entry);
   const model = new GradingModel(config);
-  const dict = new Map<string, Tensor>();
-  for (const [name, entry] of file.tensors) {
-    if (prefix && !name.startsWith(prefix)) continue;
-    dict.set(name.slice(prefix.length), tensor(entry.data, entry.shape, { dtype: entry.data instanceof Int32Array ? 'int32' : 'float32' }));
+  try {
+    checkTensors(weights, source, model.stateDict());
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
+  const dict = new Map<string, Tensor>();
+  for (const [name, entry] of weights) dict.set(name, tensor(entry.data, entry.shape, { dtype: entry.data instanceof Int32Array ? 'int32' : 'float32' }));
   model.loadStateDict(dict, { strict: true });
   for (const t of dict.values()) t.dispose();
   model.eval();

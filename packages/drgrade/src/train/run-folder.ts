@@ -2,7 +2,7 @@
 // partial run unless asked. --resume continues it; --overwrite moves it aside (nothing is deleted);
 // separate `--fold k` jobs of one run (a SLURM array) share a folder whose config.json is theirs.
 import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DrgradeConfig } from '../config/index.ts';
 import { UsageError, UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
@@ -68,6 +68,28 @@ export function checkRunFolder(out: string, request: RunFolderRequest): void {
   if (folds && hasConfig && sameConfig(out, config) && runArtefacts(out, folds).every((f) => !f.startsWith('fold-'))) return;
   const shown = all.slice(0, 4).join(', ') + (all.length > 4 ? `, ... (${all.length} files)` : '');
   throw new UserError(`${out} already holds a run (${shown}); pass --resume to continue it, or --overwrite to move it aside to ${out}.old-<time> and start over`);
+}
+
+/**
+ * Checks that every fold result (fold-k/result.json) under the given run or fold folders is
+ * readable JSON, so `drgrade report` names a damaged one instead of failing inside the merge.
+ */
+export function checkFoldResults(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    const foldDirs = /^fold-\d+$/.test(basename(dir)) ? [dir] : readdirSync(dir).filter((n) => /^fold-\d+$/.test(n)).map((n) => join(dir, n));
+    for (const fold of foldDirs) {
+      const file = join(fold, 'result.json');
+      if (!existsSync(file)) continue;
+      let result: unknown;
+      try { result = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+        throw new UserError(`${file}: the fold's result is damaged (${e instanceof Error ? e.message : String(e)}); move the fold folder away to leave it out, or train the fold again`);
+      }
+      if (typeof result !== 'object' || result === null || typeof (result as { fold?: unknown }).fold !== 'number' || typeof (result as { kappa?: unknown }).kappa !== 'number') {
+        throw new UserError(`${file}: not a fold result (no fold and kappa); move the fold folder away to leave it out, or train the fold again`);
+      }
+    }
+  }
 }
 
 /** `out.old-<UTC time>`, unused. */
