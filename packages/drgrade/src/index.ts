@@ -48,6 +48,11 @@ export { perClassPrecisionRecall, type ClassPrecisionRecall } from './metrics/pr
 export { confusionRowPercent } from './metrics/confusion-percent.ts';
 export { drMetrics, type DrMetrics } from './metrics/dr-metrics.ts';
 
+export {
+  sordLabels, sordRows, crossEntropy, focalLoss, softTripleLoss, combinedLoss,
+  type SordOptions, type FocalOptions, type SoftTripleOptions, type CombinedLossOptions, type Targets,
+} from './losses/index.ts';
+
 export { Rng, mixSeed } from './util/rng.ts';
 export { UserError, ImageDecodeError } from './util/errors.ts';
 export { runCli } from './cli/run.ts';

@@ -1,4 +1,6 @@
 // @drgrade/tensor: an autograd tensor library whose every op is a hand-written WGSL kernel.
+// Its declarations name WebGPU types (GPUDevice, GPUBuffer): consumers get them from @webgpu/types.
+/// <reference types="@webgpu/types" preserve="true" />
 export { Tensor, Storage, liveTensors, record, type DType, type GradNode } from './tensor.ts';
 export { getDevice, deviceInfo, describeDevice, type Device, type DeviceInfo, type DeviceOptions, type AdapterChoice } from './device.ts';
 export { TensorError, GPUOpError, DeviceLostError, NoAdapterError } from './errors.ts';
