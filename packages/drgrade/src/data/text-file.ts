@@ -18,12 +18,21 @@ export function readUtf8File(path: string): { text: string } | { error: string }
   }
 }
 
-/** UTF-32/UTF-16 by byte-order mark, or UTF-16 without one (a NUL in every other byte of ASCII text). */
+/** UTF-32/UTF-16 by byte-order mark, or UTF-16 without one; null for anything else. */
 function foreignEncoding(b: Uint8Array): string | null {
   if (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return 'UTF-32 (little-endian)';
   if (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return 'UTF-32 (big-endian)';
-  if (b[0] === 0xff && b[1] === 0xfe) return 'UTF-16 (little-endian)';
-  if (b[0] === 0xfe && b[1] === 0xff) return 'UTF-16 (big-endian)';
+  const utf16 = utf16Encoding(b);
+  return utf16 === 'utf-16le' ? 'UTF-16 (little-endian)' : utf16 === 'utf-16be' ? 'UTF-16 (big-endian)' : null;
+}
+
+/**
+ * 'utf-16le' or 'utf-16be' for UTF-16 text: by byte-order mark, or without one by ASCII text's
+ * NUL in every other byte (of the first 64). Also lets format detection read such a header.
+ */
+export function utf16Encoding(b: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  if (b[0] === 0xff && b[1] === 0xfe) return 'utf-16le';
+  if (b[0] === 0xfe && b[1] === 0xff) return 'utf-16be';
   const n = Math.min(b.length, 64) & ~1;
   if (n < 2) return null;
   let evenNul = 0;
@@ -32,8 +41,8 @@ function foreignEncoding(b: Uint8Array): string | null {
     if (b[i] === 0) evenNul++;
     if (b[i + 1] === 0) oddNul++;
   }
-  if (oddNul === n / 2 && evenNul === 0) return 'UTF-16 (little-endian)';
-  if (evenNul === n / 2 && oddNul === 0) return 'UTF-16 (big-endian)';
+  if (oddNul === n / 2 && evenNul === 0) return 'utf-16le';
+  if (evenNul === n / 2 && oddNul === 0) return 'utf-16be';
   return null;
 }
 

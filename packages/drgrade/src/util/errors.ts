@@ -52,7 +52,10 @@ const FS_FAILURES: Record<string, (path: string) => string> = {
 /** The one-line explanation of a Node file-system error about a path, or null for any other error. */
 export function fileSystemMessage(error: unknown): string | null {
   if (!(error instanceof Error)) return null;
-  const { code, path } = error as Error & { code?: unknown; path?: unknown };
+  let { code, path } = error as Error & { code?: unknown; path?: unknown };
+  // An error from a worker thread arrives as its message only: "ENOTDIR: not a directory, mkdir '/x'".
+  const parsed = /^(E[A-Z]+): [^,]+, \w+ '(.+?)'/.exec(error.message);
+  if (code === undefined && parsed) [, code, path] = parsed;
   const explain = typeof code === 'string' ? FS_FAILURES[code] : undefined;
   return explain && typeof path === 'string' ? explain(path) : null;
 }
