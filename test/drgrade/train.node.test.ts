@@ -73,10 +73,11 @@ test('a NaN loss stops training with a clear message and keeps the last good che
   const synthetic = { n: 36, size: 96, seed: 7 };
   await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, maxEpochsThisRun: 1 });
   const path = join(out, 'fold-0', CHECKPOINT);
-  // Poison the classifier as a diverged update would: the next loss is NaN.
+  // Poison the classifier as a diverging update would: weights near the float32 limit, finite (a
+  // checkpoint holding NaN is refused on load), whose products overflow so that the next loss is NaN.
   const file = decodeSafetensors(readFileSync(path), path);
   const entries = new Map<string, HostEntry>();
-  for (const [k, v] of file.tensors) entries.set(k, { shape: v.shape, data: k.endsWith('fc_concat.weight') ? v.data.map(() => NaN) : v.data });
+  for (const [k, v] of file.tensors) entries.set(k, { shape: v.shape, data: k.endsWith('fc_concat.weight') ? v.data.map((_, i) => (i % 2 ? 3e38 : -3e38)) : v.data });
   writeFileSync(path, encodeSafetensorsHost(entries, file.metadata));
   const poisoned = readFileSync(path);
   let error: unknown = null;
