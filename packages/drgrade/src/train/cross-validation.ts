@@ -1,11 +1,11 @@
 // A cross-validated training run: the data set (or a fresh synthetic one), folds written to
 // folds.csv, the preprocessing cache, the folds asked for, and the report over finished folds.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { deviceInfo } from '@drgrade/tensor';
 import type { DrgradeConfig } from '../config/index.ts';
 import { formatProblems } from '../cli/problem-report.ts';
-import { readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
+import { FOLDS_FILE_REFUSED, readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
 import { preprocessItems } from '../data/preprocess-dataset.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { hasErrors, type DatasetFormat, type DataItem } from '../data/types.ts';
@@ -15,8 +15,8 @@ import { readProvenance } from '../report/provenance.ts';
 import { writeReportFiles } from '../report/write-files.ts';
 import { writeSyntheticDataset } from '../synth/write-dataset.ts';
 import { UserError } from '../util/errors.ts';
-import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { ProgressStream } from '../util/progress.ts';
+import { claimRunFolder, writeRunConfig } from './run-folder.ts';
 import { readFoldResult, trainFold } from './trainer.ts';
 
 export interface TrainingRun {
@@ -27,9 +27,13 @@ export interface TrainingRun {
   out: string;
   /** Folds to train (0-based); default all. */
   folds?: number[];
+  /** Train one model on every image instead of folds (into <out>/final): the model a project ships. */
+  final?: boolean;
   foldsFile?: string;
   cache?: string;
   resume?: boolean;
+  /** Move a run already in `out` aside (to `<out>.old-<time>`) instead of refusing to start. */
+  overwrite?: boolean;
   pretrained?: string;
   skipBad?: boolean;
   synthetic?: { n: number; size: number; seed: number };
@@ -38,6 +42,9 @@ export interface TrainingRun {
   /** Stop each fold after this many epochs in this call (tests of interrupted runs). */
   maxEpochsThisRun?: number;
 }
+
+/** Folder (inside the run folder) of the model trained on every image. */
+export const FINAL_DIR = 'final';
 
 export const SYNTHETIC_DEFAULT = { n: 500, size: 256, seed: 1 };
 
@@ -64,7 +71,8 @@ function assignFolds(run: TrainingRun, items: DataItem[]): FoldAssignment {
   const file = run.foldsFile ?? (existsSync(own) ? own : null);
   if (file) {
     const { folds, problems } = readFoldsFile(file, items);
-    if (problems.length) throw new UserError(`${file}:\n${formatProblems(problems)}`);
+    if (problems.length) run.log.write(formatProblems(problems));
+    if (hasErrors(problems)) throw new UserError(`${file}: ${FOLDS_FILE_REFUSED}`);
     const used = new Set(folds.values());
     if (used.size !== k) throw new UserError(`${file} assigns ${used.size} folds but train.folds is ${k}; pass --folds ${used.size}`);
     if (file !== own) writeFoldsFile(own, folds);
@@ -77,10 +85,9 @@ function assignFolds(run: TrainingRun, items: DataItem[]): FoldAssignment {
 
 /** Runs the requested folds; returns the summary over every finished fold in the run folder. */
 export async function runTraining(run: TrainingRun): Promise<RunSummary> {
-  mkdirSync(run.out, { recursive: true });
   const cfg = run.config;
-  const configPath = join(run.out, 'config.json');
-  writeFileAtomic(configPath, `${JSON.stringify(cfg, null, 2)}\n`);
+  const aside = claimRunFolder(run.out, { config: cfg, resume: run.resume ?? false, overwrite: run.overwrite ?? false, ...(run.folds ? { folds: run.folds } : {}) });
+  if (aside) run.log.write(`--overwrite: the previous run in ${run.out} was moved to ${aside}\n`);
   const { root, name, items } = await dataset(run);
   const folds = assignFolds(run, items);
   const cacheDir = run.cache ? resolve(run.cache) : join(run.out, 'cache', `${cfg.data.imageSize}-${JSON.stringify(preprocessOptions(cfg)).replace(/[^a-z0-9.]+/gi, '_')}`);
@@ -89,15 +96,15 @@ export async function runTraining(run: TrainingRun): Promise<RunSummary> {
     run.log.write(formatProblems(cached.failures));
     if (!run.skipBad) throw new UserError('some images could not be decoded (listed above); pass --skip-bad to train without them');
   }
-  const toRun = run.folds ?? Array.from({ length: cfg.train.folds }, (_, i) => i);
-  for (const f of toRun) if (!Number.isInteger(f) || f < 0 || f >= cfg.train.folds) throw new UserError(`--fold ${f} is not in 0..${cfg.train.folds - 1}`);
-  for (const fold of toRun) {
-    await trainFold({
-      config: cfg, items: cached.items, folds, fold, dir: join(run.out, `fold-${fold}`), resume: run.resume ?? false, preprocessed: true,
-      log: run.log, ...(run.pretrained ? { pretrained: run.pretrained } : {}), ...(run.workers !== undefined ? { workers: run.workers } : {}),
-      ...(run.maxEpochsThisRun !== undefined ? { maxEpochsThisRun: run.maxEpochsThisRun } : {}),
-    });
-  }
+  const train = (fold: number | null, dir: string): Promise<unknown> => trainFold({
+    config: cfg, items: cached.items, folds, fold, dir: join(run.out, dir), resume: run.resume ?? false, preprocessed: true,
+    log: run.log, ...(run.pretrained ? { pretrained: run.pretrained } : {}), ...(run.workers !== undefined ? { workers: run.workers } : {}),
+    ...(run.maxEpochsThisRun !== undefined ? { maxEpochsThisRun: run.maxEpochsThisRun } : {}),
+  });
+  writeRunConfig(run.out, cfg);
+  if (run.final) await train(null, FINAL_DIR);
+  const toRun = run.final ? [] : run.folds ?? Array.from({ length: cfg.train.folds }, (_, i) => i);
+  for (const fold of toRun) await train(fold, `fold-${fold}`);
   return writeReport([run.out], join(run.out, 'report.html'), name);
 }
 

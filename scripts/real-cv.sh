@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Cross-validation of the real-data recipes (configs/real/*.json) on one data set, with the same
+# folds for every recipe, and optionally the models trained on every image (docs/real-data.md).
+#
+#   bash scripts/real-cv.sh <data-dir> <out-dir> [recipe ...]     (default: every recipe)
+#
+# REAL_JOBS=N     fold jobs at once (default 1; a GPU machine has room for several small models)
+# REAL_FINAL="r…" recipes also trained on every image (into <out-dir>/<recipe>-final/final/)
+# REAL_LIMIT=s    time limit of each job (default none); REAL_WORKERS=n data threads per job
+# REAL_SET="…"    extra --set overrides for every job (e.g. train.epochs=1 for a smoke run)
+# Jobs run finals first, then fold by fold across recipes, so a time limit leaves whole folds of
+# every recipe rather than whole recipes. Prints the table of scripts/real-table.mjs at the end.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+data=${1:?usage: bash scripts/real-cv.sh <data-dir> <out-dir> [recipe ...]}
+out=${2:?usage: bash scripts/real-cv.sh <data-dir> <out-dir> [recipe ...]}
+shift 2
+recipes=("$@")
+[ ${#recipes[@]} -gt 0 ] || recipes=($(cd "$here/../configs/real" && ls *.json | sed 's/\.json$//'))
+drgrade=(node "$here/../packages/drgrade/bin/drgrade.js")
+mkdir -p "$out"
+[ -f "$out/folds.csv" ] || "${drgrade[@]}" data folds "$data" --k 5 --seed 0 --out "$out/folds.csv" || exit 1
+
+field() { # recipe dotted.path: a field of the recipe's file
+  node -e "let v=require('$here/../configs/real/$1.json');for(const k of '$2'.split('.'))v=v[k];process.stdout.write(String(v))"
+}
+cache_key() { echo "$(field "$1" data.imageSize)-$(field "$1" data.preprocess.sigma)"; }
+
+job() { # recipe fold|final
+  local recipe=$1 what=$2 dir log
+  local sets=() s
+  for s in ${REAL_SETS_STR:-}; do sets+=(--set "$s"); done
+  local drgrade=(node "$here/../packages/drgrade/bin/drgrade.js")
+  local args=(train --config "$here/../configs/real/$recipe.json" --data "$data" --folds-file "$out/folds.csv" --workers "${REAL_WORKERS:-1}" "${sets[@]}")
+  if [ "$what" = final ]; then dir="$out/$recipe-final"; args+=(--final); else dir="$out/$recipe"; args+=(--fold "$what"); fi
+  # One preprocessing cache per image size and filter, shared by every job that uses it.
+  local cache="$out/cache-$(cache_key "$recipe")"
+  log="$dir-$what.log"
+  mkdir -p "$(dirname "$log")"
+  timeout "${REAL_LIMIT:-0}" "${drgrade[@]}" "${args[@]}" --cache "$cache" --out "$dir" > "$log" 2>&1
+  echo "$recipe $what: exit $? $(date -u +%T)"
+}
+export -f job field cache_key
+export here data out
+export REAL_SETS_STR="${REAL_SET:-}"
+
+# The caches first, once each (concurrent jobs would all preprocess the same images): what
+# `drgrade preprocess` writes is what training caches, file for file.
+for r in "${recipes[@]}"; do
+  c="$out/cache-$(cache_key "$r")"
+  [ -d "$c" ] || "${drgrade[@]}" preprocess "$data" --out "$c" --size "$(field "$r" data.imageSize)" --sigma "$(field "$r" data.preprocess.sigma)" --image-format png > "$out/preprocess.log" 2>&1 \
+    || { echo "preprocessing for $r failed: see $out/preprocess.log"; exit 1; }
+done
+
+list=()
+for r in ${REAL_FINAL:-}; do list+=("$r final"); done
+for f in 0 1 2 3 4; do for r in "${recipes[@]}"; do list+=("$r $f"); done; done
+printf '%s\n' "${list[@]}" | xargs -P "${REAL_JOBS:-1}" -L 1 bash -c 'job "$@"' _
+for r in "${recipes[@]}"; do
+  ls "$out/$r"/fold-*/result.json >/dev/null 2>&1 && "${drgrade[@]}" report "$out/$r" > /dev/null 2>&1
+done
+node "$here/real-table.mjs" "$out" "${recipes[@]}" | tee "$out/table.md"

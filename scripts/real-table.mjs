@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// The Markdown table of a real-data cross-validation (scripts/real-cv.sh): one row per recipe
+// with the held-out kappa of each fold's selected model (mean ± sample std over folds), the
+// pooled accuracy and per-grade recall, how often grades 3 and 4 were predicted, time, and the
+// best held-out epoch's kappa, labelled as the optimistic figure it is (selection on test data).
+//   node scripts/real-table.mjs <out-dir> <recipe> [recipe ...]
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [out, ...recipes] = process.argv.slice(2);
+if (!out || recipes.length === 0) {
+  console.error('usage: node scripts/real-table.mjs <out-dir> <recipe> [recipe ...]');
+  process.exit(2);
+}
+const meanStd = (xs) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const s = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
+};
+console.log('| recipe | folds | kappa (selected: last epoch) | per fold | accuracy | recall per grade 0–4 (pooled) | predicted 3 / 4 | best held-out epoch (optimistic) | s per fold | img/s |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of recipes) {
+  const dir = join(out, r);
+  const folds = existsSync(dir) ? readdirSync(dir).filter((n) => /^fold-\d+$/.test(n)).map((n) => join(dir, n, 'result.json')).filter(existsSync)
+    .map((p) => JSON.parse(readFileSync(p, 'utf8'))).sort((a, b) => a.fold - b.fold) : [];
+  if (folds.length === 0) { console.log(`| ${r} | 0 | – | – | – | – | – | – | – | – |`); continue; }
+  const C = 5;
+  const conf = Array.from({ length: C }, (_, i) => Array.from({ length: C }, (_, j) => folds.reduce((s, f) => s + (f.confusion[i]?.[j] ?? 0), 0)));
+  const n = conf.flat().reduce((a, b) => a + b, 0);
+  const acc = conf.reduce((s, row, i) => s + row[i], 0) / n;
+  const recall = conf.map((row, i) => { const t = row.reduce((a, b) => a + b, 0); return t ? (row[i] / t).toFixed(2) : '–'; }).join(' / ');
+  const predicted = (g) => conf.reduce((s, row) => s + row[g], 0);
+  const best = folds.map((f) => Math.max(...f.history.map((h) => h.valKappa ?? -1)));
+  const ips = folds.flatMap((f) => f.history.map((h) => h.imagesPerSecond));
+  console.log(`| ${r} | ${folds.length} | ${meanStd(folds.map((f) => f.kappa))} | ${folds.map((f) => f.kappa.toFixed(3)).join(', ')} | ${acc.toFixed(3)} | ${recall} | ` +
+    `${predicted(3)} / ${predicted(4)} | ${meanStd(best)} | ${(folds.reduce((s, f) => s + f.seconds, 0) / folds.length).toFixed(0)} | ${(ips.reduce((a, b) => a + b, 0) / ips.length).toFixed(0)} |`);
+}
