@@ -166,6 +166,29 @@ test('the autotuner times the candidates, remembers its choice and keeps results
   }
 });
 
+test('with timeNew off the tuner times no new shape class, and the choices it made still apply', async () => {
+  setAutotune({ enabled: true, persist: false });
+  try {
+    const decided = cases.find((k) => k.name === 'k3s1p1_aligned32')!;
+    const x = load(decided.name, 'x'), w = load(decided.name, 'w');
+    conv2d(x, w, null, options(decided)).dispose();
+    conv2dKernels(x.shape, w.shape, options(decided));
+    await tunePending();
+    const choice = conv2dKernels(x.shape, w.shape, options(decided)).forward;
+    const known = autotuneDecisions();
+    setAutotune({ timeNew: false });
+    // A shape class never seen: the first conv with an odd 13-channel map of 40 x 40.
+    const xs = tensor(randomArray(1 * 13 * 40 * 40, 3), [1, 13, 40, 40]), ws = tensor(randomArray(13 * 13 * 9, 4), [13, 13, 3, 3]);
+    for (let i = 0; i < 3; i++) conv2d(xs, ws, null, { padding: 1 }).dispose();
+    await tunePending();
+    assert.equal(autotuneDecisions(), known, 'nothing new was timed');
+    assert.is(conv2dKernels(x.shape, w.shape, options(decided)).forward, choice, 'the decided class keeps its choice');
+    for (const t of [x, w, xs, ws]) t.dispose();
+  } finally {
+    setAutotune({ enabled: false, timeNew: true });
+  }
+});
+
 test('the tuner skips blocks that would leave most of their lanes past a small map', async () => {
   const info = (await getDevice()).info;
   if (info.kind === 'gpu' || info.subgroupSize === null || info.subgroupSize > 16) return;

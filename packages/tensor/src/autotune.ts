@@ -28,6 +28,12 @@ export interface AutotuneOptions {
   enabled?: boolean;
   /** Node: read and write the decision file (default on). */
   persist?: boolean;
+  /**
+   * Time shape classes not decided yet (default on). Off for one-shot work, such as a command
+   * grading a few photographs, that ends before timings could pay off (they would cost more than
+   * the work itself on a CPU adapter): decisions already made, in memory or persisted, still apply.
+   */
+  timeNew?: boolean;
 }
 
 interface Job {
@@ -41,6 +47,7 @@ const pending = new Map<string, Job>();
 const uses = new Map<string, number>();
 let enabled: boolean | null = null;
 let persist = true;
+let timeNew = true;
 let loaded = false;
 let scheduled = false;
 let running: Promise<void> | null = null;
@@ -69,6 +76,7 @@ export function autotuneEnabled(): boolean {
 export function setAutotune(options: AutotuneOptions): void {
   if (options.enabled !== undefined) enabled = options.enabled;
   if (options.persist !== undefined) persist = options.persist;
+  if (options.timeNew !== undefined) timeNew = options.timeNew;
 }
 
 /** Where decisions are persisted in Node (null in browsers). */
@@ -139,6 +147,7 @@ export function tuned(op: string, shapeClass: string, candidates: readonly strin
   const key = `${adapterKey()} | ${op} | ${shapeClass} | ${candidates.join(',')}`;
   const hit = decisions.get(key);
   if (hit !== undefined && candidates.includes(hit)) return hit;
+  if (!timeNew) return fallback;
   if (!pending.has(key)) pending.set(key, { key, candidates: [...candidates], make });
   const n = (uses.get(key) ?? 0) + 1;
   uses.set(key, n);

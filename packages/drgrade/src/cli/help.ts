@@ -13,7 +13,7 @@ function columns(rows: [string, string][], indent = '  '): string {
 }
 
 export function commandHelp(command: Command): string {
-  const usage = [`drgrade ${command.name}`, ...command.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)), command.options.length > 0 ? '[options]' : ''].filter(Boolean).join(' ');
+  const usage = [`drgrade ${command.name}`, ...command.positionals.map((p) => `${p.required ? `<${p.name}>` : `[${p.name}]`}${p.variadic ? '...' : ''}`), command.options.length > 0 ? '[options]' : ''].filter(Boolean).join(' ');
   const parts = [`Usage: ${usage}`, '', command.summary];
   if (command.details) parts.push('', command.details);
   if (command.positionals.length > 0) parts.push('', 'Arguments:', columns(command.positionals.map((p) => [`<${p.name}>`, p.description])));

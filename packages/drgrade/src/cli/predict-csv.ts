@@ -1,0 +1,27 @@
+// `drgrade predict --csv`: one row per photograph, for spreadsheets and scripts.
+
+/** What predict found for one photograph; grade null when it was not graded, with the reason. */
+export interface PhotoGrade {
+  image: string;
+  model: string;
+  grade: number | null;
+  gradeName: string;
+  probabilities: number[] | null;
+  reason?: string;
+}
+
+const field = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/**
+ * `image,grade,grade_name,p0..p4,reason`: probabilities in full, so metrics can be recomputed
+ * from the file; a photograph without a grade has empty grade and probability cells and says why
+ * in `reason` (ungradable, or unreadable and skipped with --skip-bad).
+ */
+export function formatPredictCsv(rows: readonly PhotoGrade[], numClasses = 5): string {
+  const header = ['image', 'grade', 'grade_name', ...Array.from({ length: numClasses }, (_, g) => `p${g}`), 'reason'].join(',');
+  const lines = rows.map((r) => [
+    field(r.image), r.grade ?? '', field(r.gradeName),
+    ...(r.probabilities ?? Array.from({ length: numClasses }, () => '')), field(r.reason ?? ''),
+  ].join(','));
+  return `${[header, ...lines].join('\n')}\n`;
+}
