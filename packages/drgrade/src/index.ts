@@ -53,6 +53,21 @@ export {
   type SordOptions, type FocalOptions, type SoftTripleOptions, type CombinedLossOptions, type Targets,
 } from './losses/index.ts';
 
+// Grading photographs with a model file: what `drgrade predict`, `gradcam` and the page use.
+export { decodeModelFile, type LoadedModel } from './train/checkpoint.ts';
+export { GradingModel, type ModelOutput } from './train/model.ts';
+export { shippedModelPath, DEFAULT_MODEL } from './cli/default-model.ts';
+export {
+  predictImage, predictPreprocessed, gradcamImage, gradcamOverPhoto, preprocessOptions, imageTensor, type Prediction, type GradcamResult,
+} from './infer/predict.ts';
+export { assessGradability, measureGradability, GRADABILITY_LIMITS, type Gradability, type GradabilityMeasures } from './image/gradability.ts';
+export { fundusFrame, type FundusFrame } from './image/preprocess.ts';
+export { camFromActivation, upsampleAndNormalize, overlay } from './gradcam/gradcam.ts';
+export { heatOnPhoto } from './gradcam/photo-heat.ts';
+export { withColorBar, colorRamp } from './gradcam/color-bar.ts';
+export { turbo } from './gradcam/turbo.ts';
+export { GRADE_NAMES } from './report/summary.ts';
+
 export { Rng, mixSeed } from './util/rng.ts';
 export { UserError, ImageDecodeError } from './util/errors.ts';
 export { runCli } from './cli/run.ts';

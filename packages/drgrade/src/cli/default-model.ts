@@ -26,6 +26,11 @@ export function defaultModelCandidates(packageDir: string | null = drgradePackag
   return [join(packageDir, DEFAULT_MODEL), ...(isMonorepo(repo) ? [join(repo, DEFAULT_MODEL)] : [])];
 }
 
+/** The shipped default model's path, or null when none is installed (looked for as defaultModelCandidates says). */
+export function shippedModelPath(packageDir: string | null = drgradePackageDir()): string | null {
+  return defaultModelCandidates(packageDir).find((path) => existsSync(path)) ?? null;
+}
+
 export interface ModelChoice {
   path: string;
   /** True when no model was named and the shipped one is used. */
@@ -38,9 +43,10 @@ export interface ModelChoice {
  */
 export function chooseModel(named: string | undefined, option: string, cwd: string, packageDir?: string | null): ModelChoice {
   if (named !== undefined) return { path: resolve(cwd, named), isDefault: false };
-  const candidates = defaultModelCandidates(packageDir === undefined ? drgradePackageDir() : packageDir);
-  const found = candidates.find((path) => existsSync(path));
+  const dir = packageDir === undefined ? drgradePackageDir() : packageDir;
+  const found = shippedModelPath(dir);
   if (found) return { path: found, isDefault: true };
+  const candidates = defaultModelCandidates(dir);
   const where = candidates.length > 0 ? candidates.join(' or ') : `${DEFAULT_MODEL} (the drgrade package folder was not found)`;
   throw new UserError(`no model named and the default model is missing (looked for ${where}): name one with --${option} <model.safetensors>, e.g. a run's fold-0/model-best.safetensors`);
 }

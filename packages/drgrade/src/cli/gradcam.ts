@@ -1,10 +1,8 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { withColorBar } from '../gradcam/color-bar.ts';
-import { overlay } from '../gradcam/gradcam.ts';
-import { heatOnPhoto } from '../gradcam/photo-heat.ts';
 import { imageStem, isDirectory, isFile } from '../data/image-files.ts';
 import { encodeImage, type ImageFileFormat } from '../image/encode.ts';
-import { gradcamImage } from '../infer/predict.ts';
+import { gradcamImage, gradcamOverPhoto } from '../infer/predict.ts';
 import { GRADE_NAMES } from '../report/index.ts';
 import { UsageError, UserError, errorMessage } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
@@ -92,9 +90,7 @@ export const gradcamCommand: Command = {
           // A wrong --layer or --class: the same for every photograph, so it stops the command.
           throw new UserError(errorMessage(e));
         }
-        const picture = onPhoto
-          ? { width: photo.width, height: photo.height, data: overlay(photo.data, heatOnPhoto(cam.heat, cam.preprocessed.width, cam.frame), opacity) }
-          : cam.overlay;
+        const picture = onPhoto ? gradcamOverPhoto(photo, cam, opacity) : cam.overlay;
         const out = outputs.get(input)!;
         writeFileAtomic(out, encodeImage(withColorBar(picture, `RELEVANCE TO GRADE ${cam.target}`), FORMATS[extname(out).toLowerCase()]!));
         context.stdout.write(`${out}: Grad-CAM of ${cam.layer} for grade ${cam.target} (${GRADE_NAMES[cam.target]}) over the ${onPhoto ? `photograph (${photo.width} x ${photo.height})` : `network input (${picture.width} x ${picture.height})`}, colour bar below; predicted ${cam.grade} with p = ${cam.probabilities[cam.grade]!.toFixed(3)}\n`);

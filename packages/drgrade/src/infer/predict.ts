@@ -5,6 +5,7 @@ import { concat, noGrad, tensor, tidy, type Tensor } from '@drgrade/tensor';
 import { captureOutput, type Module } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
 import { camFromActivation, overlay, upsampleAndNormalize } from '../gradcam/gradcam.ts';
+import { heatOnPhoto } from '../gradcam/photo-heat.ts';
 import { flipHorizontal, flipVertical } from '../image/augment.ts';
 import { fundusFrame, preprocessFundus, type FundusFrame, type PreprocessOptions } from '../image/preprocess.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -122,4 +123,13 @@ export async function gradcamImage(model: GradingModel, photo: RgbImage,
   } finally {
     capture.remove();
   }
+}
+
+/**
+ * The Grad-CAM of `photo` (gradcamImage's result for it) blended over the photograph at its own
+ * size, carried back through the preprocessing's crop and resize; outside the crop box the
+ * photograph is unchanged.
+ */
+export function gradcamOverPhoto(photo: RgbImage, cam: GradcamResult, opacity = 0.45): RgbImage {
+  return { width: photo.width, height: photo.height, data: overlay(photo.data, heatOnPhoto(cam.heat, cam.preprocessed.width, cam.frame), opacity) };
 }
