@@ -1,4 +1,5 @@
 import { basename, extname, join, resolve } from 'node:path';
+import { getDevice } from '@drgrade/tensor';
 import { withColorBar } from '../gradcam/color-bar.ts';
 import { imageStem, isDirectory, isFile } from '../data/image-files.ts';
 import { encodeImage, type ImageFileFormat } from '../image/encode.ts';
@@ -72,9 +73,10 @@ export const gradcamCommand: Command = {
     if (!(opacity >= 0 && opacity <= 1)) throw new UserError(`--opacity must be between 0 and 1, got ${opacity}`);
     const inputs = listPhotos(args.rest, context.cwd);
     const outputs = outputPaths(outName, inputs, context.cwd, (stringOption(args, 'image-format') ?? 'png') as ImageFileFormat);
-    const oneShot = await startOneShot('gradcam', context);
+    await getDevice();
     const choice = chooseModel(stringOption(args, 'checkpoint'), 'checkpoint', context.cwd);
     const { model } = readModelFile(choice.path);
+    const oneShot = await startOneShot('gradcam', context);
     const layer = stringOption(args, 'layer');
     const target = numberOption(args, 'class');
     const onPhoto = stringOption(args, 'on') === 'photo';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { getDevice } from '@drgrade/tensor';
 import { assessGradability } from '../image/gradability.ts';
 import { predictImage } from '../infer/predict.ts';
 import { GRADE_NAMES } from '../report/index.ts';
@@ -40,9 +41,10 @@ export const predictCommand: Command = {
     const csvPath = csvName === undefined ? null : resolve(context.cwd, csvName);
     if (csvPath && isDirectory(csvPath)) throw new UserError(`--csv ${csvName}: is a folder; give the name of the table to write, e.g. grades.csv`);
     const inputs = listPhotos(args.rest, context.cwd);
-    const oneShot = await startOneShot('predict', context);
+    await getDevice();
     const choice = chooseModel(stringOption(args, 'checkpoint'), 'checkpoint', context.cwd);
     const { model } = readModelFile(choice.path);
+    const oneShot = await startOneShot('predict', context);
     const json = booleanOption(args, 'json');
     const results: PhotoGrade[] = [];
     // Text goes out photograph by photograph, so a long folder shows its progress.
