@@ -2,8 +2,10 @@
 // sorted), --skip-bad (a bad photograph is one line and the others are graded), predict --csv,
 // gradcam --out <folder>, the exit statuses their help documents. Every grade is compared with
 // the same photograph graded alone, so a batch must not change what a photograph gets.
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { getDevice } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -196,6 +198,26 @@ test('on a CPU adapter the first photograph\'s wait is explained once on stderr'
   const { info } = await getDevice();
   if (info.kind === 'cpu') assert.equal(notes, [`drgrade predict: compiling the network's kernels for the CPU adapter ${info.family} (a few seconds, before the first photograph only)`]);
   else assert.equal(notes, []);
+});
+
+test('a fresh install\'s first predict (no autotune decisions yet, tuning on) ends within 30 s', async () => {
+  // The executable as scripts/build.mjs bundles it, run as a user runs it.
+  const root = repoRoot();
+  const cliFile = join(root, 'build', 'test', 'photo-batch-cli.mjs');
+  mkdirSync(join(root, 'build', 'test'), { recursive: true });
+  buildSync({ entryPoints: [join(root, 'packages/drgrade/src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', outfile: cliFile,
+    external: ['webgpu', 'pngjs', 'jpeg-js'], loader: { '.wgsl': 'text' }, tsconfig: join(root, 'tsconfig.json'), logLevel: 'error' });
+  const cache = tempDir('drgrade-fresh-cache-');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cliFile, 'predict', '--checkpoint', MODEL, join(PHOTOS, 'Patient146_L.jpg'), join(PHOTOS, 'Patient146_R.jpg')], {
+    cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DRGRADE_AUTOTUNE: '1', DRGRADE_CACHE_DIR: cache },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`  first predict of two photographs, empty autotune cache: ${seconds.toFixed(1)} s`);
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(seconds < 30, `${seconds.toFixed(1)} s`);
+  assert.equal(readdirSync(cache), [], 'no autotune decision file was written');
+  assert.match(r.stdout, /Patient146_R\.jpg: grade [0-4]/);
 });
 
 test.run();
