@@ -7,7 +7,7 @@
 #   bash bench/gpu.sh kernels   # there: the recording cost per op, the conv and matmul benches (after kernel changes)
 #   bash bench/gpu.sh training  # there: the recording cost per op, the training step, then the conv bench
 #   bash bench/gpu.sh ablation  # there: scripts/ablation.sh with its four rows at once; tables under $OUT
-#   bash bench/gpu.sh realdata <data-dir>  # there: scripts/real-cv.sh, every real-data recipe, folds side by side
+#   bash bench/gpu.sh realdata <data-dir> [recipe ...]  # there: scripts/real-cv.sh, every real-data recipe, folds side by side
 #
 # `run` prints the adapter first; Vulkan is pointed at NVIDIA's driver by path (the loader does not
 # search the driver's folder). Every benchmark has its own time limit, so one slow step cannot eat the call.
@@ -97,16 +97,18 @@ ablation() {
 # every image for the recipes in REAL_FINAL. The data set travels in a carried folder. What comes
 # back is one archive of the fold results, logs, tables and final models (not the checkpoints).
 realdata() {
-  local data=${1:?usage: bash bench/gpu.sh realdata <data-dir>}
+  local data=${1:?usage: bash bench/gpu.sh realdata <data-dir> [recipe ...]}
+  shift
+  local recipes=("$@")
+  [ ${#recipes[@]} -gt 0 ] || recipes=($(cd configs/real && ls *.json | sed 's/\.json$//'))
   setup
   REAL_JOBS=${REAL_JOBS:-10} REAL_LIMIT=${REAL_LIMIT:-480} DRGRADE_AUTOTUNE=0 \
-    timeout "${REAL_TOTAL:-520}" bash scripts/real-cv.sh "$data" runs/real-gpu
+    timeout "${REAL_TOTAL:-520}" bash scripts/real-cv.sh "$data" runs/real-gpu "${recipes[@]}"
   echo "== real-cv exit $? $(date -u +%T)"
-  for r in configs/real/*.json; do
-    r=$(basename "$r" .json)
+  for r in "${recipes[@]}"; do
     ls runs/real-gpu/$r/fold-*/result.json >/dev/null 2>&1 && node packages/drgrade/bin/drgrade.js report runs/real-gpu/$r >/dev/null 2>&1
   done
-  node scripts/real-table.mjs runs/real-gpu $(cd configs/real && ls *.json | sed 's/\.json$//') | tee "$OUT/table.md"
+  node scripts/real-table.mjs runs/real-gpu "${recipes[@]}" | tee "$OUT/table.md"
   (cd runs && find real-gpu -name result.json -o -name '*.log' -o -name config.json -o -name folds.csv -o -name report.json \
     -o -name table.md -o -path '*-final/final/model-best.safetensors' | tar czf "$OUT/real-gpu.tar.gz" -T -)
   ls -la "$OUT"
@@ -119,6 +121,6 @@ case "${1:-}" in
   kernels) setup && step dispatch 40 node bench/dispatch.js --json && step conv 300 node bench/conv.js --json && step matmul 80 node bench/matmul.js --json ;;
   training) setup && step dispatch 40 node bench/dispatch.js --json && step train-step 100 node bench/train-step.js --json && step conv 150 node bench/conv.js --json ;;
   ablation) ablation ;;
-  realdata) realdata "${2:-}" ;;
+  realdata) shift; realdata "$@" ;;
   *) echo "usage: bash bench/gpu.sh pack | run | conv | kernels | training | ablation | realdata <data-dir>" >&2; exit 2 ;;
 esac

@@ -9,7 +9,7 @@ import { configReference } from '../../packages/drgrade/src/cli/config.ts';
 import { readFileSync } from 'node:fs';
 
 test('every paper row and tiny are shipped, with the paper\'s defaults', () => {
-  for (const n of ['hbp-vgg16', 'bcnn-vgg16', 'hbp-dsod-ce', 'hbp-dsod-fl', 'hbp-dsod-fl-or', 'hbp-dsod-fl-or-ml', 'tiny']) assert.ok(PRESET_NAMES.includes(n), n);
+  for (const n of ['hbp-vgg16', 'bcnn-vgg16', 'hbp-dsod-ce', 'hbp-dsod-fl', 'hbp-dsod-fl-or', 'hbp-dsod-fl-or-ml', 'real', 'tiny']) assert.ok(PRESET_NAMES.includes(n), n);
   const p = preset('hbp-dsod-fl-or-ml')!;
   assert.is(p.data.imageSize, 512);
   assert.is(p.train.batchSize, 32);

@@ -50,6 +50,8 @@ export interface FoldResult {
   trainImages: number;
   valImages: number;
   seconds: number;
+  /** The adapter the fold trained on (absent in runs of older versions). */
+  adapter?: string;
   /** Held-out predictions of the selected model, one per image of the fold (absent in runs of older versions). */
   predictions?: ImagePrediction[];
 }

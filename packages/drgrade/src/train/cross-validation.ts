@@ -134,7 +134,10 @@ export function collectFolds(dirs: string[]): { results: FoldResult[]; config: s
 /** Merges finished folds into a self-contained report.html, report.json beside it and predictions.csv. */
 export async function writeReport(dirs: string[], htmlPath: string, dataset: string): Promise<RunSummary> {
   const { results, config } = collectFolds(dirs);
-  const adapter = (await deviceInfo()).name;
+  // The adapters the folds trained on: a report merged later, or on another machine, must not
+  // name the machine it was merely written on.
+  const trainedOn = [...new Set(results.map((r) => r.adapter).filter((a): a is string => a !== undefined))];
+  const adapter = trainedOn.length ? trainedOn.join(' + ') : `${(await deviceInfo()).name} (where this report was written; the folds did not record theirs)`;
   const summary = summarize(config, dataset, adapter, results, readProvenance(dirs, results, adapter));
   writeReportFiles(htmlPath, summary);
   return summary;

@@ -227,7 +227,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   const finished = state.epoch + 1 >= cfg.train.epochs;
   let result: FoldResult = {
     fold, kappa: NaN, accuracy: NaN, perClassAccuracy: [], confusion: [], bestEpoch: state.best?.epoch ?? 0, selection: cfg.train.selection,
-    history: state.history, gradcams: [], trainImages: fit.length, valImages: heldOut.length, seconds: (performance.now() - started) / 1000,
+    history: state.history, gradcams: [], trainImages: fit.length, valImages: heldOut.length, seconds: (performance.now() - started) / 1000, adapter,
   };
   if (finished && existsSync(bestPath) && heldOutLoader) {
     const best = decodeModelFile(readFileSync(bestPath), bestPath);
