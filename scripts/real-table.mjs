@@ -17,13 +17,13 @@ const meanStd = (xs) => {
   const s = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
   return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
 };
-console.log('| recipe | folds | kappa (selected: last epoch) | per fold | accuracy | recall per grade 0–4 (pooled) | predicted 3 / 4 | best held-out epoch (optimistic) | s per fold | img/s |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| recipe | folds | kappa (selected: last epoch) | per fold | accuracy | referable AUC (pooled) | recall per grade 0–4 (pooled) | predicted 3 / 4 | best held-out epoch (optimistic) | s per fold | img/s |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of recipes) {
   const dir = join(out, r);
   const folds = existsSync(dir) ? readdirSync(dir).filter((n) => /^fold-\d+$/.test(n)).map((n) => join(dir, n, 'result.json')).filter(existsSync)
     .map((p) => JSON.parse(readFileSync(p, 'utf8'))).sort((a, b) => a.fold - b.fold) : [];
-  if (folds.length === 0) { console.log(`| ${r} | 0 | – | – | – | – | – | – | – | – |`); continue; }
+  if (folds.length === 0) { console.log(`| ${r} | 0 | – | – | – | – | – | – | – | – | – |`); continue; }
   const C = 5;
   const conf = Array.from({ length: C }, (_, i) => Array.from({ length: C }, (_, j) => folds.reduce((s, f) => s + (f.confusion[i]?.[j] ?? 0), 0)));
   const n = conf.flat().reduce((a, b) => a + b, 0);
@@ -32,6 +32,9 @@ for (const r of recipes) {
   const predicted = (g) => conf.reduce((s, row) => s + row[g], 0);
   const best = folds.map((f) => Math.max(...f.history.map((h) => h.valKappa ?? -1)));
   const ips = folds.flatMap((f) => f.history.map((h) => h.imagesPerSecond));
-  console.log(`| ${r} | ${folds.length} | ${meanStd(folds.map((f) => f.kappa))} | ${folds.map((f) => f.kappa.toFixed(3)).join(', ')} | ${acc.toFixed(3)} | ${recall} | ` +
+  // The referable-DR AUC comes from the run's report (drgrade report), which pools the predictions.
+  const reportPath = join(dir, 'report.json');
+  const auc = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')).outOfFold?.pooled?.referable?.auc : undefined;
+  console.log(`| ${r} | ${folds.length} | ${meanStd(folds.map((f) => f.kappa))} | ${folds.map((f) => f.kappa.toFixed(3)).join(', ')} | ${acc.toFixed(3)} | ${typeof auc === 'number' ? auc.toFixed(3) : '–'} | ${recall} | ` +
     `${predicted(3)} / ${predicted(4)} | ${meanStd(best)} | ${(folds.reduce((s, f) => s + f.seconds, 0) / folds.length).toFixed(0)} | ${(ips.reduce((a, b) => a + b, 0) / ips.length).toFixed(0)} |`);
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Writes the model drgrade ships (models/drgrade-real.safetensors): the weights `drgrade train
+// --final` trained on every image, with the model card's key figures from the same recipe's
+// cross-validation in the file's own metadata (key `card`, JSON), so a copy that travels alone
+// still says what it is. The recipe must equal the named preset field for field (name and
+// description aside); the configuration is then stored under the preset's name.
+//
+//   node scripts/ship-model.mjs <final-model.safetensors> <cv-run-dir> <out.safetensors> \
+//        --preset real --data "<what it was trained on>"
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const flag = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
+const presetName = flag('preset');
+const data = flag('data');
+const [modelPath, cvDir, outPath] = args;
+if (!modelPath || !cvDir || !outPath || !presetName || !data) {
+  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>"');
+  process.exit(2);
+}
+const fail = (message) => { console.error(`ship-model: ${message}`); process.exit(1); };
+
+// A safetensors file: 8-byte little-endian header length, the JSON header, the tensor bytes.
+const bytes = readFileSync(modelPath);
+const headerLength = Number(bytes.readBigUInt64LE(0));
+const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+const meta = header.__metadata__ ?? fail(`${modelPath}: no metadata; is it a drgrade model file?`);
+if (meta.kind !== 'model') fail(`${modelPath}: kind "${meta.kind}", expected a model file (model-best.safetensors)`);
+const info = JSON.parse(meta.info);
+if (info.fold !== -1) fail(`${modelPath}: trained on fold ${info.fold}'s training images; ship the model of train --final`);
+
+const config = JSON.parse(meta.config);
+const drgrade = join(new URL('.', import.meta.url).pathname, '..', 'packages', 'drgrade', 'bin', 'drgrade.js');
+const preset = JSON.parse(execFileSync(process.execPath, [drgrade, 'config', 'show', presetName], { encoding: 'utf8' }));
+const strip = ({ name, description, ...rest }) => JSON.stringify(rest);
+if (strip(config) !== strip(preset)) fail(`the model's configuration "${config.name}" differs from preset ${presetName} in more than its name`);
+
+const report = JSON.parse(readFileSync(join(cvDir, 'report.json'), 'utf8'));
+if (report.provenance.config.name !== config.name || strip(report.provenance.config) !== strip(config)) fail(`${cvDir} cross-validated another configuration (${report.provenance.config.name})`);
+const pooled = report.outOfFold?.pooled ?? fail(`${cvDir}/report.json has no out-of-fold predictions`);
+const card = {
+  preset: presetName,
+  data,
+  fromScratch: true,
+  trained: { images: info.trainImages, epochs: info.epoch, adapter: info.adapter },
+  crossValidation: {
+    folds: report.folds.length,
+    kappaMean: report.kappaMean,
+    kappaStd: report.kappaStd,
+    kappaPerFold: report.folds.map((f) => f.kappa),
+    accuracy: report.accuracyMean,
+    perClassAccuracy: report.perClassAccuracy,
+    referable: { auc: pooled.referable.auc, sensitivity: pooled.referable.sensitivity, specificity: pooled.referable.specificity },
+    selection: report.folds[0]?.selection ?? 'unknown',
+    adapter: report.adapter,
+    fingerprint: report.provenance.fingerprint.sha256,
+  },
+  drgradeVersion: report.provenance.drgradeVersion,
+  date: new Date().toISOString().slice(0, 10),
+  limits: 'Research software, not a medical device. Trained from scratch on 348 photographs of one source; not validated on other cameras, populations or image quality.',
+};
+const shipped = { ...header, __metadata__: { ...meta, config: JSON.stringify({ ...config, name: preset.name, description: preset.description }), card: JSON.stringify(card) } };
+let text = JSON.stringify(shipped);
+text += ' '.repeat((8 - (text.length % 8)) % 8); // the tensor bytes stay 8-byte aligned
+const head = Buffer.alloc(8);
+head.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
+writeFileSync(`${outPath}.tmp`, Buffer.concat([head, Buffer.from(text), bytes.subarray(8 + headerLength)]));
+renameSync(`${outPath}.tmp`, outPath);
+console.log(JSON.stringify(card, null, 2));
