@@ -1,5 +1,11 @@
-# Independent reference: the densenet-ce real-data recipe in PyTorch on the same cached images and folds.
-import sys, csv, json, math, time, numpy as np, torch, torch.nn as nn, cv2
+# An independent reference for real-data recipes: a torchvision DenseNet trained in PyTorch on the
+# same preprocessing cache and folds as `drgrade train`, printing the training loss and the held-out
+# kappa each epoch. It told drgrade's slow fitting apart from a training bug (both fitted alike) and
+# found faster-fitting recipes cheaply on the CPU (docs/real-data.md). Needs PyTorch
+# (scripts/setup.sh --torch); tests never run it.
+#   /usr/bin/python3 scripts/real-torch-probe.py <cache> <labels.csv> <folds.csv> <fold> <epochs> \
+#       [sgd|adamw] [strong|light] [growth,blocks,init]
+import sys, csv, math, time, numpy as np, torch, torch.nn as nn, cv2
 from torchvision.models import DenseNet
 import torchvision.transforms as T
 from sklearn.metrics import cohen_kappa_score
