@@ -48,6 +48,28 @@ test('a short run lowers the training loss and its validation beats chance', asy
   assert.match(html, /Quadratic weighted kappa/);
 });
 
+test('selection on a validation split: the reported epoch is the best on that split, scored on the held-out fold; --final trains every image', async () => {
+  const cfg = smallConfig({ train: { epochs: 3, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 0, selection: 'validation', validationFraction: 0.25 } });
+  const synthetic = { n: 48, size: 96, seed: 11 };
+  const out = join(synthDir, 'select');
+  const fold = (await runTraining({ config: cfg, out, log: quiet, folds: [2], synthetic, workers: 0 })).folds[0]!;
+  assert.is(fold.selection, 'validation');
+  const sel = fold.history.map((e) => e.selectionKappa!);
+  assert.ok(sel.every((k) => Number.isFinite(k)), `selection kappas ${sel}`);
+  // The last epoch among those with the best selection kappa (ties go to the later epoch).
+  const best = sel.lastIndexOf(Math.max(...sel)) + 1;
+  assert.is(fold.bestEpoch, best, `selection kappas ${sel}, held-out ${fold.history.map((e) => e.valKappa)}`);
+  assert.is(fold.predictions!.length, fold.valImages);
+  assert.ok(fold.trainImages < 48 - fold.valImages, 'the selection split is not trained on');
+
+  const final = join(synthDir, 'final');
+  await runTraining({ config: smallConfig({ train: { epochs: 2, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 0, selection: 'last' } }), out: final, log: quiet, synthetic, workers: 0, final: true });
+  const result = JSON.parse(readFileSync(join(final, 'final', 'result.json'), 'utf8')) as { trainImages: number; valImages: number; bestEpoch: number };
+  assert.equal([result.trainImages, result.valImages, result.bestEpoch], [48, 0, 2]);
+  const model = decodeSafetensors(readFileSync(join(final, 'final', 'model-best.safetensors')), 'final model');
+  assert.is((JSON.parse(model.metadata.info!) as { fold: number }).fold, -1);
+});
+
 function weights(path: string): Map<string, number[]> {
   const f = decodeSafetensors(readFileSync(path), path);
   return new Map([...f.tensors].filter(([k]) => k.startsWith('model.')).map(([k, v]) => [k, Array.from(v.data)]));
