@@ -3,7 +3,8 @@
 // probabilities must equal Node's (predictImage and `drgrade predict --json`) for the same model
 // and photograph, its Grad-CAM must be drawn over the photograph and over the model input as Node
 // draws them, with a Turbo colour bar,
-// it must request nothing but its own files, and it must say clearly when a file is unusable.
+// it must request nothing but its own files, and it must say clearly when a file is unusable or a
+// photograph ungradable (no grade then).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -13,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getDevice } from '@drgrade/tensor';
 import { encodeSafetensorsHost } from '@drgrade/nn';
-import { decodeImage, encodePng, runCli, type RgbImage } from 'drgrade';
+import { createImage, decodeImage, encodePng, runCli, type RgbImage } from 'drgrade';
 import { builtPageDir, startPageServer, type PageServer } from '../../packages/drgrade/src/cli/serve.ts';
 import { overlay } from '../../packages/drgrade/src/gradcam/gradcam.ts';
 import { heatOnPhoto } from '../../packages/drgrade/src/gradcam/photo-heat.ts';
@@ -29,12 +30,12 @@ const SHOTS = join(ROOT, 'build', 'test', 'web');
 const DESKTOP = { width: 1280, height: 720 };
 const PHONE = { width: 390, height: 844 };
 
-/** The model the page is tested with: the one place to change to test another (a trained one). */
-const MODEL_FILE = 'test/fixtures/models/tiny-synthetic.safetensors';
+/** The model the page is tested with, the one it loads by default: the one place to change to test another. */
+const MODEL_FILE = 'models/drgrade-real.safetensors';
 /** The name the server gives the shipped model (drgrade serve: the file's name), which the page shows. */
-const MODEL_NAME = 'tiny-synthetic.safetensors';
+const MODEL_NAME = 'drgrade-real.safetensors';
 async function testModelBytes(): Promise<Uint8Array> {
-  // The tiny configuration trained on the synthetic data set (see test/fixtures/models/README.md).
+  // The model drgrade ships, trained on real photographs (models/README.md).
   return readFileSync(MODEL_FILE);
 }
 
@@ -268,6 +269,14 @@ test('a file that is not a drgrade model gets a clear message; a model chosen by
   await graded(started);
   assert.is(await page.locator('#alert').isVisible(), false, 'the message goes once a model loads');
   assert.is(Number(await page.locator('#grade').getAttribute('data-grade')), node.grade, 'the photograph is graded again with it');
+});
+
+test('a black photograph is reported as ungradable instead of graded', async () => {
+  await page.setInputFiles('#photo-input', { name: 'black.png', mimeType: 'image/png', buffer: Buffer.from(encodePng(createImage(300, 200, 0))) });
+  await page.locator('#placeholder', { hasText: 'Ungradable: no fundus found' }).waitFor({ timeout: 30_000 });
+  assert.is(await page.locator('#result').isVisible(), false, 'no grade, probabilities or heat map');
+  assert.is(await page.locator('#alert').isVisible(), false, 'a result, not an error');
+  await page.screenshot({ path: join(SHOTS, 'ungradable.png') });
 });
 
 test('a browser without WebGPU is told so', async () => {
