@@ -22,6 +22,8 @@ test('help: global, per group, per command', async () => {
   let r = await cli('--help');
   assert.is(r.code, 0);
   for (const name of ['data inspect', 'preprocess', 'synth']) assert.ok(r.out.includes(name), name);
+  assert.match(r.out, /set DRGRADE_DEBUG=1 to add its stack trace/);
+  assert.match(r.out, /Exit status: 0 success, 1 an error, 2 a usage error; predict and gradcam: 3 when/);
   assert.is((await cli()).code, 2, 'no command: help and a usage status');
   r = await cli('data');
   assert.is(r.code, 2);

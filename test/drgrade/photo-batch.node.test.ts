@@ -162,7 +162,7 @@ test('gradcam <folder> --out <folder>: one picture per photograph, bad ones skip
   const r = await cli('gradcam', '--checkpoint', MODEL, folder, '--out', out, '--skip-bad');
   assert.is(r.code, 3, r.err);
   assert.equal(r.err.split('\n').filter((l) => l.endsWith('; skipped')).length, 2, r.err);
-  assert.equal(readdirSync(out).sort(), ['a-good-gradcam.png', 'c-black-gradcam.png', 'e-good-gradcam.png']);
+  assert.equal(readdirSync(out).sort(), ['a-good-gradcam.png', 'e-good-gradcam.png'], 'nothing drawn for the black photograph');
   for (const [name, photo] of [['a-good-gradcam.png', 'Patient146_L.jpg'], ['e-good-gradcam.png', 'Patient296_R.jpg']] as const) {
     const picture = decodeImage(readFileSync(join(out, name)));
     const original = decodeImage(readFileSync(join(PHOTOS, photo)));
@@ -173,6 +173,27 @@ test('gradcam <folder> --out <folder>: one picture per photograph, bad ones skip
   const jpg = await cli('gradcam', '--checkpoint', MODEL, join(PHOTOS, 'Patient146_L.jpg'), '--out', out, '--image-format', 'jpg');
   assert.is(jpg.code, 0, jpg.err);
   assert.ok(existsSync(join(out, 'Patient146_L-gradcam.jpg')));
+});
+
+test('gradcam: an ungradable photograph gets one line with the reason and no picture; the others are drawn; exit status 3', async () => {
+  const dir = tempDir('drgrade-batch-');
+  put(dir, 'photos/a-black.png', encodePng(createImage(300, 200, 0)));
+  put(dir, 'photos/b-blank.png', encodePng(createImage(300, 200, [128, 64, 32])));
+  copyFileSync(join(PHOTOS, 'Patient146_L.jpg'), join(dir, 'photos', 'c-good.jpg'));
+  const folder = join(dir, 'photos');
+  const r = await cli('gradcam', '--checkpoint', MODEL, folder, '--out', join(dir, 'cams'));
+  assert.is(r.code, 3, r.err);
+  const lines = r.out.split('\n');
+  assert.equal(lines.filter((l) => l.includes('ungradable')), [
+    `${join(folder, 'a-black.png')}: ungradable: no fundus found, only 0.0% of the frame is lit (at least 15.0%); the photograph is black or far too dark; no picture written`,
+    `${join(folder, 'b-blank.png')}: ungradable: the photograph is blank (brightness varies by 0.0 levels, at least 4); no picture written`,
+  ]);
+  assert.equal(readdirSync(join(dir, 'cams')), ['c-good-gradcam.png'], 'the good photograph is still drawn');
+  assert.is(r.err.includes('    at '), false, 'no stack trace');
+  const alone = await cli('gradcam', '--checkpoint', MODEL, join(folder, 'a-black.png'), '--out', join(dir, 'black.png'));
+  assert.is(alone.code, 3, alone.err);
+  assert.match(alone.out, /a-black\.png: ungradable: no fundus found/);
+  assert.not.ok(existsSync(join(dir, 'black.png')), 'no heat map of a black frame');
 });
 
 test('gradcam: --out file.png still takes one photograph; several need a folder; clashing names are refused', async () => {

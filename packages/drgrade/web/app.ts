@@ -5,6 +5,7 @@ import { getDevice, describeDevice, TensorError } from '@drgrade/tensor';
 import { colorRamp } from '../src/gradcam/color-bar.ts';
 import { overlay } from '../src/gradcam/gradcam.ts';
 import { heatOnPhoto } from '../src/gradcam/photo-heat.ts';
+import { assessGradability } from '../src/image/gradability.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
@@ -165,6 +166,14 @@ async function analyse(): Promise<void> {
   explanation = null;
   summary = '';
   ui.result.hidden = true;
+  // As in drgrade predict: a photograph without a gradable fundus gets the reason, never a grade.
+  const verdict = assessGradability(photo.image);
+  if (!verdict.gradable) {
+    ui.placeholder.textContent = sentence(verdict.reason);
+    ui.placeholder.hidden = false;
+    setBusy(null);
+    return;
+  }
   ui.placeholder.hidden = true;
   setBusy('Step 1 of 2 · Grading on WebGPU…');
   await afterPaint();

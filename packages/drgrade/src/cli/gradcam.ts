@@ -3,6 +3,7 @@ import { getDevice } from '@drgrade/tensor';
 import { withColorBar } from '../gradcam/color-bar.ts';
 import { imageStem, isDirectory, isFile } from '../data/image-files.ts';
 import { encodeImage, type ImageFileFormat } from '../image/encode.ts';
+import { assessGradability } from '../image/gradability.ts';
 import { gradcamImage, gradcamOverPhoto } from '../infer/predict.ts';
 import { GRADE_NAMES } from '../report/index.ts';
 import { UsageError, UserError, errorMessage } from '../util/errors.ts';
@@ -48,8 +49,9 @@ export const gradcamCommand: Command = {
   details: [
     'The pre-softmax score of the predicted grade (or --class) is back-propagated to a layer chosen by module name; the default is the map the pooling head reads. The heat map is drawn in the Turbo colour map (dark indigo = low relevance, dark red = high) over the photograph at its own resolution (--on photo), carried back through the preprocessing\'s crop and resize; the black border the preprocessing crops away gets no colour. --on input draws it over the preprocessed network input instead. A colour bar (LOW to HIGH) is added below the picture.',
     'Give photographs and folders (a folder stands for the JPEG and PNG files directly inside it, sorted by name). --out names the picture for one photograph (PNG or JPEG by its extension), or a folder that gets <photo>-gradcam.png (or .jpg, --image-format) per photograph.',
+    'A photograph without a gradable fundus (black, blank, tiny, far out of focus or exposure, not a fundus) gets one line with the reason and no picture; the others are drawn.',
     'A photograph that cannot be read stops the command, unless --skip-bad: then it is reported on one line on stderr and the others are drawn.',
-    'Exit status: 0 when every picture was written; 3 when some photographs were skipped by --skip-bad; 1 when an error stopped the command; 2 for a usage error.',
+    'Exit status: 0 when every picture was written; 3 when some photographs were not drawn (ungradable, or skipped by --skip-bad); 1 when an error stopped the command; 2 for a usage error.',
   ].join('\n'),
   positionals: [{ name: 'image', description: 'JPEG or PNG photograph(s), or folders of them', required: true, variadic: true }],
   options: [
@@ -80,10 +82,17 @@ export const gradcamCommand: Command = {
     const layer = stringOption(args, 'layer');
     const target = numberOption(args, 'class');
     const onPhoto = stringOption(args, 'on') === 'photo';
-    let skipped = 0;
+    let notDrawn = 0;
     context.stdout.write(`model: ${describeChoice(choice)}\n`);
     try {
       await forEachPhoto(inputs, { skipBad: args.options['skip-bad'] === true, command: 'gradcam', context }, async (input, photo) => {
+        // A heat map of a photograph the model cannot grade would explain a meaningless grade.
+        const verdict = assessGradability(photo);
+        if (!verdict.gradable) {
+          notDrawn++;
+          context.stdout.write(`${input.name}: ${verdict.reason}; no picture written\n`);
+          return;
+        }
         oneShot.beforeRun();
         let cam;
         try {
@@ -96,11 +105,11 @@ export const gradcamCommand: Command = {
         const out = outputs.get(input)!;
         writeFileAtomic(out, encodeImage(withColorBar(picture, `RELEVANCE TO GRADE ${cam.target}`), FORMATS[extname(out).toLowerCase()]!));
         context.stdout.write(`${out}: Grad-CAM of ${cam.layer} for grade ${cam.target} (${GRADE_NAMES[cam.target]}) over the ${onPhoto ? `photograph (${photo.width} x ${photo.height})` : `network input (${picture.width} x ${picture.height})`}, colour bar below; predicted ${cam.grade} with p = ${cam.probabilities[cam.grade]!.toFixed(3)}\n`);
-      }, () => { skipped++; });
+      }, () => { notDrawn++; });
     } finally {
       model.dispose();
       oneShot.end();
     }
-    return skipped > 0 ? 3 : 0;
+    return notDrawn > 0 ? 3 : 0;
   },
 };

@@ -38,6 +38,8 @@ export function globalHelp(commands: readonly Command[], prefix = ''): string {
     columns(shown.map((c) => [c.name, c.summary])),
     '',
     'Run "drgrade <command> --help" for the options of a command.',
+    'An error is one line on stderr; set DRGRADE_DEBUG=1 to add its stack trace.',
+    'Exit status: 0 success, 1 an error, 2 a usage error; predict and gradcam: 3 when some photograph was left out (ungradable, or skipped by --skip-bad).',
     '',
   ].join('\n');
 }
