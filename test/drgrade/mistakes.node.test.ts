@@ -98,7 +98,7 @@ test('a table of mistakes: one line each, status 1 (2 for usage), no stack trace
     [['predict', '--checkpoint', join(T, 'truncated.safetensors'), join(T, 'photos/good.png')], 1, /truncated\.safetensors: .*truncated/],
     [['predict', '--checkpoint', join(T, 'model.safetensors'), join(T, 'data/empty.png')], 1, /empty\.png: the file is empty/],
     [['report', join(T, 'broken-report')], 1, /fold-0\/result\.json: the fold's result is damaged/],
-    [['gradcam', '--checkpoint', join(T, 'model.safetensors'), '--out', join(T, 'cam.png'), '--opacity', '2', join(T, 'photos/good.png')], 1, /--opacity must be between 0 and 1/],
+    [['gradcam', '--checkpoint', join(T, 'model.safetensors'), '--out', join(T, 'cam.png'), '--opacity', '2', join(T, 'photos/good.png')], 2, /--opacity must be between 0 and 1/],
     [['synth', '--n', '2', '--out', join(T, 'a-file', 'sub')], 1, /a-file.*: a part of this path is a file, not a folder/],
   ];
   for (const [argv, code, message] of cases) {

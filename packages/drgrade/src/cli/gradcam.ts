@@ -72,7 +72,7 @@ export const gradcamCommand: Command = {
   async run(args, context) {
     const outName = stringOption(args, 'out') as string;
     const opacity = numberOption(args, 'opacity') as number;
-    if (!(opacity >= 0 && opacity <= 1)) throw new UserError(`--opacity must be between 0 and 1, got ${opacity}`);
+    if (!(opacity >= 0 && opacity <= 1)) throw new UsageError(`--opacity must be between 0 and 1, got ${opacity}`);
     const inputs = listPhotos(args.rest, context.cwd);
     const outputs = outputPaths(outName, inputs, context.cwd, (stringOption(args, 'image-format') ?? 'png') as ImageFileFormat);
     await getDevice();
