@@ -123,8 +123,8 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** Runs `loader` through `model` when it has images; null otherwise. */
-async function evaluateIf(model: GradingModel, loader: DataLoader | null, tta = false): Promise<Evaluation | null> {
-  return loader ? evaluate(model, loader, { tta }) : null;
+async function evaluateIf(model: GradingModel, loader: DataLoader | null): Promise<Evaluation | null> {
+  return loader ? evaluate(model, loader, { tta: false }) : null;
 }
 
 export async function trainFold(job: FoldJob): Promise<FoldResult> {
