@@ -1,4 +1,5 @@
 // `drgrade predict --csv`: one row per photograph, for spreadsheets and scripts.
+import { csvField as field } from '../data/csv.ts';
 
 /** What predict found for one photograph; grade null when it was not graded, with the reason. */
 export interface PhotoGrade {
@@ -9,8 +10,6 @@ export interface PhotoGrade {
   probabilities: number[] | null;
   reason?: string;
 }
-
-const field = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /**
  * `image,grade,grade_name,p0..p4,reason`: probabilities in full, so metrics can be recomputed

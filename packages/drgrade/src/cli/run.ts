@@ -1,5 +1,5 @@
 import { SafetensorsError, StateDictError } from '@drgrade/nn';
-import manifest from '../../package.json' with { type: 'json' };
+import { DRGRADE_VERSION } from '../version.ts';
 import { ImageDecodeError, UsageError, UserError, errorMessage, fileSystemMessage } from '../util/errors.ts';
 import { parseArgs, suggest } from './args.ts';
 import type { CliContext, Command } from './command.ts';
@@ -49,7 +49,7 @@ export async function runCli(argv: readonly string[], context: CliContext, comma
     return first === undefined ? 2 : 0;
   }
   if (first === '--version' || first === '-V' || first === 'version') {
-    context.stdout.write(`drgrade ${manifest.version}\n`);
+    context.stdout.write(`drgrade ${DRGRADE_VERSION}\n`);
     return 0;
   }
   const found = findCommand(argv, commands);

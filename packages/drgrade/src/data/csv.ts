@@ -102,3 +102,8 @@ export function findColumn(header: readonly string[], names: readonly string[]):
 export function cellAt(row: CsvRow, column: number): string {
   return column < 0 ? '' : (row.cells[column] ?? '').trim();
 }
+
+/** One field of a CSV line, quoted (with "" escapes) only where it holds a quote, comma or line end. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,7 +1,7 @@
 import { Rng } from '../util/rng.ts';
 import { errorMessage, UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import { cellAt, findColumn, parseCsv } from './csv.ts';
+import { cellAt, csvField, findColumn, parseCsv } from './csv.ts';
 import { readUtf8File } from './text-file.ts';
 import type { DataItem, DataProblem } from './types.ts';
 
@@ -82,8 +82,7 @@ function std(values: Float64Array): number {
 
 /** The `id,fold` CSV, rows in the items' order. */
 export function formatFoldsCsv(folds: FoldAssignment): string {
-  const quote = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return ['id,fold', ...[...folds].map(([id, fold]) => `${quote(id)},${fold}`)].join('\n') + '\n';
+  return ['id,fold', ...[...folds].map(([id, fold]) => `${csvField(id)},${fold}`)].join('\n') + '\n';
 }
 
 export function writeFoldsFile(path: string, folds: FoldAssignment): void {

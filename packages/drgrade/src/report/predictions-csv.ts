@@ -1,6 +1,6 @@
 import type { FoldResult } from './summary.ts';
+import { csvField as field } from '../data/csv.ts';
 
-const field = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 /**
  * `<run>/predictions.csv`: one row per held-out image (id, patient, fold, true grade, predicted
