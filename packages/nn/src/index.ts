@@ -23,3 +23,7 @@ export { HBP, type HBPOptions, type HeadOutput } from './models/hbp.ts';
 export { BCNN, type BCNNOptions } from './models/bcnn.ts';
 export { VGG, VGGHBP, VGGBCNN, vgg16, VGG16_CONFIG, type VGGConfig, type VGGOptions, type VGGFeaturesOptions, type VGGHBPOptions, type VGGBCNNOptions } from './models/vgg.ts';
 export { DrGradeNet, type DrGradeNetOptions } from './models/drgrade-net.ts';
+export { weightedScores, type LossTerm, type SupervisedOutput } from './models/supervised-output.ts';
+export { DFLHead, peakPatches, type DFLHeadOptions } from './models/dfl.ts';
+export { PMGHead, jigsaw, jigsawOrder, type PMGHeadOptions } from './models/pmg.ts';
+export { averageProbabilities } from './models/ensemble.ts';
