@@ -1,6 +1,6 @@
-// Run folders are never silently overwritten: `train` into a folder holding a run refuses and
-// names --resume and --overwrite; --overwrite moves the old run aside; fold jobs of one run share
-// a folder; a refused command writes nothing.
+// Run folders are never silently overwritten: training into a folder holding a run is refused
+// (a typed problem, which `drgrade train` words with --resume and --overwrite); overwriting moves
+// the old run aside; fold jobs of one run share a folder; a refused command writes nothing.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { runCli } from 'drgrade';
 import { loadConfig, type DrgradeConfig } from '../../packages/drgrade/src/config/index.ts';
 import { checkRunFolder, claimRunFolder, writeRunConfig } from '../../packages/drgrade/src/train/run-folder.ts';
+import { RunProblemError, type RunProblem } from '../../packages/drgrade/src/train/run-problems.ts';
 import { captureContext, put, tempDir } from './helpers.ts';
 
 let config: DrgradeConfig;
@@ -29,31 +30,60 @@ function run(finished: boolean, cfg = config): string {
 
 const request = (over: Partial<Parameters<typeof checkRunFolder>[1]> = {}): Parameters<typeof checkRunFolder>[1] => ({ config, resume: false, overwrite: false, ...over });
 
-test('an empty or missing folder is a fresh run; one that holds a run is refused, naming --resume and --overwrite', () => {
+/** The problem `check` is refused with (it must throw a RunProblemError). */
+function refusal(check: () => void): RunProblem {
+  try { check(); } catch (e) {
+    if (e instanceof RunProblemError) return e.problem;
+    throw e;
+  }
+  throw new Error('not refused');
+}
+
+test('an empty or missing folder is a fresh run; one that holds a run is refused, with the files that show it', () => {
   checkRunFolder(join(tempDir(), 'new'), request());
   checkRunFolder(tempDir(), request());
   for (const finished of [true, false]) {
     const out = run(finished);
-    assert.throws(() => checkRunFolder(out, request()), (e: Error) => e.message === `${out} already holds a run (config.json, fold-0/checkpoint-last.safetensors${finished ? ', fold-0/result.json' : ''}); ` +
-      `pass --resume to continue it, or --overwrite to move it aside to ${out}.old-<time> and start over`);
+    const artefacts = ['config.json', 'fold-0/checkpoint-last.safetensors', ...(finished ? ['fold-0/result.json'] : [])];
+    assert.equal(refusal(() => checkRunFolder(out, request())), { kind: 'run-exists', out, artefacts });
+    assert.throws(() => checkRunFolder(out, request()), (e: Error) => e.message === `${out} already holds a run (${artefacts.join(', ')}); ` +
+      `resume it, or overwrite it (the old run is moved aside to ${out}.old-<time>)`);
   }
   const reportOnly = tempDir();
   put(reportOnly, 'report.html', '<html>');
-  assert.throws(() => checkRunFolder(reportOnly, request()), /already holds a run \(report\.html\)/);
+  assert.equal(refusal(() => checkRunFolder(reportOnly, request())), { kind: 'run-exists', out: reportOnly, artefacts: ['report.html'] });
 });
 
-test('--resume continues a run of the same configuration only', () => {
+test('resuming continues a run of the same configuration only', () => {
   checkRunFolder(run(false), request({ resume: true }));
-  assert.throws(() => checkRunFolder(run(false, other), request({ resume: true })), /config\.json is another configuration; resume with the same --config and --set options, or pass --overwrite/);
-  assert.throws(() => checkRunFolder(run(false), request({ resume: true, overwrite: true })), /not both/);
+  const out = run(false, other);
+  assert.equal(refusal(() => checkRunFolder(out, request({ resume: true }))), { kind: 'run-config-differs', file: join(out, 'config.json') });
+  assert.equal(refusal(() => checkRunFolder(run(false), request({ resume: true, overwrite: true }))), { kind: 'resume-and-overwrite' });
 });
 
 test('fold jobs of one run share the folder: another fold is not an overwrite, the same fold or another configuration is', () => {
   const out = run(true);
   checkRunFolder(out, request({ folds: [1] }));
-  assert.throws(() => checkRunFolder(out, request({ folds: [0] })), /already holds a run/);
-  assert.throws(() => checkRunFolder(out, request({ folds: [1], config: other })), /already holds a run/);
-  assert.throws(() => checkRunFolder(out, request({ folds: [5] })), /--fold 5 is not in 0\.\.4/);
+  assert.is(refusal(() => checkRunFolder(out, request({ folds: [0] }))).kind, 'run-exists');
+  assert.is(refusal(() => checkRunFolder(out, request({ folds: [1], config: other }))).kind, 'run-exists');
+  assert.equal(refusal(() => checkRunFolder(out, request({ folds: [5] }))), { kind: 'fold-out-of-range', fold: 5, folds: 5 });
+});
+
+test('drgrade train words each refusal with its options: --resume, --overwrite, --fold, --config and --set; exit 2 for contradicting options', async () => {
+  const say = async (argv: string[]): Promise<[number, string]> => {
+    const ctx = captureContext();
+    const status = await runCli(['train', ...argv], ctx);
+    return [status, ctx.stderr.text];
+  };
+  const held = run(false);
+  assert.equal(await say(['--out', held]), [1, `drgrade train: ${held} already holds a run (config.json, fold-0/checkpoint-last.safetensors); ` +
+    `pass --resume to continue it, or --overwrite to move it aside to ${held}.old-<time> and start over\n`]);
+  const differs = run(false, other);
+  assert.equal(await say(['--out', differs, '--resume']), [1, `drgrade train: --resume: ${join(differs, 'config.json')} is another configuration; ` +
+    'resume with the same --config and --set options, or pass --overwrite to move the old run aside and start over\n']);
+  assert.equal(await say(['--out', held, '--resume', '--overwrite']), [2, 'drgrade train: give --resume (continue the run) or --overwrite (start over), not both\n']);
+  assert.equal(await say(['--out', held, '--fold', '5']), [2, 'drgrade train: --fold 5 is not in 0..4 (train.folds is 5)\n']);
+  assert.equal(readdirSync(held).sort(), ['config.json', 'fold-0'], 'refused runs write nothing');
 });
 
 test('--overwrite moves the old run aside, whole, and deletes nothing', () => {

@@ -19,7 +19,7 @@ import { builtPageDir, startPageServer, type PageServer } from '../../packages/d
 import { overlay } from '../../packages/drgrade/src/gradcam/gradcam.ts';
 import { heatOnPhoto } from '../../packages/drgrade/src/gradcam/photo-heat.ts';
 import { gradcamImage, predictImage, type Prediction } from '../../packages/drgrade/src/infer/predict.ts';
-import { GRADE_NAMES } from '../../packages/drgrade/src/report/summary.ts';
+import { GRADE_NAMES } from '../../packages/drgrade/src/data/types.ts';
 import { decodeModelFile } from '../../packages/drgrade/src/train/checkpoint.ts';
 import { captureContext, tempDir } from '../drgrade/helpers.ts';
 import CHROMIUM_ARGS from '../helpers/chromium-args.json';

@@ -1,5 +1,5 @@
 export type { DataItem, DataProblem, Dataset, DatasetFormat, Grade, ProblemKind } from './data/types.ts';
-export { DATASET_FORMATS, GRADES, formatProblem, hasErrors } from './data/types.ts';
+export { DATASET_FORMATS, GRADES, GRADE_NAMES, formatProblem, hasErrors } from './data/types.ts';
 export { parseCsv, findColumn, type CsvRow, type CsvTable } from './data/csv.ts';
 export { readDataset, detectFormat, READERS } from './data/read-dataset.ts';
 export type { DatasetReader } from './data/readers/reader.ts';
@@ -15,7 +15,8 @@ export { checkImages, type ImageCheck } from './data/check-images.ts';
 export { summarize, type DatasetSummary } from './data/summary.ts';
 export { stratifiedGroupKFold, formatFoldsCsv, parseFoldsCsv, readFoldsFile, writeFoldsFile, splitFold, type FoldAssignment } from './data/folds.ts';
 export { DataLoader, type Batch, type LoaderOptions } from './data/loader.ts';
-export { loadSample, loadSampleFile, prepareImage, writeNormalizedChw, IMAGENET_MEAN, IMAGENET_STD, type SampleConfig } from './data/sample-pipeline.ts';
+export { loadSample, loadSampleFile, prepareImage, IMAGENET_MEAN, IMAGENET_STD, type SampleConfig } from './data/sample-pipeline.ts';
+export { writeNormalizedChw, type Normalization } from './data/normalize.ts';
 export { preprocessFile, type PreprocessJob } from './data/preprocess-file.ts';
 
 export { createImage, cropImage, padToSquare, grayAt, type RgbImage } from './image/rgb-image.ts';
@@ -58,15 +59,15 @@ export { decodeModelFile, type LoadedModel } from './train/checkpoint.ts';
 export { GradingModel, type ModelOutput } from './train/model.ts';
 export { shippedModelPath, DEFAULT_MODEL } from './cli/default-model.ts';
 export {
-  predictImage, predictPreprocessed, gradcamImage, gradcamOverPhoto, preprocessOptions, imageTensor, type Prediction, type GradcamResult,
+  predictImage, predictPreprocessed, gradcamImage, gradcamOverPhoto, imageTensor, type Prediction, type GradcamResult,
 } from './infer/predict.ts';
+export { preprocessOptions } from './config/runtime.ts';
 export { assessGradability, measureGradability, GRADABILITY_LIMITS, type Gradability, type GradabilityMeasures } from './image/gradability.ts';
 export { fundusFrame, type FundusFrame } from './image/preprocess.ts';
 export { camFromActivation, upsampleAndNormalize, overlay } from './gradcam/gradcam.ts';
 export { heatOnPhoto } from './gradcam/photo-heat.ts';
 export { withColorBar, colorRamp } from './gradcam/color-bar.ts';
 export { turbo } from './gradcam/turbo.ts';
-export { GRADE_NAMES } from './report/summary.ts';
 
 export { Rng, mixSeed } from './util/rng.ts';
 export { UserError, ImageDecodeError } from './util/errors.ts';

@@ -1,6 +1,6 @@
 // Drawing on the page: images on canvases, the grade and its probability bars, messages and
 // progress. Everything here only reads its arguments; app.ts decides what to show when.
-import { GRADE_NAMES } from '../src/report/summary.ts';
+import { GRADE_NAMES } from '../src/data/types.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 
 /** The element with this id, checked to be of the expected kind, so a markup change fails loudly. */

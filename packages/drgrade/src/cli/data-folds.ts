@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
-import { FOLDS_FILE_REFUSED, readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
+import { readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
+import { formatProblems } from '../data/problem-list.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { GRADES, hasErrors, type DataItem } from '../data/types.ts';
 import { UserError } from '../util/errors.ts';
 import { booleanOption, numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
-import { FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
-import { formatProblems } from './problem-report.ts';
+import { FOLDS_FILE_REFUSED, FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
 
 /** One line per fold: images, patients and images per grade, so the balance can be seen. */
 function foldTable(items: readonly DataItem[], folds: FoldAssignment): string {

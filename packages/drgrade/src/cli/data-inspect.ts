@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { checkImages } from '../data/check-images.ts';
+import { formatProblems } from '../data/problem-list.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { summarize } from '../data/summary.ts';
 import { GRADES, hasErrors } from '../data/types.ts';
 import { Progress } from '../util/progress.ts';
 import { booleanOption } from './args.ts';
 import type { Command } from './command.ts';
-import { FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
-import { formatProblems } from './problem-report.ts';
+import { FORMAT_OPTION, JSON_LISTS_ALL, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
 
 export const dataInspectCommand: Command = {
   name: 'data inspect',
@@ -46,7 +46,7 @@ export const dataInspectCommand: Command = {
     if (summary.width && summary.height) {
       out.push(`image size: width ${summary.width.min}..${summary.width.max}, height ${summary.height.min}..${summary.height.max}`);
     }
-    context.stdout.write(`${out.join('\n')}\n${formatProblems(problems, 200)}`);
+    context.stdout.write(`${out.join('\n')}\n${formatProblems(problems, 200, JSON_LISTS_ALL)}`);
     if (hasErrors(problems)) {
       context.stdout.write(failed
         ? 'the data set has errors: fix them, or pass --skip-bad to leave those images out\n'

@@ -1,20 +1,19 @@
 import { resolve } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
+import { evaluationLoaderOptions } from '../config/runtime.ts';
 import { checkImages } from '../data/check-images.ts';
+import { formatProblems } from '../data/problem-list.ts';
 import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
-import { hasErrors } from '../data/types.ts';
-import { preprocessOptions } from '../infer/predict.ts';
+import { GRADE_NAMES, hasErrors } from '../data/types.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
 import { evaluate } from '../train/evaluate.ts';
-import { GRADE_NAMES } from '../report/index.ts';
 import { f3 } from '../report/format.ts';
 import { UserError } from '../util/errors.ts';
 import { booleanOption, numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
-import { FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
+import { FORMAT_OPTION, JSON_LISTS_ALL, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
 import { readModelFile } from './model-file.ts';
-import { formatProblems } from './problem-report.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -36,15 +35,10 @@ export const evalCommand: Command = {
     // Undecodable and ungradable photographs are found before evaluation, so --skip-bad can leave them out.
     const checked = await checkImages(ds, { gradability: true });
     const problems = [...ds.problems, ...checked.problems];
-    if (problems.length) context.stderr.write(formatProblems(problems, 50));
+    if (problems.length) context.stderr.write(formatProblems(problems, 50, JSON_LISTS_ALL));
     if (hasErrors(problems) && !booleanOption(args, 'skip-bad')) throw new UserError('the data set has errors (listed above); pass --skip-bad to evaluate the rest');
     if (checked.items.length === 0) throw new UserError('no usable images left to evaluate');
-    const workers = numberOption(args, 'workers');
-    const loader = new DataLoader({
-      items: checked.items, batchSize: config.train.evalBatchSize, imageSize: config.data.imageSize, shuffle: false, augment: null,
-      mean: config.data.normalize.mean as [number, number, number], std: config.data.normalize.std as [number, number, number],
-      preprocess: preprocessOptions(config), ...(workers !== undefined ? { workers } : {}),
-    });
+    const loader = new DataLoader(evaluationLoaderOptions(config, checked.items, { preprocessed: false, workers: numberOption(args, 'workers') }));
     const ev = await evaluate(model, loader, { tta: booleanOption(args, 'tta') });
     await loader.close();
     model.dispose();

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isInside } from '../data/image-files.ts';
 import { preprocessItems } from '../data/preprocess-dataset.ts';
+import { formatProblems } from '../data/problem-list.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { hasErrors } from '../data/types.ts';
 import type { ImageFileFormat } from '../image/encode.ts';
@@ -11,7 +12,6 @@ import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { booleanOption, numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
 import { FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
-import { formatProblems } from './problem-report.ts';
 
 const MANIFEST = 'drgrade-preprocess.json';
 

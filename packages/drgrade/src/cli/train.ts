@@ -5,14 +5,69 @@ import { getDevice, describeDevice } from '@drgrade/tensor';
 import { loadConfig, PRESET_NAMES } from '../config/index.ts';
 import { FINAL_DIR, runTraining, SYNTHETIC_DEFAULT } from '../train/cross-validation.ts';
 import { checkRunFolder } from '../train/run-folder.ts';
+import { RunProblemError } from '../train/run-problems.ts';
 import { UsageError, UserError } from '../util/errors.ts';
-import { booleanOption, numberOption, stringOption } from './args.ts';
-import type { Command } from './command.ts';
+import { booleanOption, numberOption, stringOption, type ParsedArgs } from './args.ts';
+import type { CliContext, Command } from './command.ts';
 import { FORMAT_OPTION, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
+import { trainProblemError } from './train-problems.ts';
 
 function requireFile(option: string, path: string): void {
   if (!existsSync(path)) throw new UserError(`${option} ${path}: no such file`);
   if (statSync(path).isDirectory()) throw new UserError(`${option} ${path}: is a folder; give the path of a file`);
+}
+
+/** `drgrade train` itself; problems of the run come out as RunProblemErrors, worded by the caller. */
+async function train(args: ParsedArgs, context: CliContext): Promise<number> {
+  const overrides = [...(args.lists.set ?? [])];
+  const k = numberOption(args, 'folds');
+  if (k !== undefined) overrides.push(`train.folds=${k}`);
+  const config = await loadConfig(stringOption(args, 'config') as string, overrides);
+  const fold = numberOption(args, 'fold');
+  if (fold !== undefined && booleanOption(args, 'all-folds')) throw new UsageError('give --fold k or --all-folds, not both');
+  const final = booleanOption(args, 'final');
+  if (final && (fold !== undefined || booleanOption(args, 'all-folds'))) throw new UsageError('--final trains on every image; give it without --fold or --all-folds');
+  const out = resolve(context.cwd, stringOption(args, 'out') as string);
+  const resume = booleanOption(args, 'resume');
+  const overwrite = booleanOption(args, 'overwrite');
+  // Every input is checked before the device starts and anything is generated or preprocessed.
+  checkRunFolder(out, { config, resume, overwrite, ...(fold !== undefined ? { folds: [fold] } : {}) });
+  const path = (name: string): string | undefined => {
+    const value = stringOption(args, name);
+    return value === undefined ? undefined : resolve(context.cwd, value);
+  };
+  const data = path('data');
+  if (data !== undefined && !existsSync(data)) throw new UserError(`--data ${data}: no such folder`);
+  const foldsFile = path('folds-file');
+  if (foldsFile !== undefined) requireFile('--folds-file', foldsFile);
+  const pretrained = path('pretrained');
+  if (pretrained !== undefined) {
+    requireFile('--pretrained', pretrained);
+    decodeSafetensors(readFileSync(pretrained), `--pretrained ${pretrained}`);
+  }
+  const cache = path('cache');
+  const device = await getDevice();
+  context.stderr.write(`${describeDevice(device.info)}\n`);
+  const workers = numberOption(args, 'workers');
+  const summary = await runTraining({
+    config, out, log: context.stderr, format: formatOption(args), resume, overwrite, skipBad: booleanOption(args, 'skip-bad'), final,
+    ...(data ? { data } : {}),
+    ...(fold !== undefined ? { folds: [fold] } : {}),
+    ...(foldsFile ? { foldsFile } : {}),
+    ...(pretrained ? { pretrained } : {}),
+    ...(cache ? { cache } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+    synthetic: { ...SYNTHETIC_DEFAULT, n: numberOption(args, 'synthetic-n') as number },
+  });
+  if (final) {
+    context.stdout.write(`${config.name}: trained on every image; model: ${resolve(out, FINAL_DIR, 'model-best.safetensors')}\n`);
+    return 0;
+  }
+  const done = summary.folds.length;
+  context.stdout.write(`${config.name}: ${done}/${config.train.folds} folds finished; quadratic weighted kappa ${summary.kappaMean.toFixed(4)} ± ${summary.kappaStd.toFixed(4)} ` +
+    `(per fold: ${summary.folds.map((f) => f.kappa.toFixed(3)).join(', ')}); accuracy ${summary.accuracyMean.toFixed(3)}\n` +
+    `report: ${resolve(out, 'report.html')}\n`);
+  return 0;
 }
 
 export const trainCommand: Command = {
@@ -51,54 +106,10 @@ export const trainCommand: Command = {
     'drgrade train --config tiny --fold 2 --out runs/cv   # one fold, e.g. SLURM_ARRAY_TASK_ID',
   ],
   async run(args, context) {
-    const overrides = [...(args.lists.set ?? [])];
-    const k = numberOption(args, 'folds');
-    if (k !== undefined) overrides.push(`train.folds=${k}`);
-    const config = await loadConfig(stringOption(args, 'config') as string, overrides);
-    const fold = numberOption(args, 'fold');
-    if (fold !== undefined && booleanOption(args, 'all-folds')) throw new UsageError('give --fold k or --all-folds, not both');
-    const final = booleanOption(args, 'final');
-    if (final && (fold !== undefined || booleanOption(args, 'all-folds'))) throw new UsageError('--final trains on every image; give it without --fold or --all-folds');
-    const out = resolve(context.cwd, stringOption(args, 'out') as string);
-    const resume = booleanOption(args, 'resume');
-    const overwrite = booleanOption(args, 'overwrite');
-    // Every input is checked before the device starts and anything is generated or preprocessed.
-    checkRunFolder(out, { config, resume, overwrite, ...(fold !== undefined ? { folds: [fold] } : {}) });
-    const path = (name: string): string | undefined => {
-      const value = stringOption(args, name);
-      return value === undefined ? undefined : resolve(context.cwd, value);
-    };
-    const data = path('data');
-    if (data !== undefined && !existsSync(data)) throw new UserError(`--data ${data}: no such folder`);
-    const foldsFile = path('folds-file');
-    if (foldsFile !== undefined) requireFile('--folds-file', foldsFile);
-    const pretrained = path('pretrained');
-    if (pretrained !== undefined) {
-      requireFile('--pretrained', pretrained);
-      decodeSafetensors(readFileSync(pretrained), `--pretrained ${pretrained}`);
+    try {
+      return await train(args, context);
+    } catch (error) {
+      throw error instanceof RunProblemError ? trainProblemError(error.problem) : error;
     }
-    const cache = path('cache');
-    const device = await getDevice();
-    context.stderr.write(`${describeDevice(device.info)}\n`);
-    const workers = numberOption(args, 'workers');
-    const summary = await runTraining({
-      config, out, log: context.stderr, format: formatOption(args), resume, overwrite, skipBad: booleanOption(args, 'skip-bad'), final,
-      ...(data ? { data } : {}),
-      ...(fold !== undefined ? { folds: [fold] } : {}),
-      ...(foldsFile ? { foldsFile } : {}),
-      ...(pretrained ? { pretrained } : {}),
-      ...(cache ? { cache } : {}),
-      ...(workers !== undefined ? { workers } : {}),
-      synthetic: { ...SYNTHETIC_DEFAULT, n: numberOption(args, 'synthetic-n') as number },
-    });
-    if (final) {
-      context.stdout.write(`${config.name}: trained on every image; model: ${resolve(out, FINAL_DIR, 'model-best.safetensors')}\n`);
-      return 0;
-    }
-    const done = summary.folds.length;
-    context.stdout.write(`${config.name}: ${done}/${config.train.folds} folds finished; quadratic weighted kappa ${summary.kappaMean.toFixed(4)} ± ${summary.kappaStd.toFixed(4)} ` +
-      `(per fold: ${summary.folds.map((f) => f.kappa.toFixed(3)).join(', ')}); accuracy ${summary.accuracyMean.toFixed(3)}\n` +
-      `report: ${resolve(out, 'report.html')}\n`);
-    return 0;
   },
 };

@@ -147,12 +147,6 @@ export function parseFoldsCsv(text: string, items: readonly Labelled[], file = '
   return { folds, problems };
 }
 
-/**
- * What `data folds --check` and `train --folds-file` both say of a folds file with errors (after
- * listing its problems): one rule for both, errors refuse the file and warnings are only listed.
- */
-export const FOLDS_FILE_REFUSED = 'the folds file has errors (listed above); fix them, or write a new one with drgrade data folds --out';
-
 /** Reads a folds file; unreadable files are a UserError. */
 export function readFoldsFile(path: string, items: readonly Labelled[]): { folds: FoldAssignment; problems: DataProblem[] } {
   let read;

@@ -6,14 +6,12 @@ import { resize } from '../image/resize.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { ImageDecodeError, UserError, errorMessage } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
+import { writeNormalizedChw, type Normalization } from './normalize.ts';
 
 /** Everything that turns an image file into a network input; the same on every thread. */
-export interface SampleConfig {
+export interface SampleConfig extends Normalization {
   /** Network input side in pixels. */
   size: number;
-  /** Per-channel mean and std of the 0..1 values, subtracted and divided. */
-  mean: readonly [number, number, number];
-  std: readonly [number, number, number];
   /** Preprocess after decoding (null: the files are already preprocessed). */
   preprocess: PreprocessOptions | null;
   /** Random augmentation (null: deterministic resize only, for validation). */
@@ -30,18 +28,6 @@ export function prepareImage(bytes: Uint8Array, seed: number, config: SampleConf
   let image = decodeImage(bytes, config.maxPixels === undefined ? {} : { maxPixels: config.maxPixels });
   if (config.preprocess) image = preprocessFundus(image, config.preprocess);
   return config.augment ? augment(image, new Rng(seed), config.size, config.augment) : resize(image, config.size, config.size);
-}
-
-/** Writes an image as normalised planar float32 (C, H, W) into `out` at `offset`. */
-export function writeNormalizedChw(image: RgbImage, mean: readonly number[], std: readonly number[], out: Float32Array, offset = 0): void {
-  const plane = image.width * image.height;
-  const data = image.data;
-  for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * (std[c] as number));
-    const shift = (mean[c] as number) / (std[c] as number);
-    const base = offset + c * plane;
-    for (let i = 0; i < plane; i++) out[base + i] = (data[i * 3 + c] as number) * scale - shift;
-  }
 }
 
 /** One network input, (3, size, size) float32, from an image file's bytes. */

@@ -3,6 +3,9 @@ export type Grade = 0 | 1 | 2 | 3 | 4;
 
 export const GRADES: readonly Grade[] = [0, 1, 2, 3, 4];
 
+/** The scale's name of each grade, by grade. */
+export const GRADE_NAMES: readonly string[] = ['No DR', 'Mild NPDR', 'Moderate NPDR', 'Severe NPDR', 'PDR'];
+
 /** One labelled photograph. */
 export interface DataItem {
   /** Unique within the data set; the name used in labels, fold files and reports. */

@@ -1,46 +1,29 @@
 // Grading one photograph with a trained model: the training preprocessing, the forward pass,
 // optional test-time flips, and Grad-CAM. The same code runs in Node (CLI) and in the browser
 // page; it takes a decoded RGB image, so each side decodes files its own way.
-import { concat, noGrad, tensor, tidy, type Tensor } from '@drgrade/tensor';
+import { noGrad, tensor, tidy, type Tensor } from '@drgrade/tensor';
 import { captureOutput, type Module } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
+import { normalization, preprocessOptions } from '../config/runtime.ts';
+import { writeNormalizedChw } from '../data/normalize.ts';
 import { camFromActivation, overlay, upsampleAndNormalize } from '../gradcam/gradcam.ts';
 import { heatOnPhoto } from '../gradcam/photo-heat.ts';
-import { flipHorizontal, flipVertical } from '../image/augment.ts';
-import { fundusFrame, preprocessFundus, type FundusFrame, type PreprocessOptions } from '../image/preprocess.ts';
+import { fundusFrame, preprocessFundus, type FundusFrame } from '../image/preprocess.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { GradingModel } from '../train/model.ts';
+import { classProbabilities, predictedGrade } from './class-probabilities.ts';
 
 export interface Prediction {
   grade: number;
   probabilities: number[];
 }
 
-/** The preprocessing options a configuration trains with. */
-export function preprocessOptions(config: DrgradeConfig): PreprocessOptions {
-  const p = config.data.preprocess;
-  return { size: config.data.imageSize, sigma: p.benGraham ? (p.sigma ?? 'radius') : null, mask: p.circleMask, crop: p.cropBorder };
-}
-
 /** An image already at the network's size as a normalised [1, 3, H, W] tensor. */
 export function imageTensor(image: RgbImage, config: DrgradeConfig): Tensor {
-  const { mean, std } = config.data.normalize;
-  const plane = image.width * image.height;
-  const out = new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < plane; i++) out[c * plane + i] = (image.data[i * 3 + c]! / 255 - mean[c]!) / std[c]!;
-  }
+  const { mean, std } = normalization(config);
+  const out = new Float32Array(3 * image.width * image.height);
+  writeNormalizedChw(image, mean, std, out);
   return tensor(out, [1, 3, image.height, image.width]);
-}
-
-function softmaxRows(logits: Float32Array, n: number, c: number): number[][] {
-  return Array.from({ length: n }, (_, i) => {
-    const row = Array.from(logits.subarray(i * c, (i + 1) * c));
-    const m = Math.max(...row);
-    const e = row.map((v) => Math.exp(v - m));
-    const s = e.reduce((a, b) => a + b, 0);
-    return e.map((v) => v / s);
-  });
 }
 
 /**
@@ -48,18 +31,14 @@ function softmaxRows(logits: Float32Array, n: number, c: number): number[][] {
  * probabilities are averaged over the image and its horizontal, vertical and double flips.
  */
 export async function predictPreprocessed(model: GradingModel, image: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction> {
-  const views = opts.tta ? [image, flipHorizontal(image), flipVertical(image), flipVertical(flipHorizontal(image))] : [image];
   model.eval();
-  const logits = noGrad(() => tidy(() => {
-    const batch = views.map((v) => imageTensor(v, model.config));
-    return model.forward(batch.length === 1 ? batch[0]! : concat(batch, 0)).logits;
+  const probs = noGrad(() => tidy(() => {
+    const x = imageTensor(image, model.config);
+    return classProbabilities(model, x, model.forward(x).logits, opts.tta ?? false);
   }));
-  const C = logits.shape[1]!;
-  const rows = softmaxRows((await logits.toArray()) as Float32Array, views.length, C);
-  logits.dispose();
-  const probabilities = Array.from({ length: C }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
-  const grade = probabilities.indexOf(Math.max(...probabilities));
-  return { grade, probabilities };
+  const probabilities = Array.from((await probs.toArray()) as Float32Array);
+  probs.dispose();
+  return { grade: predictedGrade(probabilities), probabilities };
 }
 
 /** Preprocesses a decoded photograph and grades it. */

@@ -2,9 +2,10 @@
 import { kappaCurves, selectionLabel } from './html-curves.ts';
 import { perClassSection, referableSection, rowPercentTable } from './html-metrics.ts';
 import { provenanceSection } from './html-provenance.ts';
+import { GRADE_NAMES } from '../data/types.ts';
 import { f3 } from './format.ts';
 import { confusionChart, esc, lineChart } from './svg.ts';
-import { GRADE_NAMES, type RunSummary } from './summary.ts';
+import type { RunSummary } from './summary.ts';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 

@@ -2,4 +2,4 @@ export { renderReport } from './html.ts';
 export { formatPredictionsCsv } from './predictions-csv.ts';
 export type { OutOfFold, FoldReferable, FoldSpread } from './out-of-fold.ts';
 export type { Provenance } from './provenance.ts';
-export { summarize, GRADE_NAMES, type RunSummary, type FoldResult, type EpochRecord, type GradcamRecord, type ImagePrediction } from './summary.ts';
+export { summarize, type RunSummary, type FoldResult, type EpochRecord, type GradcamRecord, type ImagePrediction } from './summary.ts';

@@ -74,8 +74,6 @@ export interface RunSummary {
   provenance: Provenance | null;
 }
 
-export const GRADE_NAMES = ['No DR', 'Mild NPDR', 'Moderate NPDR', 'Severe NPDR', 'PDR'];
-
 /** Merges fold results (from one run or from separate --fold jobs) into the cross-validation summary. */
 export function summarize(config: string, dataset: string, adapter: string, folds: FoldResult[], provenance: Provenance | null = null): RunSummary {
   const sorted = [...folds].sort((a, b) => a.fold - b.fold);

@@ -10,6 +10,7 @@ import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
 import { GradingModel } from './model.ts';
+import { RunProblemError } from './run-problems.ts';
 
 export const FORMAT = 'drgrade-1';
 
@@ -106,7 +107,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheck
   try {
     return decodeCheckpointFile(bytes, source);
   } catch (e) {
-    if (e instanceof UserError) throw new UserError(`${e.message}; the checkpoint cannot be resumed: move it away to restart this fold, or pass --overwrite to start the run over`);
+    if (e instanceof UserError) throw new RunProblemError({ kind: 'checkpoint-unreadable', reason: e.message });
     throw e;
   }
 }

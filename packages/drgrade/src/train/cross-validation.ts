@@ -4,12 +4,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { deviceInfo } from '@drgrade/tensor';
 import type { DrgradeConfig } from '../config/index.ts';
-import { formatProblems } from '../cli/problem-report.ts';
-import { FOLDS_FILE_REFUSED, readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
+import { preprocessOptions } from '../config/runtime.ts';
+import { readFoldsFile, stratifiedGroupKFold, writeFoldsFile, type FoldAssignment } from '../data/folds.ts';
 import { preprocessItems } from '../data/preprocess-dataset.ts';
+import { formatProblems } from '../data/problem-list.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { hasErrors, type DatasetFormat, type DataItem } from '../data/types.ts';
-import { preprocessOptions } from '../infer/predict.ts';
 import { summarize, type FoldResult, type RunSummary } from '../report/index.ts';
 import { readProvenance } from '../report/provenance.ts';
 import { writeReportFiles } from '../report/write-files.ts';
@@ -17,6 +17,7 @@ import { writeSyntheticDataset } from '../synth/write-dataset.ts';
 import { UserError } from '../util/errors.ts';
 import type { ProgressStream } from '../util/progress.ts';
 import { claimRunFolder, writeRunConfig } from './run-folder.ts';
+import { RunProblemError } from './run-problems.ts';
 import { readFoldResult, trainFold } from './trainer.ts';
 
 export interface TrainingRun {
@@ -53,14 +54,14 @@ async function dataset(run: TrainingRun): Promise<{ root: string; name: string; 
   if (!run.data) {
     const s = run.synthetic ?? SYNTHETIC_DEFAULT;
     if (!existsSync(join(root, 'drgrade-synth.json'))) {
-      run.log.write(`no --data: generating a synthetic data set of ${s.n} images (${s.size} px, seed ${s.seed}) in ${root}\n`);
+      run.log.write(`no data set given: generating a synthetic data set of ${s.n} images (${s.size} px, seed ${s.seed}) in ${root}\n`);
       await writeSyntheticDataset(root, { n: s.n, size: s.size, seed: s.seed, quality: 92, ...(run.workers !== undefined ? { workers: run.workers } : {}) }, run.log);
     }
   }
   const ds = readDataset(root, run.format ?? 'auto');
   root = ds.root;
   if (ds.problems.length) run.log.write(formatProblems(ds.problems, 50));
-  if (hasErrors(ds.problems) && !run.skipBad) throw new UserError(`${root}: the data set has errors (listed above); fix them or pass --skip-bad to leave those images out`);
+  if (hasErrors(ds.problems) && !run.skipBad) throw new RunProblemError({ kind: 'dataset-errors', root });
   if (ds.items.length === 0) throw new UserError(`${root}: no labelled images found`);
   return { root, name: run.data ? `${basename(root)} (${ds.format}, ${ds.items.length} images)` : `synthetic (${ds.items.length} images)`, items: ds.items };
 }
@@ -72,9 +73,9 @@ function assignFolds(run: TrainingRun, items: DataItem[]): FoldAssignment {
   if (file) {
     const { folds, problems } = readFoldsFile(file, items);
     if (problems.length) run.log.write(formatProblems(problems));
-    if (hasErrors(problems)) throw new UserError(`${file}: ${FOLDS_FILE_REFUSED}`);
+    if (hasErrors(problems)) throw new RunProblemError({ kind: 'folds-file-errors', file });
     const used = new Set(folds.values());
-    if (used.size !== k) throw new UserError(`${file} assigns ${used.size} folds but train.folds is ${k}; pass --folds ${used.size}`);
+    if (used.size !== k) throw new RunProblemError({ kind: 'folds-file-count', file, found: used.size, expected: k });
     if (file !== own) writeFoldsFile(own, folds);
     return folds;
   }
@@ -87,14 +88,15 @@ function assignFolds(run: TrainingRun, items: DataItem[]): FoldAssignment {
 export async function runTraining(run: TrainingRun): Promise<RunSummary> {
   const cfg = run.config;
   const aside = claimRunFolder(run.out, { config: cfg, resume: run.resume ?? false, overwrite: run.overwrite ?? false, ...(run.folds ? { folds: run.folds } : {}) });
-  if (aside) run.log.write(`--overwrite: the previous run in ${run.out} was moved to ${aside}\n`);
+  if (aside) run.log.write(`the previous run in ${run.out} was moved to ${aside}\n`);
   const { root, name, items } = await dataset(run);
   const folds = assignFolds(run, items);
-  const cacheDir = run.cache ? resolve(run.cache) : join(run.out, 'cache', `${cfg.data.imageSize}-${JSON.stringify(preprocessOptions(cfg)).replace(/[^a-z0-9.]+/gi, '_')}`);
-  const cached = await preprocessItems(root, items, cacheDir, { options: preprocessOptions(cfg), imageFormat: 'png', quality: 92, ...(run.workers !== undefined ? { workers: run.workers } : {}) }, run.log, 'preprocessing cache');
+  const preprocess = preprocessOptions(cfg);
+  const cacheDir = run.cache ? resolve(run.cache) : join(run.out, 'cache', `${cfg.data.imageSize}-${JSON.stringify(preprocess).replace(/[^a-z0-9.]+/gi, '_')}`);
+  const cached = await preprocessItems(root, items, cacheDir, { options: preprocess, imageFormat: 'png', quality: 92, ...(run.workers !== undefined ? { workers: run.workers } : {}) }, run.log, 'preprocessing cache');
   if (cached.failures.length) {
     run.log.write(formatProblems(cached.failures));
-    if (!run.skipBad) throw new UserError('some images could not be decoded (listed above); pass --skip-bad to train without them');
+    if (!run.skipBad) throw new RunProblemError({ kind: 'undecodable-images' });
   }
   const train = (fold: number | null, dir: string): Promise<unknown> => trainFold({
     config: cfg, items: cached.items, folds, fold, dir: join(run.out, dir), resume: run.resume ?? false, preprocessed: true,

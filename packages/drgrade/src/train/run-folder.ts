@@ -1,11 +1,12 @@
-// The policy that keeps a run folder's results: `drgrade train` never retrains over a finished or
-// partial run unless asked. --resume continues it; --overwrite moves it aside (nothing is deleted);
-// separate `--fold k` jobs of one run (a SLURM array) share a folder whose config.json is theirs.
+// The policy that keeps a run folder's results: training never goes over a finished or partial
+// run unless asked. Resuming continues it; overwriting moves it aside (nothing is deleted);
+// separate jobs of one run, a fold each (a SLURM array), share a folder whose config.json is theirs.
 import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DrgradeConfig } from '../config/index.ts';
-import { UsageError, UserError } from '../util/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
+import { RunProblemError } from './run-problems.ts';
 
 export interface RunFolderRequest {
   config: DrgradeConfig;
@@ -22,7 +23,7 @@ const FOLD_RESULTS = ['checkpoint-last.safetensors', 'model-best.safetensors', '
 export function runArtefacts(out: string, folds?: readonly number[]): string[] {
   if (!existsSync(out)) return [];
   const found = ['config.json', 'report.html', 'report.json'].filter((f) => existsSync(join(out, f)));
-  // fold-k: a cross-validation fold; final: the model trained on every image (train --final).
+  // fold-k: a cross-validation fold; final: the model trained on every image (TrainingRun.final).
   for (const name of readdirSync(out).filter((n) => /^(fold-\d+|final)$/.test(n)).sort()) {
     if (folds && !folds.some((f) => name === `fold-${f}`)) continue;
     found.push(...FOLD_RESULTS.map((f) => `${name}/${f}`).filter((f) => existsSync(join(out, f))));
@@ -44,30 +45,27 @@ function sameConfig(out: string, config: DrgradeConfig): boolean {
 }
 
 /**
- * Refuses what would lose or mix results; writes nothing. Checked by `drgrade train` before any
- * work and again by runTraining (also called by tests and other programs).
+ * Refuses what would lose or mix results (a RunProblemError); writes nothing. Checked by
+ * `drgrade train` before any work and again by runTraining (also called by tests and other programs).
  */
 export function checkRunFolder(out: string, request: RunFolderRequest): void {
   const { config, resume, overwrite, folds } = request;
-  if (resume && overwrite) throw new UsageError('give --resume (continue the run) or --overwrite (start over), not both');
+  if (resume && overwrite) throw new RunProblemError({ kind: 'resume-and-overwrite' });
   for (const f of folds ?? []) {
-    if (!Number.isInteger(f) || f < 0 || f >= config.train.folds) throw new UsageError(`--fold ${f} is not in 0..${config.train.folds - 1} (train.folds is ${config.train.folds})`);
+    if (!Number.isInteger(f) || f < 0 || f >= config.train.folds) throw new RunProblemError({ kind: 'fold-out-of-range', fold: f, folds: config.train.folds });
   }
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file; give a folder for the run`);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new RunProblemError({ kind: 'out-is-file', out });
   if (overwrite) return;
   const all = runArtefacts(out);
   if (all.length === 0) return;
   const hasConfig = all.includes('config.json');
   if (resume) {
-    if (hasConfig && !sameConfig(out, config)) {
-      throw new UserError(`--resume: ${join(out, 'config.json')} is another configuration; resume with the same --config and --set options, or pass --overwrite to move the old run aside and start over`);
-    }
+    if (hasConfig && !sameConfig(out, config)) throw new RunProblemError({ kind: 'run-config-differs', file: join(out, 'config.json') });
     return;
   }
   // Fold jobs of one run: the folder's configuration is this one and these folds have no results yet.
   if (folds && hasConfig && sameConfig(out, config) && runArtefacts(out, folds).every((f) => !f.startsWith('fold-'))) return;
-  const shown = all.slice(0, 4).join(', ') + (all.length > 4 ? `, ... (${all.length} files)` : '');
-  throw new UserError(`${out} already holds a run (${shown}); pass --resume to continue it, or --overwrite to move it aside to ${out}.old-<time> and start over`);
+  throw new RunProblemError({ kind: 'run-exists', out, artefacts: all });
 }
 
 /**
@@ -101,7 +99,7 @@ function asideName(out: string): string {
 }
 
 /**
- * checkRunFolder, then, with --overwrite, renames a folder holding a run to `<out>.old-<time>`
+ * checkRunFolder, then, when overwriting, renames a folder holding a run to `<out>.old-<time>`
  * (never deletes it). Returns the new place of the old run, or null.
  */
 export function claimRunFolder(out: string, request: RunFolderRequest): string | null {

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { defaultGenerator, deviceInfo, tensor, tidy, type Tensor } from '@drgrade/tensor';
 import { loadSafetensors } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
-import { DataLoader, type LoaderOptions } from '../data/loader.ts';
+import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
+import { DataLoader } from '../data/loader.ts';
 import { splitFold, type FoldAssignment } from '../data/folds.ts';
 import type { DataItem } from '../data/types.ts';
-import type { AugmentOptions } from '../image/augment.ts';
 import { decodeImage } from '../image/decode.ts';
 import { encodePng } from '../image/encode.ts';
-import { gradcamImage, preprocessOptions } from '../infer/predict.ts';
+import { gradcamImage } from '../infer/predict.ts';
 import type { EpochRecord, FoldResult, GradcamRecord, ImagePrediction } from '../report/index.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
@@ -21,6 +21,7 @@ import { decodeCheckpoint, encodeCheckpoint, encodeModelFile, decodeModelFile, t
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { batchLoss } from './loss.ts';
 import { GradingModel } from './model.ts';
+import { RunProblemError } from './run-problems.ts';
 import { makeOptimizer, makeScheduler } from './schedule.ts';
 import { selectionSplit } from './selection.ts';
 
@@ -48,38 +49,6 @@ export class TrainingDivergedError extends UserError {}
 export const CHECKPOINT = 'checkpoint-last.safetensors';
 export const BEST_MODEL = 'model-best.safetensors';
 
-export function augmentOptions(cfg: DrgradeConfig): AugmentOptions {
-  const a = cfg.data.augment;
-  return {
-    resizedCrop: a.randomResizedCrop ? { scale: [a.cropScale[0]!, a.cropScale[1]!], ratio: [a.cropRatio[0]!, a.cropRatio[1]!] } : null,
-    affine: { degrees: a.rotation, translate: [a.translate, a.translate], scale: [a.scale[0]!, a.scale[1]!], shear: a.shear, fill: cfg.data.preprocess.benGraham ? 128 : 0 },
-    hflip: a.hflip ? 0.5 : 0,
-    vflip: a.vflip ? 0.5 : 0,
-    colorJitter: a.colorJitter > 0 ? { brightness: a.colorJitter, contrast: a.colorJitter, saturation: a.colorJitter } : null,
-  };
-}
-
-function loaderCommon(job: FoldJob): Omit<LoaderOptions, 'items' | 'batchSize' | 'shuffle' | 'augment' | 'seed'> {
-  const cfg = job.config;
-  return {
-    imageSize: cfg.data.imageSize,
-    mean: cfg.data.normalize.mean as [number, number, number],
-    std: cfg.data.normalize.std as [number, number, number],
-    preprocess: job.preprocessed ? null : preprocessOptions(cfg),
-    ...(job.workers !== undefined ? { workers: job.workers } : cfg.data.workers >= 0 ? { workers: cfg.data.workers } : {}),
-  };
-}
-
-function trainingLoader(job: FoldJob, items: DataItem[]): DataLoader {
-  const cfg = job.config;
-  return new DataLoader({ ...loaderCommon(job), items, batchSize: cfg.train.batchSize, shuffle: true, balance: cfg.data.balancedSampling ? 'classes' : 'none',
-    augment: augmentOptions(cfg), seed: cfg.seed * 1000 + (job.fold ?? 999), dropLast: items.length > cfg.train.batchSize });
-}
-
-function evalLoader(job: FoldJob, items: DataItem[]): DataLoader {
-  return new DataLoader({ ...loaderCommon(job), items, batchSize: job.config.train.evalBatchSize, shuffle: false, augment: null, seed: 0 });
-}
-
 /** Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG go to the model's backbone. */
 export async function loadPretrained(model: GradingModel, file: string): Promise<{ loaded: number; skipped: string[] }> {
   const weights = await loadSafetensors(file);
@@ -92,7 +61,7 @@ export async function loadPretrained(model: GradingModel, file: string): Promise
     const mine = own.get(key);
     if (mine && mine.shape.join() === t.shape.join()) mapped.set(key, t); else skipped.push(name);
   }
-  if (mapped.size === 0) throw new UserError(`--pretrained ${file}: none of its ${weights.size} tensors match this model's backbone (expected torchvision names like features.conv0.weight)`);
+  if (mapped.size === 0) throw new RunProblemError({ kind: 'pretrained-unmatched', file, tensors: weights.size });
   model.loadStateDict(mapped, { strict: false });
   for (const t of weights.values()) t.dispose();
   return { loaded: mapped.size, skipped };
@@ -143,7 +112,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state() };
   if (job.resume && existsSync(ckptPath)) {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
-    if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) throw new UserError(`--resume: ${ckptPath} was trained with another configuration; resume with the same config and --set options`);
+    if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) throw new RunProblemError({ kind: 'checkpoint-config-differs', file: ckptPath });
     model.loadStateDict(ck.model, { strict: true });
     optimizer.loadStateDict(ck.optimizer);
     scheduler.loadStateDict(ck.state.scheduler);
@@ -157,9 +126,10 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     job.log.write(`${label}: loaded ${loaded} pretrained tensors from ${job.pretrained}${skipped.length ? ` (${skipped.length} not used, e.g. ${skipped.slice(0, 3).join(', ')})` : ''}\n`);
   }
   if (select.length) job.log.write(`${label}: ${fit.length} training images, ${select.length} for selecting the epoch, ${heldOut.length} held out\n`);
-  const trainLoader = trainingLoader(job, fit);
-  const selectLoader = select.length ? evalLoader(job, select) : null;
-  const heldOutLoader = heldOut.length ? evalLoader(job, heldOut) : null;
+  const source = { preprocessed: job.preprocessed, workers: trainingWorkers(cfg, job.workers) };
+  const trainLoader = new DataLoader(trainingLoaderOptions(cfg, fit, job.fold, source));
+  const selectLoader = select.length ? new DataLoader(evaluationLoaderOptions(cfg, select, source)) : null;
+  const heldOutLoader = heldOut.length ? new DataLoader(evaluationLoaderOptions(cfg, heldOut, source)) : null;
   const started = performance.now();
   const adapter = (await deviceInfo()).name;
   let epochsThisRun = 0;
@@ -248,7 +218,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   return result;
 }
 
-/** A fold's saved result (from this run or a separate --fold job), or null if it has not finished. */
+/** A fold's saved result (from this run or a separate job of one fold), or null if it has not finished. */
 export function readFoldResult(dir: string): FoldResult | null {
   const p = join(dir, 'result.json');
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) as FoldResult : null;

@@ -1,0 +1,28 @@
+// Class probabilities of a batch, with or without test-time flips: the one path of evaluation
+// (held-out folds, drgrade eval) and prediction (drgrade predict, gradcam, the page).
+import { concat, tensor, type Tensor } from '@drgrade/tensor';
+import type { GradingModel } from '../train/model.ts';
+
+/** Reverses `axis` of x (a gather with reversed indices). */
+export function flip(x: Tensor, axis: number): Tensor {
+  const d = x.shape[axis]!;
+  return x.indexSelect(axis, tensor(Int32Array.from({ length: d }, (_, i) => d - 1 - i), [d]));
+}
+
+/**
+ * Softmax of `logits` [N, C], the model's output for the normalised batch `x` [N, 3, H, W]
+ * (evaluation needs the logits for its loss, so they are passed in, not recomputed). With
+ * `flips`, the softmax averaged over x and its horizontal, vertical and double flips. Each view
+ * is its own forward pass, so memory stays that of one batch.
+ */
+export function classProbabilities(model: GradingModel, x: Tensor, logits: Tensor, flips: boolean): Tensor {
+  if (!flips) return logits.softmax(1);
+  const [n, C] = logits.shape as [number, number];
+  const flipped = [flip(x, 3), flip(x, 2), flip(flip(x, 2), 3)].map((v) => model.forward(v).logits);
+  return concat([logits, ...flipped].map((l) => l.softmax(1)), 0).reshape([4, n, C]).mean(0);
+}
+
+/** The grade a row of probabilities predicts: the most probable (the lowest grade on a tie). */
+export function predictedGrade(probabilities: readonly number[]): number {
+  return probabilities.indexOf(Math.max(...probabilities));
+}
