@@ -32,6 +32,14 @@ fn broadcastOffsets(i: u32) -> vec3<u32> {
   return o;
 }
 
+// e^x − 1 without the cancellation of exp(x) − 1 near 0 (WGSL has no expm1): a Taylor polynomial
+// for |x| < 0.5 (truncation below 1e-7 relative), exp(x) − 1 beyond, where the difference is large.
+fn expm1(x: f32) -> f32 {
+  if (abs(x) >= 0.5) { return exp(x) - 1.0; }
+  return x * (1.0 + x * (1.0 / 2.0 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
+    + x * (1.0 / 720.0 + x * (1.0 / 5040.0 + x * (1.0 / 40320.0))))))));
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;

@@ -1,8 +1,9 @@
-// Element-wise ops against float64 CPU references, broadcasting corner cases and gradients.
-import { getDevice, tensor, where, maximum, minimum, type Tensor } from '@drgrade/tensor';
+// Element-wise ops against float64 CPU references, broadcasting corner cases and gradients; ELU
+// also against PyTorch goldens (test/fixtures/gen_backbone_goldens.py).
+import { elu, getDevice, tensor, where, maximum, minimum, type Tensor } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { assertClose, gradcheck, randomArray } from '../helpers/index.ts';
+import { assertClose, checkGoldenCase, gradcheck, loadGolden, loadGoldenCases, randomArray } from '../helpers/index.ts';
 
 test.before(async () => { await getDevice(); });
 
@@ -22,6 +23,8 @@ const unaryCases: [string, (t: Tensor) => Tensor, (x: number) => number, [number
   ['pow -2', (t) => t.pow(-2), (x) => x ** -2, [0.5, 2]],
   ['pow 0.5', (t) => t.pow(0.5), Math.sqrt, [0.1, 4]],
   ['clamp', (t) => t.clamp(-0.5, 0.25), (x) => Math.min(Math.max(x, -0.5), 0.25), [-1, 1]],
+  ['elu', (t) => elu(t), (x) => (x > 0 ? x : Math.expm1(x)), [-6, 3]],
+  ['elu alpha 0.3', (t) => elu(t, 0.3), (x) => (x > 0 ? x : 0.3 * Math.expm1(x)), [-6, 3]],
 ];
 
 for (const [name, f, ref, [lo, hi]] of unaryCases) {
@@ -39,6 +42,18 @@ for (const [name, f, , [lo, hi]] of unaryCases) {
     const x = randomArray(37, name.length * 7 + 3, lo, hi).map((v) => (Math.abs(v) < 0.05 ? v + 0.1 : v))
       .map((v) => (name === 'clamp' && (Math.abs(v + 0.5) < 0.05 || Math.abs(v - 0.25) < 0.05) ? v + 0.11 : v));
     await gradcheck(f, [{ data: x, shape: [37] }], { eps: name === 'tanh' || name === 'sigmoid' ? 1e-2 : 1e-3, label: name });
+  });
+}
+
+test('elu keeps its relative precision near 0, where exp(x) − 1 would cancel', async () => {
+  const x = randomArray(257, 29, -1e-3, 1e-3);
+  const y = await elu(tensor(x, [257])).toArray();
+  assertClose(y, Array.from(x, (v) => (v > 0 ? v : Math.expm1(v))), { rtol: 1e-6, atol: 0, label: 'elu near 0' });
+});
+
+for (const c of (await loadGoldenCases<{ name: string; op: string; alpha: number }>('data/cnn_backbone_ops')).filter((k) => k.op === 'elu')) {
+  test(`elu alpha ${c.alpha} matches PyTorch forward and backward`, async () => {
+    await checkGoldenCase(await loadGolden('data/cnn_backbone_ops'), c.name, (x) => elu(x, c.alpha));
   });
 }
 

@@ -1,6 +1,6 @@
-// maxPool2d, avgPool2d and adaptiveAvgPool2d against PyTorch goldens (forward and backward),
-// finite differences on fresh inputs, and errors for bad arguments.
-import { adaptiveAvgPool2d, avgPool2d, getDevice, maxPool2d, tensor } from '@drgrade/tensor';
+// maxPool2d, avgPool2d, adaptiveAvgPool2d and adaptiveMaxPool2d against PyTorch goldens (forward
+// and backward), finite differences on fresh inputs, and errors for bad arguments.
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, getDevice, maxPool2d, tensor } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkGoldenCase, gradcheck, loadGolden, loadGoldenCases, randomArray } from '../helpers/index.ts';
@@ -35,6 +35,17 @@ for (const c of cases) {
   });
 }
 
+// adaptive_max_pool2d cases from test/fixtures/gen_backbone_goldens.py (its ELU cases are in elementwise.test.ts).
+const backboneGolden = await loadGolden('data/cnn_backbone_ops');
+const adaptiveMaxCases = (await loadGoldenCases<{ name: string; op: string; outputSize: [number, number] }>('data/cnn_backbone_ops'))
+  .filter((c) => c.op === 'adaptiveMax');
+
+for (const c of adaptiveMaxCases) {
+  test(`adaptive max pool ${c.name} (to ${c.outputSize.join('x')}) matches PyTorch forward and backward`, async () => {
+    await checkGoldenCase(backboneGolden, c.name, (x) => adaptiveMaxPool2d(x, c.outputSize));
+  });
+}
+
 /** Distinct values 0.01 apart in random order, so no window holds two maxima within the finite-difference step. */
 function separated(n: number, seed: number): Float32Array {
   const keys = randomArray(n, seed);
@@ -63,6 +74,13 @@ test('adaptiveAvgPool2d gradient matches finite differences', async () => {
     { eps: 1e-2, label: 'adaptiveAvgPool2d' });
 });
 
+test('adaptiveMaxPool2d gradient matches finite differences (overlapping windows, and global max pooling)', async () => {
+  const shape = [2, 2, 9, 7];
+  for (const out of [[4, 3], 1] as const) {
+    await gradcheck((x) => adaptiveMaxPool2d(x, out), [{ data: separated(2 * 2 * 9 * 7, 19), shape }], { eps: 1e-3, label: `adaptiveMaxPool2d to ${out}` });
+  }
+});
+
 test('maxPool2d without gradient tracking skips the index output and gives the same values', async () => {
   const data = randomArray(3 * 11 * 10, 17);
   const a = await maxPool2d(tensor(data, [1, 3, 11, 10]), { kernelSize: 3, stride: 2 }).toArray();
@@ -77,6 +95,8 @@ test('bad arguments give errors naming the shapes', () => {
   assert.throws(() => avgPool2d(x, { kernelSize: 7 }), /avgPool2d: output of tensor \[2, 3, 5, 5\] .* would be 0x0; the input is too small/);
   assert.throws(() => avgPool2d(x, { kernelSize: 0 }), /kernelSize must be an integer >= 1/);
   assert.throws(() => adaptiveAvgPool2d(x, [0, 2]), /adaptiveAvgPool2d: outputSize must be an integer >= 1/);
+  assert.throws(() => adaptiveMaxPool2d(tensor([1, 2, 3], [3]), 1), /adaptiveMaxPool2d: expected an NCHW input of rank 4, got tensor \[3\]/);
+  assert.throws(() => adaptiveMaxPool2d(x, [2, -1]), /adaptiveMaxPool2d: outputSize must be an integer >= 1 or a pair of them, got \[2,-1\]/);
 });
 
 test.run();

@@ -1,7 +1,13 @@
-// ReLU as a layer (Sequential models such as VGG list it between convolutions).
-import type { Tensor } from '@drgrade/tensor';
+// Activations as layers (Sequential models such as VGG list them between convolutions).
+import { elu, type Tensor } from '@drgrade/tensor';
 import { Module } from '../module.ts';
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor { return x.relu(); }
+}
+
+/** torch.nn.ELU: x where x > 0, alpha·(eˣ − 1) elsewhere. */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) { super(); }
+  forward(x: Tensor): Tensor { return elu(x, this.alpha); }
 }

@@ -1,5 +1,5 @@
 // Pooling layers over NCHW tensors (the kernels are @drgrade/tensor's).
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions, type Tensor } from '@drgrade/tensor';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions, type Tensor } from '@drgrade/tensor';
 import { Module } from '../module.ts';
 
 export class MaxPool2d extends Module {
@@ -15,4 +15,10 @@ export class AvgPool2d extends Module {
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | readonly [number, number]) { super(); }
   forward(x: Tensor): Tensor { return adaptiveAvgPool2d(x, this.outputSize); }
+}
+
+/** AdaptiveMaxPool2d(1) is global max pooling. */
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize: number | readonly [number, number]) { super(); }
+  forward(x: Tensor): Tensor { return adaptiveMaxPool2d(x, this.outputSize); }
 }

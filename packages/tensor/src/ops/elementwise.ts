@@ -98,6 +98,15 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
     (g, xx) => mul(g, mapKernel('clampMask', 'select(0.0, 1.0, x >= p.alpha && x <= p.beta)', [xx], min, max)));
 }
 
+/**
+ * torch.nn.functional.elu: x where x > 0, alpha·(eˣ − 1) elsewhere. Its gradient there is
+ * alpha·eˣ = y + alpha, so backward is one kernel over (g, x, y).
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return scalarOp('elu', 'select(p.alpha * expm1(x), x, x > 0.0)', x, alpha, 0,
+    (g, xx, y) => mapKernel('eluBackward', 'x * select(z + p.alpha, 1.0, y > 0.0)', [g, xx, y], alpha));
+}
+
 type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
 
 interface BinaryDef {

@@ -1,4 +1,4 @@
-// 2-D pooling over NCHW tensors (maxPool2d, avgPool2d, adaptiveAvgPool2d) with PyTorch's
+// 2-D pooling over NCHW tensors (maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d) with PyTorch's
 // semantics, each with a gather-formulated backward kernel (no float atomics).
 import avgSrc from '../../../../shaders/pool_avg.wgsl';
 import avgBackwardSrc from '../../../../shaders/pool_avg_backward.wgsl';
@@ -90,17 +90,29 @@ function describeGeometry(g: Geometry): string {
 
 /** torch.nn.functional.max_pool2d on NCHW input; padding is -inf; gradients go to the first maximum of each window. */
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
-  const g = geometry('maxPool2d', x, opts);
+  return maxPool('maxPool2d', x, geometry('maxPool2d', x, opts), false);
+}
+
+/**
+ * torch.nn.functional.adaptive_max_pool2d: output cell i takes the maximum of input rows
+ * floor(i·H/out) .. ceil((i+1)·H/out) (and likewise for columns); outputSize 1 is global max pooling.
+ */
+export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly [number, number]): Tensor {
+  return maxPool('adaptiveMaxPool2d', x, adaptiveGeometry('adaptiveMaxPool2d', x, outputSize), true);
+}
+
+function maxPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor {
   const y = Tensor.empty([g.n, g.c, g.oh, g.ow]);
   const withIndices = isGradEnabled() && x.requiresGrad;
   const idx = withIndices ? Tensor.empty(y.shape, 'int32') : null;
   const rows = g.n * g.c * g.oh;
-  const label = `maxPool2d ${x.describe()} ${describeGeometry(g)}`;
+  const label = `${op} ${x.describe()} ${adaptive ? `to ${g.oh}x${g.ow}` : describeGeometry(g)}`;
   getEngine().dispatch({
-    label, key: `pool_max:${withIndices}`,
+    label, key: `pool_max:${adaptive}:${withIndices}`,
     source: () => specialize(maxSrc, {
       ROWS: rowsSrc,
       POOL_PARAMS: paramsSrc,
+      ADAPTIVE: adaptive,
       INDEX_DECL: withIndices ? '@group(0) @binding(2) var<storage, read_write> idx: array<i32>;' : '',
       STORE_INDEX: withIndices ? 'idx[o] = arg;' : '',
       PARAM_BINDING: withIndices ? 3 : 2,
@@ -109,12 +121,12 @@ export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
     ...launch(label, g, rows, g.ow, PER_LANE, false), cost: x.size + 2 * y.size,
   });
   if (!idx) return y;
-  return record(y, 'maxPool2d', [x], (grad) => {
+  return record(y, op, [x], (grad) => {
     const dx = Tensor.empty(x.shape);
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
-      label: `${label} backward`, key: `pool_max_backward:${g.w % 4 === 0}`,
-      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ...store4(g.w) }),
+      label: `${label} backward`, key: `pool_max_backward:${adaptive}:${g.w % 4 === 0}`,
+      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ADAPTIVE: adaptive, ...store4(g.w) }),
       buffers: [grad.buffer, idx.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, false), cost: 2 * y.size + x.size,
     });
@@ -152,10 +164,14 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
 
 /** torch.nn.functional.adaptive_avg_pool2d: output cell i averages input rows floor(i·H/out) .. ceil((i+1)·H/out). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number, number]): Tensor {
-  const [n, c, h, w] = checkNCHW('adaptiveAvgPool2d', x);
-  const [oh, ow] = pair('adaptiveAvgPool2d', 'outputSize', outputSize, 1);
-  if (h < 1 || w < 1) throw new TensorError(`adaptiveAvgPool2d: ${x.describe()} has an empty spatial size`);
-  if (oh * h >= 2 ** 24 || ow * w >= 2 ** 24) throw new TensorError(`adaptiveAvgPool2d: ${x.describe()} to ${oh}x${ow} is beyond the index range of the kernels (out·in < 2^24 per axis)`);
-  const g: Geometry = { n, c, h, w, oh, ow, k: [1, 1], s: [1, 1], p: [0, 0] };
-  return avgPool('adaptiveAvgPool2d', x, g, true, false);
+  return avgPool('adaptiveAvgPool2d', x, adaptiveGeometry('adaptiveAvgPool2d', x, outputSize), true, false);
+}
+
+/** The geometry of an adaptive pooling op (its windows come from the sizes alone; k, s and p are unused). */
+function adaptiveGeometry(op: string, x: Tensor, outputSize: number | readonly [number, number]): Geometry {
+  const [n, c, h, w] = checkNCHW(op, x);
+  const [oh, ow] = pair(op, 'outputSize', outputSize, 1);
+  if (h < 1 || w < 1) throw new TensorError(`${op}: ${x.describe()} has an empty spatial size`);
+  if (oh * h >= 2 ** 24 || ow * w >= 2 ** 24) throw new TensorError(`${op}: ${x.describe()} to ${oh}x${ow} is beyond the index range of the kernels (out·in < 2^24 per axis)`);
+  return { n, c, h, w, oh, ow, k: [1, 1], s: [1, 1], p: [0, 0] };
 }
