@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Images/s of one SGD training step (forward, cross-entropy, backward, update) of the paper's
 // model (DrGradeNet defaults: DenseNet169-DSOD + FPN 256 + HBP 8192) at 512x512, batch 2, and of
-// a small configuration (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256) at 128x128, batch 16, with
-// the peak bytes held on the device, on the adapter in use.
+// a small configuration (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256) at 128x128, batch 16, and
+// of ResNet50 (Table 1's DFL/PMG backbone) at 224x224, batch 8, with the peak bytes held on the
+// device, on the adapter in use.
 //   node bench/train-step.js [--json] [--quick] [--no-tune]
-// --quick runs the paper's model at 256x256 instead of 512x512 (a 512x512 step takes minutes on
-// a CPU adapter). The kernel autotuner times the variants of every new shape after the first
+// --quick runs the paper's model at 256x256 instead of 512x512 and ResNet50 at 128x128 (a
+// 512x512 step takes minutes on a CPU adapter). The kernel autotuner times the variants of every new shape after the first
 // step (persisted, so only the first run pays; its time is reported apart); --no-tune keeps the
 // fixed default kernels instead.
 import { build } from 'esbuild';
@@ -41,6 +42,14 @@ const configs = [
       backbone: { growthRate: 16, blockConfig: [4, 4, 4, 4], numInitFeatures: 32, dsodStemWidth: 32 },
       fpnChannels: 64, projDim: 256, generator: new lib.Generator(1),
     }),
+  },
+  {
+    name: 'ResNet50 (torchvision layout, 5 classes)', size: quick ? 128 : 224, batch: 8, steps: 2,
+    make: () => {
+      const net = lib.resnet50({ numClasses: 5, generator: new lib.Generator(1) });
+      // measure() reads { logits }, as DrGradeNet returns them.
+      return { train: () => net.train(), parameters: () => net.parameters(), forward: (x) => ({ logits: net.forward(x) }), dispose: () => net.dispose() };
+    },
   },
 ];
 
