@@ -8,8 +8,8 @@
 # REAL_FINAL="r…" recipes also trained on every image (into <out-dir>/<recipe>-final/final/)
 # REAL_LIMIT=s    time limit of each job (default none); REAL_WORKERS=n data threads per job
 # REAL_SET="…"    extra --set overrides for every job (e.g. train.epochs=1 for a smoke run)
-# Jobs run finals first, then fold by fold across recipes, so a time limit leaves whole folds of
-# every recipe rather than whole recipes. Prints the table of scripts/real-table.mjs at the end.
+# Jobs run largest image size first; within a size, finals first, then fold by fold across recipes, so a
+# time limit leaves whole folds of every recipe rather than whole recipes. Prints the table of scripts/real-table.mjs at the end.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data=${1:?usage: bash scripts/real-cv.sh <data-dir> <out-dir> [recipe ...]}
@@ -52,9 +52,13 @@ for r in "${recipes[@]}"; do
     || { echo "preprocessing for $r failed: see $out/preprocess.log"; exit 1; }
 done
 
+# Larger inputs first: their jobs are the slowest, so they start at once and the quick ones fill the
+# remaining slots; within one size, finals, then fold by fold across recipes.
 list=()
-for r in ${REAL_FINAL:-}; do list+=("$r final"); done
-for f in 0 1 2 3 4; do for r in "${recipes[@]}"; do list+=("$r $f"); done; done
+for size in $(for r in "${recipes[@]}" ${REAL_FINAL:-}; do field "$r" data.imageSize; echo; done | sort -rnu); do
+  for r in ${REAL_FINAL:-}; do [ "$(field "$r" data.imageSize)" = "$size" ] && list+=("$r final"); done
+  for f in 0 1 2 3 4; do for r in "${recipes[@]}"; do [ "$(field "$r" data.imageSize)" = "$size" ] && list+=("$r $f"); done; done
+done
 printf '%s\n' "${list[@]}" | xargs -P "${REAL_JOBS:-1}" -L 1 bash -c 'job "$@"' _
 for r in "${recipes[@]}"; do
   ls "$out/$r"/fold-*/result.json >/dev/null 2>&1 && "${drgrade[@]}" report "$out/$r" > /dev/null 2>&1
