@@ -12,13 +12,9 @@
 // workgroup whose weights (packed [G, Og * KH * KW, channel blocks, SG] vectors of RV by
 // conv2d_pack.wgsl) are loaded once per subgroup and shared with shuffles; no barriers.
 {{ENABLE}}
-struct Params {
-  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
-{{CONV_GEOMETRY}}
-  CB: u32,      // channel blocks of R per group in the packed weights
-  khStep: u32,  // sh / gcd(sh, dh): distance between taps of one phase
-  kwStep: u32,
-}
+// Params (ops/conv2d/params.ts): the geometry (per group), CB channel blocks of R in the packed
+// weights, and khStep, kwStep (sh / gcd(sh, dh)): the distance between taps of one phase.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> Wp: array<{{WTYPE}}>;
@@ -40,7 +36,7 @@ fn firstTap(r: u32, pad: u32, dil: u32, stride: u32, step: u32) -> u32 {
   return NO_TAP;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
   let phases = p.sh * p.sw;
   let phase = wid.z % phases;

@@ -1,18 +1,13 @@
 // Loaders of the tiled input-gradient kernel (gemm_tiled.wgsl; for the phase decomposition see
 // conv2d_bwd_input.wgsl): GEMM z = (n, g, phase) with rows = input channels, columns = the
 // pixels of one stride phase, and reduction k = (o, th, tw) over the taps that reach that phase
-// only. The phase is worked out once per workgroup (context). Params as conv2d_bwd_input.wgsl
-// (CB unused). With stride 1 (one phase, every tap) TAPS, NTW, SH and SW are constants where the
-// kernel size is fixed at compile time, so decoding a loaded element's tap takes no division; a
-// pointwise convolution (1x1, stride 1, no padding) reads dY[n, g] as the B matrix directly.
-struct Params {
-  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
-{{CONV_GEOMETRY}}
-  CB: u32,
-  khStep: u32,
-  kwStep: u32,
-  outs: u32, // elements of dX (the stride between split-K parts)
-}
+// only. The phase is worked out once per workgroup (context). With stride 1 (one phase, every
+// tap) TAPS, NTW, SH and SW are constants where the kernel size is fixed at compile time, so
+// decoding a loaded element's tap takes no division; a pointwise convolution (1x1, stride 1, no
+// padding) reads dY[n, g] as the B matrix directly.
+// Params (ops/conv2d/params.ts): the geometry (per group), the tap steps khStep, kwStep, and outs,
+// the elements of dX (the stride between split-K parts).
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> Wt: array<f32>;

@@ -11,14 +11,16 @@
 // dY values of those channels are loaded once per subgroup (lane l loads channel o0 + l + SG * v)
 // and passed round with shuffles. No barriers.
 {{ENABLE}}
-{{BWD_WEIGHT_PARAMS}}
+// Params (ops/conv2d/params.ts): the geometry (per group), the batch N, and the split of the
+// N * Ho output rows into `splits` runs of `rowsPer`.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
   let s = wid.z % p.splits;
   let g = wid.z / p.splits;

@@ -2,7 +2,9 @@
 // GEMM z = (g, split) with rows = output channels, columns = (c, kh, kw) and the reduction over
 // the pixels of output rows [s * rowsPer, (s + 1) * rowsPer); partial sums go to part[g, s]
 // (this op splits its long reduction itself, so it runs the core with SPLITS = 1).
-{{BWD_WEIGHT_PARAMS}}
+// Params (ops/conv2d/params.ts): the geometry (per group), the batch N, and the split of the
+// N * Ho output rows into `splits` runs of `rowsPer`.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;

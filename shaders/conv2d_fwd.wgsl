@@ -11,13 +11,9 @@
 // RV-channel x PL-pixel register block with one vector weight load per k.
 // The epilogue adds the bias and applies ReLU when asked (the fused op).
 {{ENABLE}}
-struct Params {
-  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
-{{CONV_GEOMETRY}}
-  OB: u32,  // channel blocks of R per group in the packed weights
-  hasBias: u32,
-  relu: u32,
-}
+// Params (ops/conv2d/params.ts): the geometry (per group), OB channel blocks of R in the packed
+// weights, and the epilogue's hasBias, relu.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> Wp: array<{{WTYPE}}>;
@@ -33,7 +29,7 @@ fn epilogue(v: f32, bias: f32) -> f32 {
   return select(b, max(b, 0.0), p.relu != 0u);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
   let P = p.Ho * p.Wo;
   let g = wid.z % p.G;

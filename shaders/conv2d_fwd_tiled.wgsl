@@ -1,17 +1,12 @@
 // Loaders of the tiled forward convolution (gemm_tiled.wgsl): GEMM z = (n, g) with
 // A = W[g] [Og, Cg * KH * KW], B = the im2col matrix of X[n, g] gathered on the fly, and the
-// bias + ReLU epilogue of conv2d_fwd.wgsl. Params as conv2d_fwd.wgsl (OB unused). KH and KW are
-// constants where the kernel size is fixed at compile time (1x1, 3x3), so the tap decode of
-// every loaded element is a multiply-shift rather than a division; a pointwise convolution (1x1,
-// stride 1, no padding) reads X[n, g] as the B matrix directly.
-struct Params {
-  // The geometry every convolution kernel shares (conv2d_geometry.wgsl).
-{{CONV_GEOMETRY}}
-  OB: u32,
-  hasBias: u32,
-  relu: u32,
-  outs: u32, // elements of Y (the stride between split-K parts)
-}
+// bias + ReLU epilogue of conv2d_fwd.wgsl. KH and KW are constants where the kernel size is
+// fixed at compile time (1x1, 3x3), so the tap decode of every loaded element is a multiply-shift
+// rather than a division; a pointwise convolution (1x1, stride 1, no padding) reads X[n, g] as
+// the B matrix directly.
+// Params (ops/conv2d/params.ts): the geometry (per group), hasBias, relu, and outs, the elements
+// of Y (the stride between split-K parts).
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> Wt: array<f32>;

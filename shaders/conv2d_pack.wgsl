@@ -10,15 +10,10 @@
 // x splits with shifts: a vector integer division is a loop over the lanes on CPU adapters, and
 // the earlier one-element-per-invocation form, with six of them, cost 13 % of a 1x1 input
 // gradient at 16x16 (lavapipe, 1664 -> 512).
-struct Params {
-  rowLen: u32,  // NB * SG * RV: packed entries per k
-  KC: u32,      // reduction rows before taps: Cg (forward) or Og (input gradient)
-  KK: u32,      // taps per row (KH * KW)
-  CH: u32,      // channels packed
-  chStride: u32,
-  kcStride: u32,
-  gStride: u32,
-}
+// Params (ops/conv2d/params.ts): rowLen (NB * SG * RV packed entries per k), KC (reduction rows
+// before taps: Cg forward, Og input gradient), KK (taps per row), CH (channels packed) and the
+// source strides chStride, kcStride, gStride.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> W: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -27,7 +22,7 @@ struct Params {
 const SG: u32 = {{SG}}u;
 const RV: u32 = {{RV}}u;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let x = gid.x;
   if (x >= p.rowLen) { return; }

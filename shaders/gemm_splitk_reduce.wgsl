@@ -3,23 +3,17 @@
 // parts are stored split-major, so this kernel's reads, like the GEMM's stores, are contiguous
 // across neighbouring invocations. The channel of element i is (i / plane) % channels (NCHW
 // output: plane = H·W), the layout of every op with a bias epilogue.
-struct Params {
-  total: u32,
-  splits: u32,
-  plane: u32,
-  channels: u32,
-  hasBias: u32,
-  relu: u32,
-}
+// Params (ops/gemm/tiled.ts): total outputs, splits, and the epilogue's plane, channels, hasBias, relu.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> PARTS: array<f32>;
 @group(0) @binding(1) var<storage, read> BIAS: array<f32>;
 @group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (i >= p.total) { return; }
   var acc = 0.0;
   for (var s = 0u; s < p.splits; s++) { acc += PARTS[s * p.total + i]; }

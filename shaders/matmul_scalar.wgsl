@@ -1,13 +1,14 @@
 // Batched C = A·B for any M, N, K (A [batch, M, K], B [batch, K, N]): the register-blocked
 // 4x4 kernel with scalar, bounds-clamped loads, for shapes the vec4 kernel cannot take.
-{{MATMUL_PARAMS}}
+// Params (ops/matmul/kernels.ts): M, N, K, batch strides strideA, strideB, strideC, outs.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(8, 8, 1)
+@compute @workgroup_size({{SIDE}}, {{SIDE}}, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col = gid.x * 4u;
   let row = gid.y * 4u;

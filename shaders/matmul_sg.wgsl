@@ -8,7 +8,8 @@
 // as vec4 and accumulated with vec4 FMAs: one B load then serves 4 columns.
 // A batch stride of 0 broadcasts that operand over the batch.
 enable subgroups;
-{{MATMUL_PARAMS}}
+// Params (ops/matmul/kernels.ts): M, N, K, batch strides strideA, strideB, strideC, outs.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<{{ATYPE}}>;
 @group(0) @binding(1) var<storage, read> B: array<{{BTYPE}}>;
@@ -19,7 +20,7 @@ const SG: u32 = {{SG}}u;
 const KV: u32 = {{KV}}u;
 const BV: u32 = {{BV}}u;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) si: u32) {
   let m0 = wid.y * {{R}}u;
   // Columns in units of BV: nBase is this lane's first column group.

@@ -1,6 +1,7 @@
 // Loaders of the tiled matmul (gemm_tiled.wgsl), the variant for real GPUs: C[z] = A[z]·B[z]
 // for A [batch, M, K], B [batch, K, N], any sizes. A batch stride of 0 broadcasts that operand.
-{{MATMUL_PARAMS}}
+// Params (ops/matmul/kernels.ts): M, N, K, batch strides strideA, strideB, strideC, outs.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;

@@ -2,14 +2,15 @@
 // Register-blocked: each invocation computes a 4x4 block of C from vec4 loads, with no
 // workgroup memory and no barriers (fastest on CPU adapters such as lavapipe and SwiftShader).
 // A batch stride of 0 broadcasts that operand over the batch.
-{{MATMUL_PARAMS}}
+// Params (ops/matmul/kernels.ts): M, N, K, batch strides strideA, strideB, strideC, outs.
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> C: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(8, 8, 1)
+@compute @workgroup_size({{SIDE}}, {{SIDE}}, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let N4 = p.N / 4u;
   let K4 = p.K / 4u;

@@ -1,9 +1,9 @@
-// The engine's pacer (engine.ts), which sleeps Node's main thread through most of a wait it has
+// The engine's pacer (pacer.ts), which sleeps Node's main thread through most of a wait it has
 // seen before on CPU adapters (in Node only, hence .node.test): a wait is only recognised with the
 // same kernels, and a sleep that outlasts the work shortens the next one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Pacer } from '../../packages/tensor/src/engine.ts';
+import { Pacer } from '../../packages/tensor/src/pacer.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

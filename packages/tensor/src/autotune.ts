@@ -17,9 +17,9 @@ import { deviceSync, uncaptured } from './device.ts';
 import { getEngine } from './engine.ts';
 
 /** Scratch inputs of one shape class, on which each candidate can be run. */
-export interface TuneBench {
+export interface TuneBench<V = string> {
   /** Records one run of `variant` (dispatches only; the tuner syncs). */
-  run(variant: string): void;
+  run(variant: V): void;
   dispose(): void;
 }
 
@@ -136,19 +136,30 @@ function adapterKey(): string {
 }
 
 /**
- * The variant to use for `op` on shapes of `shapeClass`: the tuned one when known, else `fallback`
- * (and, with tuning on, a job is queued that times `candidates` on the bench `make` builds).
+ * The variant to use for `op` on shapes of `shapeClass`: the tuned one when known, else the first
+ * of `candidates`, the adapter's default (and, with tuning on, a job is queued that times the
+ * candidates on the bench `make` builds). Decisions are kept by the candidates' names (`name`).
  */
-export function tuned(op: string, shapeClass: string, candidates: readonly string[], fallback: string, make: () => TuneBench): string {
+export function tuned<V>(op: string, shapeClass: string, candidates: readonly V[], name: (v: V) => string, make: () => TuneBench<V>): V {
+  const fallback = candidates[0]!;
   if (candidates.length < 2 || !autotuneEnabled()) return fallback;
   load();
+  const byName = new Map(candidates.map((v) => [name(v), v]));
+  const names = [...byName.keys()];
   // The candidate list is part of the key: a decision made before a variant existed is not one
   // made against it, so adding a kernel re-times the shape classes it can run.
-  const key = `${adapterKey()} | ${op} | ${shapeClass} | ${candidates.join(',')}`;
-  const hit = decisions.get(key);
-  if (hit !== undefined && candidates.includes(hit)) return hit;
+  const key = `${adapterKey()} | ${op} | ${shapeClass} | ${names.join(',')}`;
+  const hit = byName.get(decisions.get(key) ?? '');
+  if (hit !== undefined) return hit;
   if (!timeNew) return fallback;
-  if (!pending.has(key)) pending.set(key, { key, candidates: [...candidates], make });
+  if (!pending.has(key)) {
+    pending.set(key, {
+      key, candidates: names, make: () => {
+        const bench = make();
+        return { run: (n) => bench.run(byName.get(n)!), dispose: () => bench.dispose() };
+      },
+    });
+  }
   const n = (uses.get(key) ?? 0) + 1;
   uses.set(key, n);
   if (n >= 2 && !scheduled) {

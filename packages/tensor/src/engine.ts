@@ -2,6 +2,7 @@ import { BufferUsage, MapMode } from './flags.ts';
 import { deviceSync, uncaptured, type Device } from './device.ts';
 import { GPUOpError } from './errors.ts';
 import { BufferPool } from './memory.ts';
+import { Pacer } from './pacer.ts';
 
 /** One compute dispatch, as an op describes it. */
 export interface KernelCall {
@@ -235,103 +236,6 @@ export class Engine {
   }
 }
 
-/**
- * Keeps Node's main thread asleep while a CPU adapter computes. dawn.node polls in a busy loop
- * while a map or work-done promise is pending, taking a core from the driver's worker threads
- * (measured: 2.75 → 4.6 GFLOP/s when the thread sleeps). So before waiting, the thread sleeps
- * for most of the time the same wait took before. Waits are recognised by their signature (the
- * number of dispatches, the order of magnitude of their cost and the kernels they ran): a
- * training or benchmark loop repeats the same waits, and predicting from cost alone failed
- * because kernels differ by 25x in seconds per unit of cost. (Without the kernels in it, a 7x7
- * stem's input gradient and a 3x3 convolution of the same cost shared a signature, and the
- * faster one was slept on for the slower one's time: 4.5 instead of 20 GFLOP/s.) A wait never
- * seen before is not slept on.
- */
-export class Pacer {
-  private pendingCost = 0;
-  private pendingDispatches = 0;
-  private unsubmittedCost = 0;
-  private unsubmittedDispatches = 0;
-  /** Order-independent sums of the kernels' key hashes. */
-  private pendingKernels = 0;
-  private unsubmittedKernels = 0;
-  private firstSubmit = 0;
-  private compiled = false;
-  private sleptUntil = 0;
-  private signature = '';
-  private readonly seen = new Map<string, { seconds: number; fraction: number }>();
-
-  constructor(public enabled: boolean) {}
-
-  add(cost: number, kernel: string): void {
-    this.unsubmittedCost += cost;
-    this.unsubmittedDispatches++;
-    this.unsubmittedKernels = (this.unsubmittedKernels + hash(kernel)) >>> 0;
-  }
-
-  submitted(): void {
-    if (this.pendingDispatches === 0) this.firstSubmit = performance.now();
-    this.pendingCost += this.unsubmittedCost;
-    this.pendingDispatches += this.unsubmittedDispatches;
-    this.pendingKernels = (this.pendingKernels + this.unsubmittedKernels) >>> 0;
-    this.unsubmittedCost = 0;
-    this.unsubmittedDispatches = 0;
-    this.unsubmittedKernels = 0;
-  }
-
-  /**
-   * A pipeline was created for the pending work: drivers compile it when it first runs (measured
-   * on lavapipe: 40-50 ms per shader), which says nothing about the next identical wait.
-   */
-  compiling(): void { this.compiled = true; }
-
-  async idle(): Promise<void> {
-    this.sleptUntil = 0;
-    this.signature = `${this.pendingDispatches}:${Math.round(4 * Math.log2(this.pendingCost + 1))}:${this.pendingKernels}`;
-    const known = this.seen.get(this.signature);
-    if (!this.enabled || !known) return;
-    const remaining = known.fraction * known.seconds * 1000 - (performance.now() - this.firstSubmit);
-    if (remaining > 1) {
-      await new Promise((r) => setTimeout(r, Math.min(remaining, 5_000)));
-      this.sleptUntil = performance.now();
-    }
-  }
-
-  completed(): void {
-    if (this.pendingDispatches > 0 && !this.compiled) {
-      const now = performance.now();
-      const known = this.seen.get(this.signature);
-      const overslept = this.sleptUntil > 0 && now - this.sleptUntil < 2;
-      if (known && overslept) {
-        // Done before the sleep ended: the elapsed time measured the sleep, not the work, so the
-        // estimate is too long; shorten it (a floor on the fraction alone kept oversleeping when
-        // the work had become much faster than the estimate).
-        known.fraction = Math.max(0.3, known.fraction * 0.85);
-        known.seconds *= 0.7;
-      } else {
-        const seconds = (now - this.firstSubmit) / 1000;
-        if (known) {
-          known.seconds = 0.5 * known.seconds + 0.5 * seconds;
-          known.fraction = Math.min(0.9, known.fraction * 1.05);
-        } else if (seconds > 0.004) {
-          this.seen.set(this.signature, { seconds, fraction: 0.8 });
-        }
-      }
-    }
-    this.pendingCost = 0;
-    this.pendingDispatches = 0;
-    this.pendingKernels = 0;
-    this.compiled = false;
-  }
-}
-
-/** FNV-1a of a kernel's pipeline key. */
-function hash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 function summarize(labels: string[]): string {
   if (labels.length <= 12) return labels.join('; ');
   return `${labels.slice(0, 6).join('; ')}; ... ${labels.length - 12} more ...; ${labels.slice(-6).join('; ')}`;
@@ -345,26 +249,6 @@ export function getEngine(): Engine {
   return engine;
 }
 
-/** Workgroup grid for `count` workgroups, split over x and y past the 65,535-per-dimension limit. */
-export function grid(count: number): [number, number, number] {
-  const max = 65535;
-  if (count <= max) return [count, 1, 1];
-  const y = Math.ceil(count / max);
-  return [Math.ceil(count / y), y, 1];
-}
-
-/** Builds a uniform block from u32 and f32 fields in order (each 4 bytes). */
-export class Uniforms {
-  private view: DataView;
-  private buf: ArrayBuffer;
-  private offset = 0;
-  constructor(bytes = 256) { this.buf = new ArrayBuffer(bytes); this.view = new DataView(this.buf); }
-  u32(...values: number[]): this { for (const v of values) { this.view.setUint32(this.offset, v, true); this.offset += 4; } return this; }
-  i32(...values: number[]): this { for (const v of values) { this.view.setInt32(this.offset, v, true); this.offset += 4; } return this; }
-  f32(...values: number[]): this { for (const v of values) { this.view.setFloat32(this.offset, v, true); this.offset += 4; } return this; }
-  /** Pads to a 16-byte boundary, where WGSL starts arrays of vec4. */
-  align16(): this { this.offset = Math.ceil(this.offset / 16) * 16; return this; }
-  /** `n` values as vec4<u32> words (padded with zeros), for arrays of vec4<u32> in WGSL. */
-  vec(values: readonly number[], n: number): this { this.align16(); for (let i = 0; i < n; i++) this.u32(values[i] ?? 0); return this; }
-  done(): ArrayBuffer { return this.buf.slice(0, Math.max(16, Math.ceil(this.offset / 16) * 16)); }
-}
+// The ops not yet moved to ./limits.ts and ./uniforms.ts import these from here.
+export { grid } from './limits.ts';
+export { Uniforms } from './uniforms.ts';

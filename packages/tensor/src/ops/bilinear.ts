@@ -10,7 +10,7 @@ import { normalizeAxis, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
 import { mapKernel } from './elementwise.ts';
 import { specialize } from './kernels.ts';
-import { matmulInto } from './matmul.ts';
+import { matmulInto } from './matmul/matmul.ts';
 import { transpose } from './movement.ts';
 import { rowLaunch, rowsSrc } from './planes.ts';
 

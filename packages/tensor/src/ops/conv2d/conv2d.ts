@@ -1,0 +1,126 @@
+// 2-D convolution like torch.nn.functional.conv2d: NCHW input, OIHW weights, stride, padding,
+// dilation, groups; optional bias and a fused ReLU; and its backward rule. The forward pass, the
+// input gradient and the weight gradient each run the kernel candidates.ts chooses (dispatch.ts);
+// the bias gradient is a reduction of the upstream gradient over N, H, W.
+import type { TuneBench } from '../../autotune.ts';
+import { TensorError } from '../../errors.ts';
+import { record, Tensor } from '../../tensor.ts';
+import { mapKernel } from '../elementwise.ts';
+import { fillTensor } from '../kernels.ts';
+import { sum } from '../reduce.ts';
+import { chooseKernel, convCandidates, type ConvOp } from './candidates.ts';
+import { backwardInputInto, backwardWeight, forwardInto } from './dispatch.ts';
+import { checkFloat, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type ConvShapeOptions } from './geometry.ts';
+import { formatConvVariant, type ConvKernel, type ConvVariant } from './variant.ts';
+
+export interface Conv2dOptions extends ConvShapeOptions {
+  /** 'relu' applies max(·, 0) after the bias inside the forward kernel; the gradient is masked to match. */
+  activation?: 'none' | 'relu';
+  /**
+   * Forces kernel variants instead of the autotuner's choice (tests, benchmarks): `sg<r>x<p>`,
+   * `reg<r>x<p>`, the shared-memory tiles `t<BM>x<BN>` with an optional split-K suffix `k<S>`
+   * (the weight gradient takes none), `row<r>x<p>` for 3x3 stride-1 forward passes and input
+   * gradients, or for 1x1 stride-1 unpadded ungrouped convolutions `mm:<matmul variant>`
+   * (ops/conv2d/variant.ts).
+   */
+  kernels?: { forward?: ConvVariant; backwardInput?: ConvVariant; backwardWeight?: ConvVariant };
+}
+
+function filled(shape: number[]): Tensor {
+  const t = Tensor.empty(shape);
+  fillTensor(t, 0.5);
+  return t;
+}
+
+const disposeAll = (...ts: Tensor[]) => () => ts.forEach((t) => t.dispose());
+
+/** The tuner's scratch inputs for `op` on this shape: each run records the op with the kernel being timed. */
+function tuneBench(g: ConvGeom, op: ConvOp): TuneBench<ConvKernel> {
+  switch (op) {
+    case 'forward': {
+      const x = filled(xShapeOf(g)), w = filled(wShapeOf(g));
+      const run = (k: ConvKernel) => forwardInto('conv2d (autotune)', x, w, null, Tensor.empty(yShapeOf(g)), g, false, k).dispose();
+      return { run, dispose: disposeAll(x, w) };
+    }
+    case 'backwardInput': {
+      const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
+      return { run: (k) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, k), dispose: disposeAll(dy, w, dx) };
+    }
+    case 'backwardWeight': {
+      const x = filled(xShapeOf(g)), dy = filled(yShapeOf(g));
+      return { run: (k) => backwardWeight('conv2d backward weight (autotune)', x, dy, g, k).dispose(), dispose: disposeAll(x, dy) };
+    }
+  }
+}
+
+function pick(label: string, op: ConvOp, g: ConvGeom, opts: Conv2dOptions): ConvKernel {
+  return chooseKernel(label, op, g, opts.kernels?.[op], () => tuneBench(g, op));
+}
+
+/**
+ * 2-D convolution of x [N, C, H, W] with w [O, C / groups, KH, KW] and optional bias b [O],
+ * as torch.nn.functional.conv2d; `activation: 'relu'` fuses a ReLU after the bias.
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  const g = geometry('conv2d', x.shape, w.shape, opts, [x.describe(), w.describe()]);
+  checkFloat('conv2d', x, w, ...(b ? [b] : []));
+  if (b && (b.rank !== 1 || b.shape[0] !== g.G * g.Og)) throw new TensorError(`conv2d: bias ${b.describe()} must be [${g.G * g.Og}] (one per output channel of weight ${w.describe()})`);
+  const relu = opts.activation === 'relu';
+  const label = `conv2d ${x.describe()} * ${w.describe()}`;
+  const kernel = pick(label, 'forward', g, opts);
+  const empty = Tensor.empty(yShapeOf(g));
+  const y = empty.size === 0 ? empty : forwardInto(label, x, w, b, empty, g, relu, kernel);
+  const inputs = b ? [x, w, b] : [x, w];
+  return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (gy) => {
+    // Through the ReLU: the gradient passes where the output is positive.
+    const gz = relu ? mapKernel('conv2d relu backward', 'select(0.0, x, y > 0.0)', [gy, y]) : gy;
+    const grads = [
+      x.requiresGrad ? conv2dBackwardInput(gz, w, x.shape, opts) : null,
+      w.requiresGrad ? conv2dBackwardWeight(x, gz, w.shape, opts) : null,
+      b?.requiresGrad ? sum(gz, [0, 2, 3]) : null,
+    ];
+    return grads.slice(0, inputs.length);
+  });
+}
+
+/** Gradient of conv2d with respect to its input x of shape `xShape`, for upstream dy (no autograd). */
+export function conv2dBackwardInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+  const g = geometry('conv2d backward input', xShape, w.shape, opts, [`[${xShape.join(', ')}]`, w.describe()]);
+  checkFloat('conv2d backward input', dy, w);
+  checkGradShape('conv2d backward input', dy, g);
+  const label = `conv2d backward input ${dy.describe()} * ${w.describe()}`;
+  const dx = Tensor.empty(xShapeOf(g));
+  if (dx.size > 0) backwardInputInto(label, dy, w, dx, g, pick(label, 'backwardInput', g, opts));
+  return dx;
+}
+
+/** Gradient of conv2d with respect to its weight of shape `wShape`, for input x and upstream dy (no autograd). */
+export function conv2dBackwardWeight(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
+  const g = geometry('conv2d backward weight', x.shape, wShape, opts, [x.describe(), `[${wShape.join(', ')}]`]);
+  checkFloat('conv2d backward weight', x, dy);
+  checkGradShape('conv2d backward weight', dy, g);
+  if (g.N === 0) {
+    const z = Tensor.empty(wShapeOf(g));
+    fillTensor(z, 0);
+    return z;
+  }
+  const label = `conv2d backward weight ${x.describe()} ${dy.describe()}`;
+  return backwardWeight(label, x, dy, g, pick(label, 'backwardWeight', g, opts));
+}
+
+/**
+ * The variants that can run these shapes on this adapter (benchmarks, tests); the autotuner times
+ * those of them that keep most of their lanes busy on the map (candidates.ts).
+ */
+export function conv2dVariants(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): { forward: ConvVariant[]; backwardInput: ConvVariant[]; backwardWeight: ConvVariant[] } {
+  const g = geometry('conv2dVariants', xShape, wShape, opts, [`[${xShape.join(', ')}]`, `[${wShape.join(', ')}]`]);
+  const names = (op: ConvOp) => convCandidates(g, op).map(formatConvVariant);
+  return { forward: names('forward'), backwardInput: names('backwardInput'), backwardWeight: names('backwardWeight') };
+}
+
+/** The kernel each op would use now for these shapes: the autotuner's choice, or the adapter default. */
+export function conv2dKernels(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } {
+  const g = geometry('conv2dKernels', xShape, wShape, opts, [`[${xShape.join(', ')}]`, `[${wShape.join(', ')}]`]);
+  const name = (op: ConvOp) => formatConvVariant(pick('conv2dKernels', op, g, opts));
+  return { forward: name('forward'), backwardInput: name('backwardInput'), backwardWeight: name('backwardWeight') };
+}

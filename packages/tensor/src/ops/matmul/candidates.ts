@@ -1,0 +1,45 @@
+// Which matmul kernel runs a problem: the candidates this adapter has for its sizes, its shape
+// class, and the autotuner's choice among them.
+import { sizeClass, tuned, type TuneBench } from '../../autotune.ts';
+import { deviceSync } from '../../device.ts';
+import { Tensor } from '../../tensor.ts';
+import { DEFAULT_TILE, tileOptions } from '../gemm/tile.ts';
+import { fillTensor } from '../kernels.ts';
+import { runMatmul } from './kernels.ts';
+import { formatMatmul, type MatmulKernel, type MatmulVariant } from './variant.ts';
+
+/** The kernels that can run `batch` [M, K] @ [K, N] problems here, the adapter's default first. */
+export function matmulKernels(M: number, K: number, N: number, batch: number): MatmulKernel[] {
+  const info = deviceSync().info;
+  const reg: MatmulKernel = { kind: K % 4 === 0 && N % 4 === 0 ? 'vec4' : 'scalar' };
+  // The 'sg' kernel holds subgroup size x 4 accumulators per invocation: for narrow subgroups.
+  const sg = info.subgroupSize !== null && info.subgroupSize <= 16;
+  // 'sgv' (the same kernel loading 4 adjacent columns of B at once) needs N % 4 == 0.
+  const subgroup: MatmulKernel[] = !sg ? [] : N % 4 === 0 ? [{ kind: 'sg', bv: 1 }, { kind: 'sg', bv: 4 }] : [{ kind: 'sg', bv: 1 }];
+  if (info.kind === 'gpu') return [...tileOptions(M, N, K, batch).map((tile): MatmulKernel => ({ kind: 'tile', tile })), reg, ...subgroup];
+  return [...subgroup, reg, { kind: 'tile', tile: DEFAULT_TILE }];
+}
+
+/** matmulKernels by name (benchmarks, tests). */
+export function matmulCandidates(M: number, K: number, N: number, batch: number): MatmulVariant[] {
+  return matmulKernels(M, K, N, batch).map(formatMatmul);
+}
+
+/**
+ * The kernel for a problem: the autotuner's choice for its shape class once timed (autotune.ts),
+ * until then (and with tuning off) register-blocked on CPU adapters, shared-memory tiles on GPUs.
+ */
+export function chooseMatmulKernel(K: number, N: number, M: number, batch: number): MatmulKernel {
+  const cls = `m${sizeClass(M)} k${sizeClass(K)} n${sizeClass(N)} b${sizeClass(batch)} ${K % 4 === 0 && N % 4 === 0 ? 'aligned' : 'odd'}`;
+  return tuned('matmul', cls, matmulKernels(M, K, N, batch), formatMatmul, () => matmulBench(batch, M, K, N));
+}
+
+function matmulBench(batch: number, M: number, K: number, N: number): TuneBench<MatmulKernel> {
+  const a = Tensor.empty([batch, M, K]), b = Tensor.empty([batch, K, N]), c = Tensor.empty([batch, M, N]);
+  fillTensor(a, 0.5);
+  fillTensor(b, 0.5);
+  return {
+    run: (k) => runMatmul('matmul (autotune)', a, b, c, batch, M, K, N, M * K, K * N, k),
+    dispose: () => { a.dispose(); b.dispose(); c.dispose(); },
+  };
+}
