@@ -35,8 +35,8 @@ const nhwc = ([n, c, h, w]) => [n, h, w, c];
  * tensors to free after the next sync), both moving `bytes`.
  */
 async function measure(op, shape, bytes, oursRun, tfRun, reps = 4) {
-  // Our engine sleeps Node's main thread for the predicted run time before each wait (engine.ts
-  // Pacer), learned from earlier waits: settle it on this op (first use includes the driver's
+  // Our engine sleeps Node's main thread for the predicted run time before each wait (pacer.ts),
+  // learned from earlier waits: settle it on this op (first use includes the driver's
   // shader compile) before timing.
   for (let i = 0; i < 3; i++) {
     ours.tidy(() => { oursRun(); });

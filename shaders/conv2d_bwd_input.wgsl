@@ -24,17 +24,8 @@
 const SG: u32 = {{SG}}u;
 const OU: u32 = {{CU}}u;
 
-// First tap t with (r + pad - t * dil) divisible by stride. The pattern repeats every `step`
-// taps, so if none of the first `step` qualifies none does: NO_TAP, past any kernel (and far
-// from overflowing when tap steps are added to it), then skips every tap.
-const NO_TAP: u32 = 0x40000000u;
-
-fn firstTap(r: u32, pad: u32, dil: u32, stride: u32, step: u32) -> u32 {
-  for (var t = 0u; t < step; t++) {
-    if ((r + pad + stride * dil * step - t * dil) % stride == 0u) { return t; }
-  }
-  return NO_TAP;
-}
+// firstTap(r, pad, dil, stride, step): the first tap of a stride phase (conv2d_phase.wgsl).
+{{PHASE_TAPS}}
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
@@ -66,7 +57,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let wstep = p.CB * SG;
   // The reduction over output channels: OU at a time, then one at a time for the rest. A
   // channel's taps come written out in full when the phase's tap counts are 1x1 or 3x3
-  // (conv2d_kernels.ts), as loops otherwise; with stride > 1 taps past the kernel are skipped.
+  // (ops/conv2d/codegen.ts), as loops otherwise; with stride > 1 taps past the kernel are skipped.
   var o = 0u;
   for (; o + OU <= p.O; o += OU) {
 {{CHANNELS}}

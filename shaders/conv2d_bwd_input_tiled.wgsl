@@ -29,17 +29,8 @@ struct Ctx {
   Wq: u32,   // width of the phase grid
 }
 
-// First tap t with (r + pad - t * dil) divisible by stride. The pattern repeats every `step`
-// taps, so if none of the first `step` qualifies none does: NO_TAP, past any kernel (and far
-// from overflowing when tap steps are added to it), then skips every tap.
-const NO_TAP: u32 = 0x40000000u;
-
-fn firstTap(r: u32, pad: u32, dil: u32, stride: u32, step: u32) -> u32 {
-  for (var t = 0u; t < step; t++) {
-    if ((r + pad + stride * dil * step - t * dil) % stride == 0u) { return t; }
-  }
-  return NO_TAP;
-}
+// firstTap(r, pad, dil, stride, step): the first tap of a stride phase (conv2d_phase.wgsl).
+{{PHASE_TAPS}}
 
 fn context(z: u32) -> Ctx {
   let phase = z % (p.sh * p.sw);

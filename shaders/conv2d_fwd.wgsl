@@ -44,8 +44,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var kidx = ((g * K) * p.OB + wid.y) * SG + {{LANE}};
   let kstep = p.OB * SG;
   let plane0 = (n * p.G + g) * p.C;
-  // The reduction over input channels: CU at a time, then one at a time for the rest. A channel's
-  // taps come written out in full for 1x1 and 3x3 kernels (conv2d_kernels.ts), as loops otherwise.
+  // The reduction over input channels: CU at a time, then one at a time for the rest. A
+  // channel's taps come written out in full for 1x1 and 3x3 kernels (ops/conv2d/codegen.ts), as
+  // loops otherwise.
   var c = 0u;
   for (; c + CU <= p.C; c += CU) {
 {{CHANNELS}}

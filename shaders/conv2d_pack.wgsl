@@ -7,9 +7,8 @@
 //
 // Each invocation takes one packed position x = (b * SG + lane) * RV + comp (gid.x) of one kc
 // (gid.y) and group (gid.z) and copies its KK taps. SG and RV are constants of the pipeline, so
-// x splits with shifts: a vector integer division is a loop over the lanes on CPU adapters, and
-// the earlier one-element-per-invocation form, with six of them, cost 13 % of a 1x1 input
-// gradient at 16x16 (lavapipe, 1664 -> 512).
+// x splits with shifts: a vector integer division is a loop over the lanes on CPU adapters (a
+// form with six of them cost 13 % of a 1x1 input gradient; bench/RESULTS.md).
 // Params (ops/conv2d/params.ts): rowLen (NB * SG * RV packed entries per k), KC (reduction rows
 // before taps: Cg forward, Og input gradient), KK (taps per row), CH (channels packed) and the
 // source strides chStride, kcStride, gStride.

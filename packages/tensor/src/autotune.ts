@@ -144,19 +144,18 @@ export function tuned<V>(op: string, shapeClass: string, candidates: readonly V[
   const fallback = candidates[0]!;
   if (candidates.length < 2 || !autotuneEnabled()) return fallback;
   load();
-  const byName = new Map(candidates.map((v) => [name(v), v]));
-  const names = [...byName.keys()];
+  const names = candidates.map(name);
   // The candidate list is part of the key: a decision made before a variant existed is not one
   // made against it, so adding a kernel re-times the shape classes it can run.
   const key = `${adapterKey()} | ${op} | ${shapeClass} | ${names.join(',')}`;
-  const hit = byName.get(decisions.get(key) ?? '');
-  if (hit !== undefined) return hit;
+  const hit = names.indexOf(decisions.get(key) ?? '');
+  if (hit >= 0) return candidates[hit]!;
   if (!timeNew) return fallback;
   if (!pending.has(key)) {
     pending.set(key, {
       key, candidates: names, make: () => {
         const bench = make();
-        return { run: (n) => bench.run(byName.get(n)!), dispose: () => bench.dispose() };
+        return { run: (n) => bench.run(candidates[names.indexOf(n)]!), dispose: () => bench.dispose() };
       },
     });
   }
@@ -248,9 +247,9 @@ async function gpuTime(bench: TuneBench, variant: string, singleMs: number): Pro
 
 /**
  * The fastest candidate, after timing the two fastest once more each when they came within
- * CLOSE of each other: on a shared CPU host one slow moment while a candidate was timed decided
- * the choice before (SwiftShader, a 1x1 input gradient: the tuner kept mm:sgv, which then ran
- * 2.0 GFLOP/s where sg4x4 runs 3.9), and a second look at the close pair costs two timings.
+ * CLOSE of each other: on a shared CPU host one slow moment while a candidate was timed has
+ * decided the choice (bench/RESULTS.md, "Why the kernels are built as they are"), and a second
+ * look at the close pair costs two timings.
  */
 const CLOSE = 1.3;
 

@@ -7,10 +7,9 @@ import { deviceSync } from '../../device.ts';
 import { TensorError } from '../../errors.ts';
 import { DEFAULT_TILE, tileOptions } from '../gemm/tile.ts';
 import { matmulKernels } from '../matmul/candidates.ts';
-import { MATMUL_GRAMMAR } from '../matmul/variant.ts';
 import { BLOCK_WORKGROUP_SIZE } from '../../limits.ts';
 import { isPointwise, macs, phasePixels, type ConvGeom } from './geometry.ts';
-import { blockOf, formatConvVariant, parseConvVariant, type BlockKernel, type ConvKernel, type ConvVariant } from './variant.ts';
+import { blockOf, convKernelOf, formatConvVariant, parseConvVariant, type BlockKernel, type ConvKernel, type ConvVariant } from './variant.ts';
 
 export type ConvOp = 'forward' | 'backwardInput' | 'backwardWeight';
 
@@ -165,15 +164,12 @@ function shapeClass(g: ConvGeom): string {
 
 /** The forced variant `name` parsed, or an error saying why `op` cannot run it on this shape. */
 function forcedKernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant): ConvKernel {
-  const k = parseConvVariant(name);
   if (op === 'backwardWeight') {
+    const k = parseConvVariant(name);
     if (k && ((k.kind === 'tile' && k.tile.splits === 1) || (k.kind === 'block' && k.sharing !== 'row'))) return k;
     throw new TensorError(`${label}: unknown conv2d weight-gradient variant '${name}' (it takes sg<r>x<p>, reg<r>x<p> or t<BM>x<BN> without a k<S> split)`);
   }
-  if (!k) {
-    if (name.startsWith('mm:')) throw new TensorError(`${label}: unknown kernel '${name}' (${MATMUL_GRAMMAR})`);
-    throw new TensorError(`${label}: unknown conv2d variant '${name}'`);
-  }
+  const k = convKernelOf(label, name);
   if (k.kind === 'matmul' && !runsAsMatmul(g)) throw new TensorError(`${label}: kernel '${name}' only runs 1x1 stride-1 unpadded ungrouped convolutions`);
   if (k.kind === 'block' && k.sharing === 'row' && !rowKernels(g, op).some((r) => r.pl === k.pl && r.rv === k.rv)) {
     throw new TensorError(`${label}: kernel '${name}' runs only 3x3 stride-1 undilated convolutions whose ${op === 'forward' ? 'output' : 'input'} width is a multiple of ${k.pl}`);

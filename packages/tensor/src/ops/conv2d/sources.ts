@@ -9,6 +9,7 @@ import bwdWeightTiledSrc from '../../../../../shaders/conv2d_bwd_weight_tiled.wg
 import fwdSrc from '../../../../../shaders/conv2d_fwd.wgsl';
 import fwdTiledSrc from '../../../../../shaders/conv2d_fwd_tiled.wgsl';
 import packSrc from '../../../../../shaders/conv2d_pack.wgsl';
+import phaseSrc from '../../../../../shaders/conv2d_phase.wgsl';
 import { BLOCK_WORKGROUP_SIZE } from '../../limits.ts';
 import { specialize } from '../kernels.ts';
 import {
@@ -133,7 +134,7 @@ ${t.code}`,
 export function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
   if (b.rows) return bwdInputRowsSource(b, u);
   return specialize(bwdInputSrc, {
-    PARAMS: inputGradParams.wgsl,
+    PARAMS: inputGradParams.wgsl, PHASE_TAPS: phaseSrc,
     ...lanePlaceholders(b), CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, max(count, 1u) - 1u);
   let pi${j} = t${j} / max(Wq, 1u);
@@ -160,7 +161,7 @@ ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u)
 function bwdInputRowsSource(b: Block, u: Unroll): string {
   const span = b.pl + 2;
   return specialize(bwdInputSrc, {
-    PARAMS: inputGradParams.wgsl,
+    PARAMS: inputGradParams.wgsl, PHASE_TAPS: phaseSrc,
     ...lanePlaceholders(b), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
     PIXEL_SETUP: `  let groups = count / ${b.pl}u;
   let t0 = min(qBase, max(groups, 1u) - 1u) * ${b.pl}u;
@@ -222,7 +223,7 @@ export function fwdTiledLoaders(u: Unroll, pointwise: boolean): string {
  */
 export function bwdInputTiledLoaders(g: { KH: number; KW: number }, fixed: boolean, pointwise: boolean): string {
   const consts = fixed ? { TAPS: `${g.KH * g.KW}u`, NTW: `${g.KW}u`, SH: '1', SW: '1' } : { TAPS: 'c.taps', NTW: 'c.ntw', SH: 'i32(p.sh)', SW: 'i32(p.sw)' };
-  return specialize(bwdInputTiledSrc, { PARAMS: inputGradTiledParams.wgsl, ...consts, POINTWISE: pointwise });
+  return specialize(bwdInputTiledSrc, { PARAMS: inputGradTiledParams.wgsl, PHASE_TAPS: phaseSrc, ...consts, POINTWISE: pointwise });
 }
 
 export function bwdWeightTiledLoaders(): string {

@@ -9,7 +9,7 @@
 import { deviceSync } from '../../device.ts';
 import { TensorError } from '../../errors.ts';
 import { formatTile, parseTile, type Tile } from '../gemm/tile.ts';
-import { formatMatmul, parseMatmul, type MatmulKernel } from '../matmul/variant.ts';
+import { formatMatmul, MATMUL_GRAMMAR, parseMatmul, type MatmulKernel } from '../matmul/variant.ts';
 
 /** A variant's name, as Conv2dOptions.kernels, conv2dVariants and conv2dKernels write it. */
 export type ConvVariant = string;
@@ -45,6 +45,14 @@ export function formatConvVariant(k: ConvKernel): ConvVariant {
     case 'tile': return formatTile(k.tile);
     case 'matmul': return `${MATMUL_PREFIX}${formatMatmul(k.matmul)}`;
   }
+}
+
+/** The parsed variant, or an error naming what was asked for. */
+export function convKernelOf(label: string, name: ConvVariant): ConvKernel {
+  const k = parseConvVariant(name);
+  if (k) return k;
+  if (name.startsWith(MATMUL_PREFIX)) throw new TensorError(`${label}: unknown kernel '${name}' (${MATMUL_GRAMMAR})`);
+  throw new TensorError(`${label}: unknown conv2d variant '${name}'`);
 }
 
 /**
