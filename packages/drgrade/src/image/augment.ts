@@ -1,6 +1,6 @@
 import type { Rng } from '../util/rng.ts';
 import { resize } from './resize.ts';
-import { cropImage, type RgbImage } from './rgb-image.ts';
+import { cropImage, toByte, type RgbImage } from './rgb-image.ts';
 
 /** Mirrors left–right. */
 export function flipHorizontal(image: RgbImage): RgbImage {
@@ -63,8 +63,7 @@ export function warpAffine(image: RgbImage, inverse: Affine, width: number, heig
         const p10 = sample(data, sw, sh, x0 + 1, y0, ch, fill);
         const p01 = sample(data, sw, sh, x0, y0 + 1, ch, fill);
         const p11 = sample(data, sw, sh, x0 + 1, y0 + 1, ch, fill);
-        const v = (p00 * (1 - fx) + p10 * fx) * (1 - fy) + (p01 * (1 - fx) + p11 * fx) * fy;
-        out[o + ch] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+        out[o + ch] = toByte((p00 * (1 - fx) + p10 * fx) * (1 - fy) + (p01 * (1 - fx) + p11 * fx) * fy);
       }
     }
   }
@@ -198,9 +197,9 @@ export function colorJitter(image: RgbImage, rng: Rng, options: ColorJitterOptio
     r = (r - gray) * saturation + gray;
     g = (g - gray) * saturation + gray;
     b = (b - gray) * saturation + gray;
-    out[i] = r <= 0 ? 0 : r >= 255 ? 255 : Math.round(r);
-    out[i + 1] = g <= 0 ? 0 : g >= 255 ? 255 : Math.round(g);
-    out[i + 2] = b <= 0 ? 0 : b >= 255 ? 255 : Math.round(b);
+    out[i] = toByte(r);
+    out[i + 1] = toByte(g);
+    out[i + 2] = toByte(b);
   }
   return { width: image.width, height: image.height, data: out };
 }

@@ -1,4 +1,4 @@
-import type { RgbImage } from './rgb-image.ts';
+import { toByte, type RgbImage } from './rgb-image.ts';
 
 /**
  * Kernel size OpenCV picks for `GaussianBlur(img, (0, 0), sigma)` on 8-bit images:
@@ -78,10 +78,7 @@ export function gaussianBlur(image: RgbImage, sigma: number): RgbImage {
       const kt = k[t] as number;
       for (let i = 0; i < stride; i++) acc[i] = (acc[i] as number) + kt * ((temp[above + i] as number) + (temp[below + i] as number));
     }
-    for (let i = 0; i < stride; i++) {
-      const v = acc[i] as number;
-      out[middle + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-    }
+    for (let i = 0; i < stride; i++) out[middle + i] = toByte(acc[i] as number);
   }
   return { width: w, height: h, data: out };
 }

@@ -1,4 +1,4 @@
-import type { RgbImage } from './rgb-image.ts';
+import { toByte, type RgbImage } from './rgb-image.ts';
 
 /** For one axis: for each output index, the source indices and weights that make it. */
 interface AxisTable {
@@ -124,10 +124,7 @@ export function resize(image: RgbImage, width: number, height: number): RgbImage
       for (let i = 0; i < stride; i++) line[i] = (line[i] as number) + (temp[src + i] as number) * wt;
     }
     const o = y * stride;
-    for (let i = 0; i < stride; i++) {
-      const v = line[i] as number;
-      out[o + i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-    }
+    for (let i = 0; i < stride; i++) out[o + i] = toByte(line[i] as number);
   }
   return { width, height, data: out };
 }

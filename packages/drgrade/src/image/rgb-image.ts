@@ -27,13 +27,6 @@ export function createImage(width: number, height: number, fill: number | readon
   return { width, height, data };
 }
 
-/** Checks the buffer length against the size, so a malformed image fails where it is made. */
-export function assertRgbImage(image: RgbImage): void {
-  if (image.data.length !== image.width * image.height * 3) {
-    throw new RangeError(`RgbImage ${image.width}x${image.height} needs ${image.width * image.height * 3} bytes, has ${image.data.length}`);
-  }
-}
-
 /** Rounds and clamps to 0..255 (half rounds up, as OpenCV's saturate_cast does for these sums). */
 export function toByte(value: number): number {
   return value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
