@@ -9,7 +9,7 @@ import { configReference } from '../../packages/drgrade/src/cli/config.ts';
 import { readFileSync } from 'node:fs';
 
 test('every paper row and tiny are shipped, with the paper\'s defaults', () => {
-  for (const n of ['hbp-vgg16', 'bcnn-vgg16', 'hbp-dsod-ce', 'hbp-dsod-fl', 'hbp-dsod-fl-or', 'hbp-dsod-fl-or-ml', 'real', 'tiny']) assert.ok(PRESET_NAMES.includes(n), n);
+  for (const n of ['hbp-vgg16', 'bcnn-vgg16', 'dfl-resnet50', 'pmg-resnet50', 'ag-net', 'hbp-dsod-ce', 'hbp-dsod-fl', 'hbp-dsod-fl-or', 'hbp-dsod-fl-or-ml', 'real', 'tiny']) assert.ok(PRESET_NAMES.includes(n), n);
   const p = preset('hbp-dsod-fl-or-ml')!;
   assert.is(p.data.imageSize, 512);
   assert.is(p.train.batchSize, 32);
@@ -24,6 +24,8 @@ test('every paper row and tiny are shipped, with the paper\'s defaults', () => {
   assert.is(preset('hbp-dsod-fl-or')!.loss.sord.enabled, true);
   assert.is(preset('hbp-dsod-fl-or')!.loss.metric.weight, 0);
   assert.is(preset('bcnn-vgg16')!.model.type, 'vgg16-bcnn');
+  assert.equal([preset('dfl-resnet50')!.model.type, preset('pmg-resnet50')!.model.type, preset('ag-net')!.model.type], ['resnet-dfl', 'resnet-pmg', 'alexnet-googlenet']);
+  assert.is(preset('dfl-resnet50')!.model.resnet.depth, 50);
 });
 
 test('--set overrides are typed and validated', async () => {
@@ -48,7 +50,7 @@ test('a JSON file: unknown and ill-typed fields are all listed with their paths'
   try { await loadConfig(file); assert.unreachable(); } catch (e) {
     const msg = (e as Error).message;
     assert.match(msg, /bad.json: 3 problems/);
-    assert.match(msg, /model.type: must be one of "densenet", "densenet-fpn-hbp", "vgg16-hbp", "vgg16-bcnn", found "resnet"/);
+    assert.match(msg, /model.type: must be one of "densenet", "densenet-fpn-hbp", "vgg16-hbp", "vgg16-bcnn", "resnet-dfl", "resnet-pmg", "alexnet-googlenet", found "resnet"/);
     assert.match(msg, /model.hbp.dim: must be >= 1, found -3/);
     assert.match(msg, /train.epochz: unknown field/);
   }
@@ -60,6 +62,18 @@ test('a JSON file: unknown and ill-typed fields are all listed with their paths'
   writeFileSync(join(dir, 'broken.json'), '{"optim": ');
   try { await loadConfig(join(dir, 'broken.json')); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /broken.json: not valid JSON/); }
   try { await loadConfig('nonesuch'); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /no such preset or file \(presets: hbp-vgg16/); }
+});
+
+test('DFL/PMG settings that no network fits are one line naming the field', async () => {
+  for (const [set, message] of [['model.resnet.depth=42', /model.resnet.depth: must be 18, 34, 50 or 101, found 42/],
+    ['model.pmg.granularities=[8,0,2]', /model.pmg.granularities: tiles per side must be >= 1, found \[8, 0, 2\]/],
+    ['model.pmg.granularities=[8,4]', /model.pmg.granularities: expected 3 numbers, found 2/]] as const) {
+    try { await loadConfig('pmg-resnet50', [set]); assert.unreachable(); } catch (e) {
+      assert.instance(e, ConfigError);
+      assert.match((e as Error).message, message);
+      assert.not.match((e as Error).message, /\n/);
+    }
+  }
 });
 
 test('docs/config.md is the current reference (regenerate with drgrade config docs > docs/config.md)', () => {

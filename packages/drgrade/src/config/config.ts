@@ -2,7 +2,7 @@
 // field. Defaults are the paper's method (row hbp-dsod-fl-or-ml of Tables 1–2).
 import type { Spec } from './schema.ts';
 
-export type ModelType = 'densenet' | 'densenet-fpn-hbp' | 'vgg16-hbp' | 'vgg16-bcnn';
+export type ModelType = 'densenet' | 'densenet-fpn-hbp' | 'vgg16-hbp' | 'vgg16-bcnn' | 'resnet-dfl' | 'resnet-pmg' | 'alexnet-googlenet';
 
 export interface DrgradeConfig {
   name: string;
@@ -27,6 +27,10 @@ export interface DrgradeConfig {
     vgg: { widthDivisor: number };
     fpn: { channels: number };
     hbp: { dim: number; grid: 'coarsest' | 'finest' };
+    resnet: { depth: 18 | 34 | 50 | 101; widthDivisor: number };
+    dfl: { k: number; initPatches: number };
+    pmg: { featureSize: number; granularities: number[] };
+    agNet: { auxWeight: number; widthDivisor: number };
     embeddingDim: number;
   };
   loss: {
@@ -84,7 +88,7 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     workers: int('Decoding/augmentation worker threads (0 = in the main thread; -1 = all cores)', -1, 64),
   }),
   model: obj('Network', {
-    type: str('Architecture', ['densenet', 'densenet-fpn-hbp', 'vgg16-hbp', 'vgg16-bcnn']),
+    type: str('Architecture', ['densenet', 'densenet-fpn-hbp', 'vgg16-hbp', 'vgg16-bcnn', 'resnet-dfl', 'resnet-pmg', 'alexnet-googlenet']),
     numClasses: int('Number of grades', 2, 100),
     densenet: obj('DenseNet backbone (torchvision DenseNet169: 32, [6, 12, 32, 32], 64, 4)', {
       growthRate: int('Growth rate k', 1),
@@ -100,6 +104,22 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     hbp: obj('Hierarchical bilinear pooling head', {
       dim: int('Projection dimension D (paper: 8192)', 1),
       grid: str('Common grid the three maps are resized to', ['coarsest', 'finest']),
+    }),
+    resnet: obj('ResNet backbone of resnet-dfl and resnet-pmg (torchvision\'s)', {
+      depth: int('Depth: 18, 34, 50 (the paper\'s DFL and PMG rows) or 101', 18, 101),
+      widthDivisor: int('Divide every ResNet width by this (1 = torchvision\'s; >1 for small tests)', 1),
+    }),
+    dfl: obj('DFL head (Wang et al., CVPR 2018) on conv4_x (layer3)', {
+      k: int('Patch detectors per class (the paper: 10)', 1),
+      initPatches: int('Non-random initialisation: peak patches per training image whose per-class k-means centres become the filters (0 = random filters)', 0),
+    }),
+    pmg: obj('PMG head and progressive training (Du et al., ECCV 2020)', {
+      featureSize: int('Width of the conv blocks\' 1x1 conv and of the classifiers\' hidden layer (official: 512)', 1),
+      granularities: nums('Jigsaw tiles per side of the three stage classifiers\' steps, before the whole-image step of the concatenated classifier (official: 8, 4, 2)', 3, true),
+    }),
+    agNet: obj('AG_Net: AlexNet and GoogLeNet (torchvision\'s, their dropout) trained as graders, probabilities averaged', {
+      auxWeight: num('Weight of each GoogLeNet auxiliary classifier\'s loss (GoogLeNet paper: 0.3)', 0),
+      widthDivisor: int('Divide every AlexNet and GoogLeNet width by this (1 = torchvision\'s; >1 for small tests)', 1),
     }),
     embeddingDim: int('Dimension of the embedding the metric loss sees (a linear layer on the HBP vector)', 1),
   }),
@@ -130,7 +150,7 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     momentum: num('SGD momentum', 0, 1),
     nesterov: bool('Nesterov momentum'),
     weightDecay: num('Weight decay', 0),
-    headLrMultiplier: num('Learning-rate multiplier of the head (HBP projections and classifier)', 0),
+    headLrMultiplier: num('Learning-rate multiplier of the head (HBP projections and classifier; DFL\'s and PMG\'s heads)', 0),
     schedule: obj('Learning-rate schedule (epochs)', {
       type: str('Schedule', ['step', 'multistep', 'cosine', 'constant']),
       stepSize: int('Epochs between decays (step)', 1),

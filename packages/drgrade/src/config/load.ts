@@ -29,6 +29,8 @@ function checkConsistency(cfg: DrgradeConfig, source: string): void {
   if (cfg.model.densenet.blockConfig.length < 3 && cfg.model.type === 'densenet-fpn-hbp') {
     problems.push('model.densenet.blockConfig: the FPN needs at least 3 dense blocks');
   }
+  if (![18, 34, 50, 101].includes(cfg.model.resnet.depth)) problems.push(`model.resnet.depth: must be 18, 34, 50 or 101, found ${cfg.model.resnet.depth}`);
+  if (cfg.model.pmg.granularities.some((n) => n < 1)) problems.push(`model.pmg.granularities: tiles per side must be >= 1, found [${cfg.model.pmg.granularities.join(', ')}]`);
   for (const [k, r] of [['data.augment.cropScale', cfg.data.augment.cropScale], ['data.augment.cropRatio', cfg.data.augment.cropRatio], ['data.augment.scale', cfg.data.augment.scale]] as const) {
     if (r[0]! > r[1]!) problems.push(`${k}: range [${r.join(', ')}] is reversed`);
   }

@@ -28,6 +28,10 @@ export const PAPER: DrgradeConfig = {
     vgg: { widthDivisor: 1 },
     fpn: { channels: 256 },
     hbp: { dim: 8192, grid: 'coarsest' },
+    resnet: { depth: 50, widthDivisor: 1 },
+    dfl: { k: 10, initPatches: 3 },
+    pmg: { featureSize: 512, granularities: [8, 4, 2] },
+    agNet: { auxWeight: 0.3, widthDivisor: 1 },
     embeddingDim: 64,
   },
   loss: {
@@ -52,6 +56,19 @@ const vgg = { type: 'vgg16-hbp' as const, hbp: { dim: 8192, grid: 'coarsest' as 
 const rows: Record<string, DeepPartial<DrgradeConfig>> = {
   'hbp-vgg16': { name: 'hbp-vgg16', description: 'Baseline: HBP on VGG16 (relu5_1/5_2/5_3), cross-entropy', model: vgg, loss: ce },
   'bcnn-vgg16': { name: 'bcnn-vgg16', description: 'Baseline: B-CNN on VGG16 relu5_3, cross-entropy', model: { type: 'vgg16-bcnn' }, loss: ce },
+  // Table 1's other rows, trained with the paper's schedule and cross-entropy as the two baselines above.
+  'dfl-resnet50': {
+    name: 'dfl-resnet50', description: 'Table 1: DFL on ResNet50 (filter bank on conv4_x, initialised from peak patches; G-Stream, P-Stream and side branch), cross-entropy',
+    model: { type: 'resnet-dfl', resnet: { depth: 50 } }, loss: ce,
+  },
+  'pmg-resnet50': {
+    name: 'pmg-resnet50', description: 'Table 1: PMG on ResNet50 (stage 3-5 classifiers trained progressively on 8x8, 4x4, 2x2 jigsaws, then the concatenation), cross-entropy',
+    model: { type: 'resnet-pmg', resnet: { depth: 50 } }, loss: ce,
+  },
+  'ag-net': {
+    name: 'ag-net', description: 'Table 1: AG_Net, AlexNet and GoogLeNet (auxiliary classifiers in training) trained as graders, probabilities averaged, cross-entropy',
+    model: { type: 'alexnet-googlenet' }, loss: ce,
+  },
   'hbp-dsod-ce': { name: 'hbp-dsod-ce', description: 'HBP on DSOD + FPN, cross-entropy', loss: ce },
   'hbp-dsod-fl': { name: 'hbp-dsod-fl', description: 'HBP on DSOD + FPN, focal loss', loss: { classificationWeight: 1, sord: { enabled: false }, metric: noMetric } },
   'hbp-dsod-fl-or': { name: 'hbp-dsod-fl-or', description: 'HBP on DSOD + FPN, focal loss on SORD labels', loss: { classificationWeight: 1, metric: noMetric } },

@@ -1,5 +1,6 @@
 // The configured objective for one batch: metric.weight·SoftTriple + classificationWeight·(CE or focal),
-// on SORD soft labels when enabled, with the metric term held back during its warm-up epochs.
+// on SORD soft labels when enabled, with the metric term held back during its warm-up epochs. A
+// network with several classifiers (DFL, PMG, AG_Net) contributes each one's weighted loss.
 import type { Tensor } from '@drgrade/tensor';
 import type { DrgradeConfig } from '../config/index.ts';
 import { crossEntropy, focalLoss, softTripleLoss, sordLabels } from '../losses/index.ts';
@@ -11,12 +12,20 @@ export interface LossParts {
   metric: Tensor | null;
 }
 
-export function batchLoss(model: GradingModel, out: ModelOutput, grades: readonly number[], cfg: DrgradeConfig, epoch: number): LossParts {
+/** The configured classification loss (CE or focal, on SORD labels when enabled) of one classifier's scores. */
+export function classificationLoss(logits: Tensor, grades: readonly number[], cfg: DrgradeConfig): Tensor {
   const l = cfg.loss;
   const targets = l.sord.enabled ? sordLabels(grades, { numClasses: cfg.model.numClasses, phi: l.sord.phi, scale: l.sord.scale }) : grades;
-  const classification = l.classification === 'ce'
-    ? crossEntropy(out.logits, targets)
-    : focalLoss(out.logits, targets, { gamma: l.gamma, ...(l.classWeights ? { classWeights: l.classWeights } : {}) });
+  return l.classification === 'ce'
+    ? crossEntropy(logits, targets)
+    : focalLoss(logits, targets, { gamma: l.gamma, ...(l.classWeights ? { classWeights: l.classWeights } : {}) });
+}
+
+export function batchLoss(model: GradingModel, out: ModelOutput, grades: readonly number[], cfg: DrgradeConfig, epoch: number): LossParts {
+  const l = cfg.loss;
+  const classification = out.terms
+    .map((t) => classificationLoss(t.logits, grades, cfg).mul(t.weight))
+    .reduce((sum, term) => sum.add(term));
   const useMetric = l.metric.weight > 0 && epoch >= l.metric.warmupEpochs && out.embedding && model.centers;
   if (!useMetric) return { total: classification.mul(l.classificationWeight), classification, metric: null };
   const m = l.metric;

@@ -19,10 +19,10 @@ import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { Progress, type ProgressStream } from '../util/progress.ts';
 import { decodeCheckpoint, encodeCheckpoint, encodeModelFile, decodeModelFile, type TrainingState } from './checkpoint.ts';
 import { evaluate, type Evaluation } from './evaluate.ts';
-import { batchLoss } from './loss.ts';
 import { GradingModel } from './model.ts';
 import { RunProblemError } from './run-problems.ts';
 import { makeOptimizer, makeScheduler } from './schedule.ts';
+import { trainingScheme } from './scheme.ts';
 import { selectionSplit } from './selection.ts';
 
 export interface FoldJob {
@@ -49,10 +49,10 @@ export class TrainingDivergedError extends UserError {}
 export const CHECKPOINT = 'checkpoint-last.safetensors';
 export const BEST_MODEL = 'model-best.safetensors';
 
-/** Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG go to the model's backbone. */
+/** Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG, a ResNet's `conv1.*`, `layer1.*` … go to the model's backbone. */
 export async function loadPretrained(model: GradingModel, file: string): Promise<{ loaded: number; skipped: string[] }> {
   const weights = await loadSafetensors(file);
-  const target = model.net.constructor.name === 'DrGradeNet' ? 'net.backbone.' : 'net.';
+  const target = ['DrGradeNet', 'DFLResNet', 'PMGResNet'].includes(model.net.constructor.name) ? 'net.backbone.' : 'net.';
   const own = model.stateDict();
   const mapped = new Map<string, Tensor>();
   const skipped: string[] = [];
@@ -130,6 +130,12 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   const trainLoader = new DataLoader(trainingLoaderOptions(cfg, fit, job.fold, source));
   const selectLoader = select.length ? new DataLoader(evaluationLoaderOptions(cfg, select, source)) : null;
   const heldOutLoader = heldOut.length ? new DataLoader(evaluationLoaderOptions(cfg, heldOut, source)) : null;
+  const scheme = trainingScheme(cfg);
+  if (scheme.prepare && state.epoch < 0) {
+    const images = new DataLoader(evaluationLoaderOptions(cfg, fit, source));
+    await scheme.prepare(model, images);
+    await images.close();
+  }
   const started = performance.now();
   const adapter = (await deviceInfo()).name;
   let epochsThisRun = 0;
@@ -143,14 +149,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       let lossSum = 0, seen = 0, b = 0;
       for await (const batch of trainLoader.epoch(epoch)) {
         const grades = Array.from(batch.labels);
-        const loss = tidy(() => {
-          const out = model.forward(tensor(batch.images, batch.shape));
-          const parts = batchLoss(model, out, grades, cfg, epoch);
-          parts.total.backward();
-          optimizer.step();
-          optimizer.zeroGrad();
-          return parts.total;
-        });
+        const loss = tidy(() => scheme.trainBatch({ model, optimizer, images: tensor(batch.images, batch.shape), grades, epoch }));
         const value = await loss.item();
         loss.dispose();
         b++;

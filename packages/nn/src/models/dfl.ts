@@ -9,6 +9,7 @@ import type { InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { Conv2d } from '../layers/conv2d.ts';
 import { Linear } from '../layers/linear.ts';
+import type { ResNet } from './resnet.ts';
 import { weightedScores, type SupervisedOutput } from './supervised-output.ts';
 
 export interface DFLHeadOptions extends InitOptions {
@@ -79,6 +80,37 @@ export class DFLHead extends Module<[Tensor, Tensor], SupervisedOutput> {
     this.conv6.bias!.assign(b);
     w.dispose();
     b.dispose();
+  }
+}
+
+export interface DFLResNetOptions extends InitOptions {
+  /** A ResNet without its classifier (numClasses 0). */
+  backbone: ResNet;
+  numClasses?: number;
+  k?: number;
+}
+
+/** DFL on a ResNet, as the paper's ResNet-50 variant: the filter bank on conv4_x (layer3), the G-Stream on conv5_x (layer4). */
+export class DFLResNet extends Module<Tensor, SupervisedOutput> {
+  readonly backbone: ResNet;
+  readonly head: DFLHead;
+
+  constructor(opts: DFLResNetOptions) {
+    super();
+    this.backbone = this.registerModule('backbone', opts.backbone);
+    const [, , mid, deep] = opts.backbone.stageChannels;
+    this.head = this.registerModule('head', new DFLHead({ midChannels: mid, deepChannels: deep, numClasses: opts.numClasses, k: opts.k, generator: opts.generator }));
+  }
+
+  /** The conv4_x maps the filter bank reads (also what its initialisation samples). */
+  midFeatures(x: Tensor): Tensor {
+    const b = this.backbone;
+    return b.layer3.forward(b.layer2.forward(b.layer1.forward(b.stem(x))));
+  }
+
+  forward(x: Tensor): SupervisedOutput {
+    const mid = this.midFeatures(x);
+    return this.head.forward([mid, this.backbone.layer4.forward(mid)]);
   }
 }
 

@@ -11,7 +11,9 @@ import { Module } from '../module.ts';
 import { BatchNorm2d } from '../layers/batchnorm.ts';
 import { Conv2d } from '../layers/conv2d.ts';
 import { Linear } from '../layers/linear.ts';
+import { ELU } from '../layers/activation.ts';
 import { Sequential } from '../layers/containers.ts';
+import type { ResNet } from './resnet.ts';
 import type { SupervisedOutput } from './supervised-output.ts';
 
 export interface PMGHeadOptions extends InitOptions {
@@ -48,11 +50,6 @@ class BatchNorm1d extends BatchNorm2d {
   }
 }
 
-/** ELU (α = 1) composed of existing ops: relu(x) + exp(min(x, 0)) − 1. */
-class ELU extends Module {
-  forward(x: Tensor): Tensor { return x.relu().add(x.minimum(0).exp().sub(1)); }
-}
-
 /** BN, linear to the hidden width, BN, ELU, linear to the classes (indices 0, 1, 2, 4 hold weights, as the official Sequential). */
 function classifier(cin: number, hidden: number, classes: number, init: InitOptions): Sequential {
   return new Sequential(new BatchNorm1d(cin), new Linear(cin, hidden, init), new BatchNorm1d(hidden), new ELU(), new Linear(hidden, classes, init));
@@ -86,6 +83,33 @@ export class PMGHead extends Module<[Tensor, Tensor, Tensor], SupervisedOutput> 
       logits: scores.slice(1).reduce((s, t) => s.add(t), scores[0]!),
       terms: scores.map((logits, i) => ({ name: names[i]!, logits, weight: this.weights[i]! })),
     };
+  }
+}
+
+export interface PMGResNetOptions extends InitOptions {
+  /** A ResNet without its classifier (numClasses 0). */
+  backbone: ResNet;
+  featureSize?: number;
+  numClasses?: number;
+}
+
+/** PMG on a ResNet, as the official code: the head on layer2, layer3 and layer4 (stages 3-5). */
+export class PMGResNet extends Module<Tensor, SupervisedOutput> {
+  readonly backbone: ResNet;
+  readonly head: PMGHead;
+
+  constructor(opts: PMGResNetOptions) {
+    super();
+    this.backbone = this.registerModule('backbone', opts.backbone);
+    const [, c3, c4, c5] = opts.backbone.stageChannels;
+    this.head = this.registerModule('head', new PMGHead({ inChannels: [c3, c4, c5], featureSize: opts.featureSize, numClasses: opts.numClasses, generator: opts.generator }));
+  }
+
+  forward(x: Tensor): SupervisedOutput {
+    const b = this.backbone;
+    const c3 = b.layer2.forward(b.layer1.forward(b.stem(x)));
+    const c4 = b.layer3.forward(c3);
+    return this.head.forward([c3, c4, b.layer4.forward(c4)]);
   }
 }
 
