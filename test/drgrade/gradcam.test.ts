@@ -30,7 +30,7 @@ test('the map is ReLU(Σ_k mean(∂y/∂A_k)·A_k), as a float64 reference compu
     let alpha = 0;
     for (let i = 0; i < h * w; i++) alpha += G[k * h * w + i]!;
     alpha /= h * w;
-    for (let i = 0; i < h * w; i++) ref[i] += alpha * A[k * h * w + i]!;
+    for (let i = 0; i < h * w; i++) ref[i]! += alpha * A[k * h * w + i]!;
   }
   assertClose(map, ref.map((v) => Math.max(v, 0)), { rtol: 1e-5, atol: 1e-6 });
 });

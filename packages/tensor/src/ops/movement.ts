@@ -121,7 +121,7 @@ export function slice(x: Tensor, starts: number[], ends: number[], steps?: numbe
 export function pad(x: Tensor, pads: [number, number][], value = 0): Tensor {
   checkRank('pad', x.shape);
   if (pads.length > x.rank) throw new TensorError(`pad: ${pads.length} pad pairs for ${x.describe()}`);
-  const p = x.shape.map((_, i) => pads[i] ?? [0, 0]);
+  const p: [number, number][] = x.shape.map((_, i) => pads[i] ?? [0, 0]);
   for (const [b, a] of p) if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) throw new TensorError(`pad: pads must be non-negative integers, got ${JSON.stringify(pads)}`);
   const shape = x.shape.map((d, i) => d + p[i]![0] + p[i]![1]);
   const y = Tensor.empty(shape, x.dtype);
