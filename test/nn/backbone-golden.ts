@@ -1,6 +1,7 @@
 // Shared steps of the backbone tests (resnet, alexnet, googlenet) against a narrowed torchvision
 // model (test/fixtures/gen_backbone_goldens.py): eval logits, then in train mode the outputs,
-// the input gradient and every parameter gradient of sum(out · r), and the buffers after the pass.
+// the input gradient and every parameter gradient of sum(out · r), and the buffers after the pass
+// (with the case's gradMode 'eval', the gradients of the eval-mode logits; see the generator).
 import { tensor, tidy, type Tensor } from '@drgrade/tensor';
 import type { Module } from '@drgrade/nn';
 import * as assert from 'uvu/assert';
@@ -10,6 +11,8 @@ import { assertMatches, assertParamGrads, goldenOf, loadFixtureTensors, withPref
 export interface BackboneCase extends ModelCase {
   numClasses: number;
   widthDivisor: number;
+  /** Which pass the gradients come from. */
+  gradMode: 'train' | 'eval';
   /** The full-size torchvision model's state dict: [name, shape] in order. */
   fullSizeKeys: [string, number[]][];
 }
@@ -64,19 +67,25 @@ export async function checkAgainstTorchvision(f: BackboneFixture, name: string, 
 
   net.eval();
   const x = fromGolden(`${name}/x`, true);
-  const logits = tidy(() => net.forward(x));
+  const logits = tidy(() => {
+    const y = net.forward(x);
+    if (c.gradMode === 'eval') y.mul(fromGolden(`${name}/r/logits`)).sum().backward();
+    return y;
+  });
   await assertMatches(logits, f.golden, c, `${name}/eval/logits`);
   logits.dispose();
 
   net.train();
   const outputs = tidy(() => {
     const out = trainOutputs(x);
-    let loss: Tensor | null = null;
-    for (const [k, y] of Object.entries(out)) {
-      const term = y.mul(fromGolden(`${name}/r/${k}`)).sum();
-      loss = loss ? loss.add(term) : term;
+    if (c.gradMode === 'train') {
+      let loss: Tensor | null = null;
+      for (const [k, y] of Object.entries(out)) {
+        const term = y.mul(fromGolden(`${name}/r/${k}`)).sum();
+        loss = loss ? loss.add(term) : term;
+      }
+      loss!.backward();
     }
-    loss!.backward();
     return out;
   });
   for (const [k, y] of Object.entries(outputs)) await assertMatches(y, f.golden, c, `${name}/train/${k}`);

@@ -1,7 +1,7 @@
 // GoogLeNet against torchvision (test/fixtures/gen_backbone_goldens.py) at a width divided by 8
-// and 57 px input (ceil-mode pools keep windows that start inside the input; the auxiliary heads
-// pool a 3x3 map up to 4x4): eval logits, and in train mode the logits, both auxiliary logits, the
-// input and parameter gradients of a loss on all three and the running statistics match PyTorch's.
+// and 129 px input (ceil-mode pools keep windows that start inside the input): eval logits, and
+// in train mode the logits, both auxiliary logits, the input and parameter gradients of a loss on
+// all three and the running statistics match PyTorch's.
 import { getDevice, tensor, tidy } from '@drgrade/tensor';
 import { googlenet } from '@drgrade/nn';
 import { test } from 'uvu';

