@@ -1,12 +1,14 @@
 // Batch norm forward over x viewed as [N·C planes, L] of T (vec4<f32> when H·W is a multiple of
 // 4): y = (x − mean)·(invstd·weight) + bias with the channel's params (mean, invstd, weight,
 // bias); with RELU, y = max(that, 0) (eval DenseNet's BN-ReLU in one pass). Rows are planes
-// (rows.wgsl), so the channel lookup is once per lane; lanes step through the plane.
+// (rows.wgsl), so the channel lookup is once per lane; lanes step through the plane. x may have
+// CS ≥ C channels per image (a dense block's buffer, of which the first C are normalised); y has C.
 struct Params {
   C: u32,
   L: u32,
   planes: u32,
   shift: u32,
+  CS: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
@@ -23,11 +25,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let rl = rowLane(wid, nwg, lid, p.shift);
   let plane = rl.x;
   if (plane >= p.planes) { return; }
-  let pr = params[plane - udiv(plane, p.C) * p.C];
+  let n = udiv(plane, p.C);
+  let c = plane - n * p.C;
+  let pr = params[c];
   let scale = pr.y * pr.z;
   let base = plane * p.L;
+  let xbase = (n * p.CS + c) * p.L;
   for (var s = rl.y; s < p.L; s += rl.z) {
-    let z = (x[base + s] - pr.x) * scale + pr.w;
+    let z = (x[xbase + s] - pr.x) * scale + pr.w;
     if (RELU) { y[base + s] = max(z, {{T}}(0.0)); } else { y[base + s] = z; }
   }
 }

@@ -3,12 +3,14 @@
 // (statistics are constants): dx = g'·invstd·weight. Training mode (statistics depend on x,
 // M = N·H·W values per channel): dx = invstd·weight·(g' − Σg'/M − xhat·Σ(g'·xhat)/M), with the
 // sums from batchnorm_backward_reduce.wgsl. Rows are planes (rows.wgsl); lanes step through them.
+// x and dx may have CS ≥ C channels per image (see batchnorm_apply.wgsl); this writes their first C.
 struct Params {
   C: u32,
   L: u32,
   planes: u32,
   shift: u32,
   invM: f32,
+  CS: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
@@ -32,7 +34,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let rl = rowLane(wid, nwg, lid, p.shift);
   let plane = rl.x;
   if (plane >= p.planes) { return; }
-  let c = plane - udiv(plane, p.C) * p.C;
+  let n = udiv(plane, p.C);
+  let c = plane - n * p.C;
   let pr = params[c];
   let scale = pr.y * pr.z;
   // dx = scale·g' + kx·(x − mean) + k0
@@ -40,10 +43,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let kx = -scale * pr.y * sums.y * p.invM;
   let k0 = -scale * sums.x * p.invM;
   let base = plane * p.L;
+  let xbase = (n * p.CS + c) * p.L;
   for (var s = rl.y; s < p.L; s += rl.z) {
-    let d = x[base + s] - pr.x;
+    let d = x[xbase + s] - pr.x;
     var gv = g[base + s];
     if (RELU) { gv = select({{T}}(0.0), gv, d * scale + pr.w > {{T}}(0.0)); }
-    dx[base + s] = scale * gv + kx * d + k0;
+    dx[xbase + s] = scale * gv + kx * d + k0;
   }
 }

@@ -4,13 +4,15 @@
 // RELU, g where the forward pre-activation was positive, recomputed exactly as
 // batchnorm_apply.wgsl computes it). Partials [C, N·P] are summed by batchnorm_combine.wgsl to
 // (Σ g', Σ g'·xhat) per channel: the bias and weight gradients, and the two sums the input
-// gradient needs in training mode.
+// gradient needs in training mode. x may have CS ≥ C channels per image (see batchnorm_apply.wgsl);
+// g has C.
 struct Params {
   C: u32,
   L: u32,
   planes: u32,
   N: u32,
   shift: u32,
+  CS: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
@@ -36,10 +38,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let pr = params[c];
   let scale = pr.y * pr.z;
   let base = plane * p.L;
+  let xbase = (n * p.CS + c) * p.L;
   var sg = {{T}}(0.0);
   var sgx = {{T}}(0.0);
   for (var s = k; s < p.L; s += rl.z) {
-    let d = x[base + s] - pr.x;
+    let d = x[xbase + s] - pr.x;
     var gv = g[base + s];
     if (RELU) { gv = select({{T}}(0.0), gv, d * scale + pr.w > {{T}}(0.0)); }
     sg += gv;

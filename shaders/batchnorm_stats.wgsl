@@ -4,12 +4,14 @@
 // (count, mean, M2 = Σ (v − mean)²), from sums of d = v − v₀ with v₀ the plane's first element
 // read by this lane: shifting by a nearby value keeps Σ d² − (Σ d)²/count free of cancellation
 // even when |mean| ≫ std. Partials go to [C, N·P] for batchnorm_combine.wgsl (Chan's merge).
+// x may have CS ≥ C channels per image, of which the first C are reduced.
 struct Params {
   C: u32,
   L: u32,
   planes: u32,
   N: u32,
   shift: u32,
+  CS: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
@@ -26,7 +28,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let plane = rl.x;
   let k = rl.y;
   if (plane >= p.planes || k >= p.L) { return; }
-  let base = plane * p.L;
+  let n = udiv(plane, p.C);
+  let c = plane - n * p.C;
+  let base = (n * p.CS + c) * p.L;
   let shift = {{SHIFT}};
   var s1 = {{T}}(0.0);
   var s2 = {{T}}(0.0);
@@ -40,7 +44,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let count = f32(steps * {{WIDTH}}u);
   let t1 = total(s1);
   let m = t1 / count;
-  let n = udiv(plane, p.C);
-  let c = plane - n * p.C;
   partial[(c * p.N + n) * rl.z + k] = vec4<f32>(count, shift + m, max(total(s2) - t1 * m, 0.0), 0.0);
 }

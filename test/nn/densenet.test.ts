@@ -2,7 +2,8 @@
 // state dict (random weights, nonzero BN statistics, int64 batch counters) loads by name; eval
 // logits, train-mode input and parameter gradients and the updated running statistics match
 // PyTorch's, and so do a forward hook's captured block output and gradient (Grad-CAM's inputs);
-// the DSOD variant (3x3 stem, unpooled last transition) matches a PyTorch build of it; training
+// the DSOD variant (3x3 stem, unpooled last transition) matches a PyTorch build of it; so does
+// training with memoryEfficient (bottlenecks recomputed in backward), which keeps less; training
 // steps leave memory flat.
 import { getDevice, memoryStats, tensor, tidy, type Tensor } from '@drgrade/tensor';
 import { captureOutput, DenseNet, densenet169, SGD } from '@drgrade/nn';
@@ -50,30 +51,32 @@ test('eval-mode logits match PyTorch', async () => {
   net.dispose();
 });
 
-test('train mode: logits, input and parameter gradients, and updated running statistics match PyTorch', async () => {
-  const c = cases.get('densenet')!;
-  const net = new DenseNet(small);
-  net.loadStateDict(withPrefix(fixture, 'state/'));
-  net.train();
-  const x = fromGolden('x', true);
-  const weights = fromGolden('r/logits');
-  const cam = captureOutput(net.features.get('denseblock4'));
-  const logits = tidy(() => {
-    const y = net.forward(x);
-    y.mul(weights).sum().backward();
-    return y;
+for (const memoryEfficient of [false, true]) {
+  test(`train mode${memoryEfficient ? ' (memoryEfficient: bottlenecks recomputed in backward)' : ''}: logits, input and parameter gradients, and updated running statistics match PyTorch`, async () => {
+    const c = cases.get('densenet')!;
+    const net = new DenseNet({ ...small, memoryEfficient });
+    net.loadStateDict(withPrefix(fixture, 'state/'));
+    net.train();
+    const x = fromGolden('x', true);
+    const weights = fromGolden('r/logits');
+    const cam = captureOutput(net.features.get('denseblock4'));
+    const logits = tidy(() => {
+      const y = net.forward(x);
+      y.mul(weights).sum().backward();
+      return y;
+    });
+    await assertMatches(logits, golden, c, 'train/logits');
+    // Grad-CAM's inputs: the block's output and the gradient flowing into it, as PyTorch's retain_grad.
+    await assertMatches(cam.output!, golden, c, 'hook/denseblock4/output');
+    await assertMatches(cam.grad!, golden, c, 'hook/denseblock4/grad');
+    cam.remove();
+    await assertMatches(x.grad!, golden, c, 'grad/x');
+    await assertParamGrads(net, golden, c);
+    for (const [name, buf] of net.namedBuffers()) await assertMatches(buf, golden, c, `after/${name}`);
+    [x, weights, logits].forEach((t) => { t.grad?.dispose(); t.dispose(); });
+    net.dispose();
   });
-  await assertMatches(logits, golden, c, 'train/logits');
-  // Grad-CAM's inputs: the block's output and the gradient flowing into it, as PyTorch's retain_grad.
-  await assertMatches(cam.output!, golden, c, 'hook/denseblock4/output');
-  await assertMatches(cam.grad!, golden, c, 'hook/denseblock4/grad');
-  cam.remove();
-  await assertMatches(x.grad!, golden, c, 'grad/x');
-  await assertParamGrads(net, golden, c);
-  for (const [name, buf] of net.namedBuffers()) await assertMatches(buf, golden, c, `after/${name}`);
-  [x, weights, logits].forEach((t) => { t.grad?.dispose(); t.dispose(); });
-  net.dispose();
-});
+}
 
 test('DSOD variant (three 3x3 convs + 2x2 max pool, last transition unpooled): eval logits match PyTorch', async () => {
   const net = new DenseNet({ ...small, stem: 'dsod', dsodStemWidth: 8, poolLastTransitions: false });
@@ -86,6 +89,26 @@ test('DSOD variant (three 3x3 convs + 2x2 max pool, last transition unpooled): e
   await assertMatches(logits, golden, cases.get('dsod')!, 'dsod/eval/logits');
   [x, logits, block3!, block4!].forEach((t) => t.dispose());
   net.dispose();
+});
+
+test('memoryEfficient keeps less for backward: the forward of the same net leaves fewer bytes in use', async () => {
+  const x = fromGolden('x', true);
+  const kept = (memoryEfficient: boolean) => {
+    const net = new DenseNet({ ...small, blockConfig: [6, 6, 6, 6], memoryEfficient });
+    net.train();
+    let bytes = 0;
+    tidy(() => {
+      const before = memoryStats().bytesInUse;
+      net.forward(x);
+      bytes = memoryStats().bytesInUse - before;
+    });
+    net.dispose();
+    return bytes;
+  };
+  const plain = kept(false);
+  const efficient = kept(true);
+  assert.ok(efficient < 0.8 * plain, `memoryEfficient kept ${efficient} bytes, plain ${plain}`);
+  x.dispose();
 });
 
 test('SGD training steps keep parameter identity and leave device memory flat', async () => {

@@ -1,5 +1,6 @@
-// Autograd mechanics: accumulation, explicit upstream gradients, noGrad, detach, shared subgraphs.
-import { getDevice, noGrad, tensor, tidy } from '@drgrade/tensor';
+// Autograd mechanics: accumulation, explicit upstream gradients, noGrad, detach, shared subgraphs,
+// and the memory backward holds (each gradient freed once spent).
+import { full, getDevice, memoryStats, noGrad, resetPeakMemory, tensor, tidy } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertClose } from '../helpers/index.ts';
@@ -66,6 +67,34 @@ test('a small MLP: gradients match a float64 hand derivation', async () => {
   assertClose(await W2.grad!.toArray(), gW2, { rtol: 1e-5 });
   assertClose(await W1.grad!.toArray(), gW1, { rtol: 1e-5 });
   assertClose([await y.item()], [hv[0]! * w2[0]! + hv[1]! * w2[1]!], { rtol: 1e-6 });
+});
+
+test('backward frees each gradient once it is spent: a 32-op chain holds a few gradients at a time, not 32', async () => {
+  const elements = 1 << 18; // 1 MiB of float32
+  const x = full([elements], 1, { requiresGrad: true });
+  tidy(() => {
+    let y = x;
+    // mul's rule makes a new gradient; add's hands its gradient on as it is.
+    for (let i = 0; i < 16; i++) y = y.mul(1.01).add(0.5);
+    const loss = y.sum();
+    const afterForward = memoryStats().bytesInUse;
+    resetPeakMemory();
+    loss.backward();
+    const extra = memoryStats().peakBytesInUse - afterForward;
+    assert.ok(extra <= 4 * 4 * elements, `backward held ${(extra / 4 / elements).toFixed(1)} MiB beyond the forward's tensors`);
+  });
+  assertClose(await x.grad!.toArray(), new Float32Array(elements).fill(1.01 ** 16), { rtol: 1e-5 });
+  x.grad!.dispose();
+  x.dispose();
+});
+
+test('the caller\'s upstream gradient and a gradient handed to two inputs survive backward', async () => {
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  const upstream = tensor([3, 5], [2]);
+  tidy(() => x.add(x).backward(upstream));
+  assert.equal(Array.from(await upstream.toArray()), [3, 5]);
+  assert.equal(Array.from(await x.grad!.toArray()), [6, 10]);
+  [x, upstream].forEach((t) => { t.grad?.dispose(); t.dispose(); });
 });
 
 test.run();

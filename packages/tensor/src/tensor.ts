@@ -23,6 +23,8 @@ export interface GradNode {
 let nextId = 1;
 let live = 0;
 export function liveTensors(): number { return live; }
+/** The id the next tensor will get: tensors with an id at or past it were made after this call. */
+export function nextTensorId(): number { return nextId; }
 
 export class Tensor {
   readonly id = nextId++;

@@ -1,5 +1,5 @@
 // BatchNorm2d with running statistics and torchvision's num_batches_tracked buffer.
-import { batchNorm, full, noGrad, tidy, type Tensor } from '@drgrade/tensor';
+import { batchNorm, full, isRecomputing, noGrad, tidy, type Tensor } from '@drgrade/tensor';
 import { Module } from '../module.ts';
 import { moduleLabel } from './label.ts';
 
@@ -45,10 +45,26 @@ export class BatchNorm2d extends Module {
     if (x.rank !== 4 || x.shape[1] !== this.numFeatures) {
       throw new Error(`${moduleLabel(this, this.weight)}: expected an input [N, ${this.numFeatures}, H, W], got ${x.describe()}`);
     }
-    if (this.training) {
+    return this.normalize(x);
+  }
+
+  /**
+   * Normalises the first numFeatures channels of a wider x (a dense block's buffer), read in
+   * place: the output has numFeatures channels, x's gradient is zero past them.
+   */
+  forwardPrefix(x: Tensor): Tensor {
+    if (x.rank !== 4 || x.shape[1]! < this.numFeatures) {
+      throw new Error(`${moduleLabel(this, this.weight)}: expected an input [N, >= ${this.numFeatures}, H, W], got ${x.describe()}`);
+    }
+    return this.normalize(x);
+  }
+
+  private normalize(x: Tensor): Tensor {
+    // A checkpoint's rerun in backward counts no second batch (as the running statistics).
+    if (this.training && !isRecomputing()) {
       tidy(() => noGrad(() => { this.numBatchesTracked.assign(this.numBatchesTracked.add(1)); }));
     }
     return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias,
-      { training: this.training, momentum: this.momentum, eps: this.eps, activation: this.activation });
+      { training: this.training, momentum: this.momentum, eps: this.eps, activation: this.activation, channels: this.numFeatures });
   }
 }

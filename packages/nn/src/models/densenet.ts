@@ -1,7 +1,7 @@
 // DenseNet (Huang et al.) with torchvision's structure and parameter names, so torchvision's
 // ImageNet weights load by name, plus the DSOD variant (Shen et al.): a stem of three 3x3 convs
 // and transitions that keep the resolution of the late blocks.
-import { concat, zeros, type Generator, type Tensor } from '@drgrade/tensor';
+import { channelBuffer, checkpoint, writeChannels, zeros, type Generator, type Tensor } from '@drgrade/tensor';
 import { generatorOf, kaimingNormal, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { BatchNorm2d } from '../layers/batchnorm.ts';
@@ -37,6 +37,14 @@ export interface DenseNetOptions extends InitOptions {
    * keep the resolution of the block before.
    */
   poolLastTransitions?: boolean;
+  /**
+   * Recompute each dense layer's BN-ReLU-1x1 conv-BN-ReLU in backward instead of keeping the maps
+   * inside it, as torchvision's memory_efficient (which recomputes up to the 1x1 conv): the BN's
+   * output has all the block's earlier channels, so keeping it costs O(L²) memory per block, and
+   * recomputing the second BN-ReLU too (cheap) drops the 1x1 conv's output as well. Outputs,
+   * gradients and running statistics are the same; the 1x1 convs run twice.
+   */
+  memoryEfficient?: boolean;
 }
 
 type Resolved = Required<Omit<DenseNetOptions, 'generator'>>;
@@ -47,6 +55,7 @@ function resolve(o: DenseNetOptions): Resolved {
     growthRate: o.growthRate ?? 32, blockConfig: o.blockConfig ?? [6, 12, 24, 16], numInitFeatures: o.numInitFeatures ?? 64,
     bnSize: o.bnSize ?? 4, numClasses: o.numClasses ?? 1000, dropRate: o.dropRate ?? 0, stem: o.stem ?? 'torchvision',
     dsodStemWidth: o.dsodStemWidth ?? 64, poolLastTransitions: o.poolLastTransitions ?? true,
+    memoryEfficient: o.memoryEfficient ?? false,
   };
 }
 
@@ -55,14 +64,18 @@ function convInit(g: Generator): (shape: number[]) => Tensor {
   return (shape) => kaimingNormal(shape, g);
 }
 
-/** BN-ReLU-1x1 conv (bnSize·k) then BN-ReLU-3x3 conv (k): one dense layer's new features. */
+/**
+ * BN-ReLU-1x1 conv (bnSize·k) then BN-ReLU-3x3 conv (k): one dense layer's new features, from the
+ * first inChannels channels of the block's buffer.
+ */
 class DenseLayer extends Module {
   readonly norm1: BatchNorm2d;
   readonly conv1: Conv2d;
   readonly norm2: BatchNorm2d;
   readonly conv2: Conv2d;
 
-  constructor(inChannels: number, growth: number, bnSize: number, private readonly dropRate: number, private readonly generator: Generator) {
+  constructor(inChannels: number, growth: number, bnSize: number, private readonly dropRate: number,
+    private readonly memoryEfficient: boolean, private readonly generator: Generator) {
     super();
     const initWeight = convInit(generator);
     // torchvision has relu1/relu2 modules between these; the ReLUs run fused in the norms.
@@ -72,33 +85,48 @@ class DenseLayer extends Module {
     this.conv2 = this.registerModule('conv2', new Conv2d(bnSize * growth, growth, 3, { padding: 1, bias: false, initWeight }));
   }
 
-  forward(x: Tensor): Tensor {
-    const y = this.conv2.forward(this.norm2.forward(this.conv1.forward(this.norm1.forward(x))));
+  forward(buffer: Tensor): Tensor {
+    const bottleneck = (x: Tensor) => this.norm2.forward(this.conv1.forward(this.norm1.forwardPrefix(x)));
+    const b = this.memoryEfficient
+      ? checkpoint(bottleneck, [buffer], [...this.norm1.parameters(), ...this.conv1.parameters(), ...this.norm2.parameters()])
+      : bottleneck(buffer);
+    const y = this.conv2.forward(b);
     return this.training && this.dropRate > 0 ? dropout(y, this.dropRate, this.generator) : y;
   }
 }
 
 /**
  * Layers named denselayer1..L; each sees the concatenation of the block input and all earlier
- * layers' outputs. The running concatenation grows by one copy per layer, so a block copies
- * O(L²) channels in all and keeps every intermediate concatenation for backward (as torchvision
- * without memory_efficient); a preallocated block buffer written in place would need in-place
- * slice writes from the tensor library.
+ * layers' outputs. That concatenation is one buffer of the block's output width, preallocated:
+ * the input and each layer's new channels are written into it once (writeChannels), and layer i
+ * reads its first inChannels channels in place. So a block copies and keeps O(L) channels, not
+ * the O(L²) of a concatenation per layer (torchvision concatenates again for every layer).
  */
 class DenseBlock extends Module {
   private readonly layers: DenseLayer[] = [];
+  private readonly outChannels: number;
 
-  constructor(numLayers: number, inChannels: number, growth: number, bnSize: number, dropRate: number, generator: Generator) {
+  constructor(numLayers: number, private readonly inChannels: number, growth: number, bnSize: number, dropRate: number,
+    memoryEfficient: boolean, generator: Generator) {
     super();
+    this.outChannels = inChannels + numLayers * growth;
     for (let i = 0; i < numLayers; i++) {
-      this.layers.push(this.registerModule(`denselayer${i + 1}`, new DenseLayer(inChannels + i * growth, growth, bnSize, dropRate, generator)));
+      const layer = new DenseLayer(inChannels + i * growth, growth, bnSize, dropRate, memoryEfficient, generator);
+      this.layers.push(this.registerModule(`denselayer${i + 1}`, layer));
     }
   }
 
   forward(x: Tensor): Tensor {
-    let features = x;
-    for (const layer of this.layers) features = concat([features, layer.forward(features)], 1);
-    return features;
+    if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw new Error(`dense block: expected an input [N, ${this.inChannels}, H, W], got ${x.describe()}`);
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    let buffer = writeChannels(channelBuffer([n, this.outChannels, h, w]), x, 0);
+    let filled = c;
+    for (const layer of this.layers) {
+      const y = layer.forward(buffer);
+      buffer = writeChannels(buffer, y, filled);
+      filled += y.shape[1]!;
+    }
+    return buffer;
   }
 }
 
@@ -152,7 +180,7 @@ export class DenseNet extends Module {
     }
     let c = o.numInitFeatures;
     o.blockConfig.forEach((layers, i) => {
-      add(`denseblock${i + 1}`, new DenseBlock(layers, c, o.growthRate, o.bnSize, o.dropRate, g), c + layers * o.growthRate);
+      add(`denseblock${i + 1}`, new DenseBlock(layers, c, o.growthRate, o.bnSize, o.dropRate, o.memoryEfficient, g), c + layers * o.growthRate);
       c += layers * o.growthRate;
       if (i < o.blockConfig.length - 1) {
         const last = i === o.blockConfig.length - 2;

@@ -40,7 +40,7 @@ export class DrGradeNet extends Module<Tensor, HeadOutput> {
     this.backbone = this.registerModule('backbone', new DenseNet({
       growthRate: b.growthRate ?? 32, blockConfig: b.blockConfig ?? [6, 12, 32, 32], bnSize: b.bnSize ?? 4,
       stem: b.stem ?? 'dsod', dsodStemWidth: b.dsodStemWidth ?? 64, numInitFeatures: b.numInitFeatures ?? 128,
-      poolLastTransitions: b.poolLastTransitions ?? false, dropRate: b.dropRate, numClasses: 0, generator,
+      poolLastTransitions: b.poolLastTransitions ?? false, dropRate: b.dropRate, memoryEfficient: b.memoryEfficient, numClasses: 0, generator,
     }));
     this.stages = opts.stages ?? ['denseblock2', 'denseblock3', 'norm5'];
     const inChannels = this.stages.map((s) => {

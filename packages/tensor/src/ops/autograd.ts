@@ -2,7 +2,7 @@
 import { TensorError } from '../errors.ts';
 import { keep, noGrad, tidy } from '../scope.ts';
 import { sameShape } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { nextTensorId, Tensor } from '../tensor.ts';
 import { add } from './elementwise.ts';
 import { ones } from './creation.ts';
 
@@ -33,8 +33,13 @@ function topoOrder(root: Tensor): Tensor[] {
 
 /**
  * Accumulates d(root)/d(leaf) into `leaf.grad` for every leaf with requiresGrad. `grad` is the
- * upstream gradient (default 1 for a scalar root). Intermediate gradients are freed as soon as
- * they have been propagated; leaf gradients are kept until the leaf is disposed or zeroed.
+ * upstream gradient (default 1 for a scalar root). Leaf gradients are kept until the leaf is
+ * disposed or zeroed. Everything else this pass makes is freed as soon as it is spent: each rule
+ * runs in its own `tidy` (its temporaries go when it returns), and a gradient is disposed once
+ * its node has consumed it or it has been summed into another, unless it is still the pending
+ * gradient of another tensor (a rule may hand the same tensor to two inputs). Without this, every
+ * intermediate gradient lived until the pass ended: DenseNet169's backward at 256x256 batch 2 held
+ * 716 MiB beyond the forward's activations.
  */
 export function backward(root: Tensor, grad?: Tensor): void {
   if (!root.requiresGrad) throw new TensorError(`backward(): ${root.describe()} does not require grad (no input had requiresGrad, or it was made under noGrad)`);
@@ -42,8 +47,21 @@ export function backward(root: Tensor, grad?: Tensor): void {
   if (grad && !sameShape(grad.shape, root.shape)) throw new TensorError(`backward(): gradient ${grad.describe()} does not match ${root.describe()}`);
   const order = topoOrder(root);
   noGrad(() => tidy(() => {
+    // Tensors made by this pass have ids from here on; only those may be freed early (never the
+    // caller's `grad`, nor a forward tensor a rule might return as a gradient).
+    const firstId = nextTensorId();
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, grad ?? ones(root.shape));
+    const pending = new Map<Tensor, number>();
+    const hold = (g: Tensor) => { pending.set(g, (pending.get(g) ?? 0) + 1); };
+    const release = (g: Tensor) => {
+      const n = (pending.get(g) ?? 0) - 1;
+      if (n > 0) { pending.set(g, n); return; }
+      pending.delete(g);
+      if (g.id >= firstId) g.dispose();
+    };
+    const start = grad ?? ones(root.shape);
+    grads.set(root, start);
+    hold(start);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
       const g = grads.get(t);
@@ -53,19 +71,29 @@ export function backward(root: Tensor, grad?: Tensor): void {
         const acc = t.grad ? add(t.grad, g) : g === grad ? g.clone() : g;
         if (t.grad && t.grad !== acc) t.grad.dispose();
         t.grad = keep(acc.view(t.shape));
+        if (acc !== g) acc.dispose();
+        release(g);
         continue;
       }
       assertAlive(t);
-      const inputGrads = t.node.backward(g);
-      t.node.inputs.forEach((input, i) => {
+      const node = t.node;
+      const inputGrads = tidy(() => node.backward(g));
+      node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
         if (!sameShape(gi.shape, input.shape)) {
-          throw new TensorError(`backward of ${t.node!.op}: gradient ${gi.describe()} does not match input ${input.describe()}`);
+          throw new TensorError(`backward of ${node.op}: gradient ${gi.describe()} does not match input ${input.describe()}`);
         }
         const prev = grads.get(input);
-        grads.set(input, prev ? add(prev, gi) : gi);
+        if (!prev) { grads.set(input, gi); hold(gi); return; }
+        const sum = add(prev, gi);
+        grads.set(input, sum);
+        hold(sum);
+        release(prev);
       });
+      // Gradients summed into another, or made for an input that wants none, are spent.
+      for (const gi of new Set(inputGrads)) if (gi && gi !== g && !pending.has(gi) && gi.id >= firstId) gi.dispose();
+      release(g);
     }
   }));
 }

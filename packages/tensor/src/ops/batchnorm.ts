@@ -14,7 +14,8 @@ import { TensorError } from '../errors.ts';
 import { isGradEnabled } from '../scope.ts';
 import { sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
-import { full, gatherStrided, specialize } from './kernels.ts';
+import { fillTensor, full, gatherStrided, specialize } from './kernels.ts';
+import { isRecomputing } from './checkpoint.ts';
 import { rowLaunch, rowsSrc, type RowLaunch } from './planes.ts';
 
 /** Values (of T) each invocation folds in one pass of the per-channel reductions: the tree's fan-in. */
@@ -31,13 +32,20 @@ export interface BatchNormOptions {
   eps?: number;
   /** 'relu' applies max(·, 0) in the same kernel (DenseNet's BN-ReLU); the gradient is masked to match. */
   activation?: 'none' | 'relu';
+  /**
+   * Normalises only channels [0, channels) of x, read in place (default: all): a dense layer
+   * reads the first channels of its block's buffer this way instead of from a copy. The output
+   * has `channels` channels; x's gradient has x's shape, zero past them.
+   */
+  channels?: number;
 }
 
 /**
  * x as [N·C planes, L] of T: vec4<f32> when H·W is a multiple of 4 (L = H·W / 4; 128-bit loads
- * and stores ran the element kernels 2x faster on lavapipe), else f32 (L = H·W).
+ * and stores ran the element kernels 2x faster on lavapipe), else f32 (L = H·W). x holds cs ≥ c
+ * channels per image, of which the first c are normalised; `size` counts those (N·c·H·W).
  */
-interface Layout { n: number; c: number; hw: number; vec: boolean; L: number; label: string; size: number }
+interface Layout { n: number; c: number; cs: number; hw: number; vec: boolean; L: number; label: string; size: number }
 
 function typeParams(l: Layout): Record<string, string> {
   return {
@@ -49,12 +57,14 @@ function typeParams(l: Layout): Record<string, string> {
   };
 }
 
-function layout(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null): Layout {
+function layout(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null, channels?: number): Layout {
   const label = `batchNorm ${x.describe()}`;
   if (x.rank < 2) throw new TensorError(`${label}: expected [N, C, ...] input of rank >= 2`);
   if (x.dtype !== 'float32') throw new TensorError(`${label}: input must be float32`);
   if (x.size === 0) throw new TensorError(`${label}: input has no elements`);
-  const [n, c] = x.shape as [number, number];
+  const [n, cs] = x.shape as [number, number];
+  const c = channels ?? cs;
+  if (!Number.isInteger(c) || c < 1 || c > cs) throw new TensorError(`${label}: channels ${c} must be an integer from 1 to ${cs}`);
   for (const [what, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
     if (t && (t.rank !== 1 || t.shape[0] !== c || t.dtype !== 'float32')) {
       throw new TensorError(`${label}: ${what} ${t.describe()} must be float32 of shape [${c}] (one value per channel)`);
@@ -62,7 +72,7 @@ function layout(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tens
   }
   const hw = sizeOf(x.shape.slice(2));
   const vec = hw % 4 === 0;
-  return { n, c, hw, vec, L: vec ? hw / 4 : hw, label, size: x.size };
+  return { n, c, cs, hw, vec, L: vec ? hw / 4 : hw, label, size: n * c * hw };
 }
 
 /**
@@ -95,7 +105,7 @@ function channelReduce(l: Layout, first: (partial: Tensor, launch: RowLaunch) =>
 
 /** Uniforms of the per-plane reduction passes (stats, backward sums). */
 function reduceParams(l: Layout, launch: RowLaunch): ArrayBuffer {
-  return new Uniforms().u32(l.c, l.L, l.n * l.c, l.n, launch.shift).done();
+  return new Uniforms().u32(l.c, l.L, l.n * l.c, l.n, launch.shift, l.cs).done();
 }
 
 /**
@@ -106,7 +116,7 @@ function reduceParams(l: Layout, launch: RowLaunch): ArrayBuffer {
  */
 export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null,
   opts: BatchNormOptions = {}): Tensor {
-  const l = layout(x, runningMean, runningVar, weight, bias);
+  const l = layout(x, runningMean, runningVar, weight, bias, opts.channels);
   const training = opts.training ?? false;
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
@@ -129,8 +139,14 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
       uniforms: new Uniforms().u32(l.c).f32(momentum, eps).done(), workgroups: [Math.ceil(l.c / 64), 1, 1], cost: l.c,
     });
     stats.dispose();
-    runningMean.assign(newMean);
-    runningVar.assign(newVar);
+    if (isRecomputing()) {
+      // A checkpoint's rerun: the forward pass already updated the running statistics.
+      newMean.dispose();
+      newVar.dispose();
+    } else {
+      runningMean.assign(newMean);
+      runningVar.assign(newVar);
+    }
   } else {
     engine.dispatch({
       label: `${l.label} eval parameters`, key: 'batchnorm_params', source: () => paramsSrc,
@@ -141,11 +157,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
   if (!weight) w.dispose();
   if (!bias) b.dispose();
 
-  const y = Tensor.empty(x.shape);
+  const y = Tensor.empty([l.n, l.c, ...x.shape.slice(2)]);
   const planes = rowLaunch(l.label, l.n * l.c, l.L, PER_LANE);
   engine.dispatch({
     label: l.label, key: `batchnorm_apply:${l.vec}:${relu}`, source: () => specialize(applySrc, { ...typeParams(l), RELU: relu }),
-    buffers: [x.buffer, params.buffer, y.buffer], uniforms: new Uniforms().u32(l.c, l.L, l.n * l.c, planes.shift).done(),
+    buffers: [x.buffer, params.buffer, y.buffer], uniforms: new Uniforms().u32(l.c, l.L, l.n * l.c, planes.shift, l.cs).done(),
     workgroups: planes.workgroups, cost: 2 * l.size,
   });
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
@@ -165,6 +181,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = Tensor.empty(x.shape);
+      if (l.cs > l.c) fillTensor(dx, 0);
       engine.dispatch({
         label: `${l.label} backward`, key: `batchnorm_backward:${l.vec}:${relu}:${training}`,
         source: () => specialize(backwardSrc, {
@@ -175,7 +192,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
           PARAM_BINDING: training ? 5 : 4,
         }),
         buffers: training ? [x.buffer, g.buffer, params.buffer, sums!.buffer, dx.buffer] : [x.buffer, g.buffer, params.buffer, dx.buffer],
-        uniforms: new Uniforms().u32(l.c, l.L, l.n * l.c, planes.shift).f32(1 / (l.n * l.hw)).done(),
+        uniforms: new Uniforms().u32(l.c, l.L, l.n * l.c, planes.shift).f32(1 / (l.n * l.hw)).u32(l.cs).done(),
         workgroups: planes.workgroups, cost: 3 * l.size,
       });
     }

@@ -14,3 +14,5 @@ export * from './bilinear.ts';
 export * from './conv2d/conv2d.ts';
 export { tileCandidates, tileShapes, parseTile, type Tile, type TileVariant } from './gemm/tile.ts';
 export * from './optim.ts';
+export * from './channel_buffer.ts';
+export * from './checkpoint.ts';
