@@ -11,3 +11,4 @@ export type { MemoryStats } from './memory.ts';
 export { sizeOf, stridesOf, broadcastShapes } from './shape.ts';
 export * from './ops/index.ts';
 export { tunePending, setAutotune, autotuneEnabled, autotuneDecisions, autotuneCachePath, clearAutotune, type AutotuneOptions } from './autotune.ts';
+export { conv2dFlops, matmulFlops } from './flops.ts';

@@ -1,4 +1,5 @@
 import { getEngine } from './engine.ts';
+import { flopsCounted } from './flops.ts';
 import type { MemoryStats } from './memory.ts';
 import { liveTensors } from './tensor.ts';
 
@@ -25,8 +26,11 @@ export function trimMemory(): void { getEngine().trim(); }
 /** Waits for all queued GPU work to finish; rethrows GPU errors it produced. */
 export async function sync(): Promise<void> { await getEngine().sync(); }
 
-/** Dispatch, pipeline and bind-group cache counters, for benchmarks and tests. */
-export function engineStats(): { dispatches: number; submits: number; pipelines: number; bindGroupHits: number } {
+/**
+ * Dispatch, pipeline and bind-group cache counters, for benchmarks and tests, and the FLOPs of the
+ * convolutions and matrix products run so far (flops.ts).
+ */
+export function engineStats(): { dispatches: number; submits: number; pipelines: number; bindGroupHits: number; flops: number } {
   const e = getEngine();
-  return { dispatches: e.dispatches, submits: e.submits, pipelines: e.pipelineCount, bindGroupHits: e.bindGroupHits };
+  return { dispatches: e.dispatches, submits: e.submits, pipelines: e.pipelineCount, bindGroupHits: e.bindGroupHits, flops: flopsCounted() };
 }
