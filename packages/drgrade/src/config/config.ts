@@ -23,7 +23,7 @@ export interface DrgradeConfig {
   model: {
     type: ModelType;
     numClasses: number;
-    densenet: { growthRate: number; blockConfig: number[]; numInitFeatures: number; bnSize: number; stem: 'torchvision' | 'dsod'; poolLastTransitions: boolean; dropRate: number };
+    densenet: { growthRate: number; blockConfig: number[]; numInitFeatures: number; bnSize: number; stem: 'torchvision' | 'dsod'; poolLastTransitions: boolean; dropRate: number; memoryEfficient: boolean };
     vgg: { widthDivisor: number };
     fpn: { channels: number };
     hbp: { dim: number; grid: 'coarsest' | 'finest' };
@@ -98,6 +98,7 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
       stem: str('Stem: torchvision (7x7/2 conv + max pool) or dsod (three 3x3 convs + max pool)', ['torchvision', 'dsod']),
       poolLastTransitions: bool('Average-pool in the last transitions (false keeps deep maps large, as DSOD)'),
       dropRate: num('Dropout after each dense layer', 0, 1),
+      memoryEfficient: bool('Recompute each dense layer\'s BN-ReLU-1x1 conv-BN-ReLU in backward instead of keeping it (torchvision\'s memory_efficient; same results, less memory, the 1x1 convs run twice)'),
     }),
     vgg: obj('VGG16 backbone', { widthDivisor: int('Divide every VGG16 width by this (1 = VGG16; >1 for small tests)', 1) }),
     fpn: obj('Feature pyramid', { channels: int('Channels of the pyramid levels (paper: 256)', 1) }),

@@ -24,7 +24,7 @@ export const PAPER: DrgradeConfig = {
   model: {
     type: 'densenet-fpn-hbp',
     numClasses: 5,
-    densenet: { growthRate: 32, blockConfig: [6, 12, 32, 32], numInitFeatures: 64, bnSize: 4, stem: 'dsod', poolLastTransitions: false, dropRate: 0 },
+    densenet: { growthRate: 32, blockConfig: [6, 12, 32, 32], numInitFeatures: 64, bnSize: 4, stem: 'dsod', poolLastTransitions: false, dropRate: 0, memoryEfficient: false },
     vgg: { widthDivisor: 1 },
     fpn: { channels: 256 },
     hbp: { dim: 8192, grid: 'coarsest' },

@@ -33,7 +33,7 @@ function buildNet(cfg: DrgradeConfig, generator: Generator): Net {
   const m = cfg.model;
   const d = m.densenet;
   const backbone = {
-    growthRate: d.growthRate, blockConfig: d.blockConfig, bnSize: d.bnSize, stem: d.stem, dropRate: d.dropRate,
+    growthRate: d.growthRate, blockConfig: d.blockConfig, bnSize: d.bnSize, stem: d.stem, dropRate: d.dropRate, memoryEfficient: d.memoryEfficient,
     numInitFeatures: d.numInitFeatures, poolLastTransitions: d.poolLastTransitions,
     // DSOD's stem is (w, w, 2w) channels: its width is half the features it hands the first block.
     ...(d.stem === 'dsod' ? { dsodStemWidth: Math.max(1, Math.round(d.numInitFeatures / 2)) } : {}),
