@@ -4,16 +4,21 @@
 // the bias gradient is a reduction of the upstream gradient over N, H, W.
 import type { TuneBench } from '../../autotune.ts';
 import { TensorError } from '../../errors.ts';
+import { conv2dFlops, countFlops } from '../../flops.ts';
 import { record, Tensor } from '../../tensor.ts';
 import { mapKernel } from '../elementwise.ts';
 import { fillTensor } from '../kernels.ts';
 import { sum } from '../reduce.ts';
 import { chooseKernel, convCandidates, type ConvOp } from './candidates.ts';
 import { backwardInputInto, backwardWeight, forwardInto } from './dispatch.ts';
-import { checkFloat, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type ConvShapeOptions } from './geometry.ts';
+import { checkFloat, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type Pair } from './geometry.ts';
 import { formatConvVariant, type ConvKernel, type ConvVariant } from './variant.ts';
 
-export interface Conv2dOptions extends ConvShapeOptions {
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
   /** 'relu' applies max(·, 0) after the bias inside the forward kernel; the gradient is masked to match. */
   activation?: 'none' | 'relu';
   /**
@@ -70,6 +75,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv
   const kernel = pick(label, 'forward', g, opts);
   const empty = Tensor.empty(yShapeOf(g));
   const y = empty.size === 0 ? empty : forwardInto(label, x, w, b, empty, g, relu, kernel);
+  countFlops(conv2dFlops(x.shape, w.shape, y.shape));
   const inputs = b ? [x, w, b] : [x, w];
   return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (gy) => {
     // Through the ReLU: the gradient passes where the output is positive.
@@ -91,6 +97,7 @@ export function conv2dBackwardInput(dy: Tensor, w: Tensor, xShape: readonly numb
   const label = `conv2d backward input ${dy.describe()} * ${w.describe()}`;
   const dx = Tensor.empty(xShapeOf(g));
   if (dx.size > 0) backwardInputInto(label, dy, w, dx, g, pick(label, 'backwardInput', g, opts));
+  countFlops(conv2dFlops(dx.shape, w.shape, dy.shape));
   return dx;
 }
 
@@ -105,6 +112,7 @@ export function conv2dBackwardWeight(x: Tensor, dy: Tensor, wShape: readonly num
     return z;
   }
   const label = `conv2d backward weight ${x.describe()} ${dy.describe()}`;
+  countFlops(conv2dFlops(x.shape, wShape, dy.shape));
   return backwardWeight(label, x, dy, g, pick(label, 'backwardWeight', g, opts));
 }
 

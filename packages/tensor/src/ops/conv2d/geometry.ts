@@ -3,7 +3,8 @@
 import { TensorError } from '../../errors.ts';
 import type { Tensor } from '../../tensor.ts';
 
-type Pair = number | [number, number];
+/** A size given once for both axes, or as [height, width]. */
+export type Pair = number | [number, number];
 
 /** The options that shape a convolution (the rest of Conv2dOptions chooses how it runs). */
 export interface ConvShapeOptions {

@@ -1,6 +1,7 @@
 // Batched matrix multiplication with broadcasting over leading (batch) axes, and its gradients.
 // The kernels are in kernels.ts, the choice among them in candidates.ts.
 import { TensorError } from '../../errors.ts';
+import { countFlops, matmulFlops } from '../../flops.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../../shape.ts';
 import { record, Tensor } from '../../tensor.ts';
 import { expand, reshape, transpose } from '../movement.ts';
@@ -9,7 +10,10 @@ import { chooseMatmulKernel } from './candidates.ts';
 import { runMatmul } from './kernels.ts';
 import { formatMatmul, matmulKernelOf, type MatmulVariant } from './variant.ts';
 
-/** The kernel variant `matmulInto` runs for a problem when none is forced (see candidates.ts). */
+/**
+ * The kernel for a problem: the autotuner's choice for its shape class once timed (autotune.ts),
+ * until then (and with tuning off) register-blocked on CPU adapters, shared-memory tiles on GPUs.
+ */
 export function chooseMatmul(K: number, N: number, M = 64, batch = 1): MatmulVariant {
   return formatMatmul(chooseMatmulKernel(K, N, M, batch));
 }
@@ -53,6 +57,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: inner dimension is 0`);
   }
   matmulInto(`matmul ${a.describe()} @ ${b.describe()}`, ae, be, y, batch, M, K, N, sA, sB);
+  countFlops(matmulFlops(batch, M, K, N));
   if (ae !== a) ae.dispose();
   if (be !== b) be.dispose();
   return record(y, 'matmul', [a, b], (g) => [
