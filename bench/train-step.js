@@ -1,21 +1,36 @@
 #!/usr/bin/env node
-// Images/s of one SGD training step (forward, cross-entropy, backward, update) of the paper's
-// model (DrGradeNet defaults: DenseNet169-DSOD + FPN 256 + HBP 8192) at 512x512, batch 2, and of
-// a small configuration (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256) at 128x128, batch 16, and
-// of ResNet50 (Table 1's DFL/PMG backbone) at 224x224, batch 8, with the peak bytes held on the
-// device, on the adapter in use.
-//   node bench/train-step.js [--json] [--quick] [--no-tune]
+// One SGD training step (forward, cross-entropy, backward, update) on the adapter in use: seconds,
+// images/s, the FLOPs of its convolutions and matrix products (counted as they run, see
+// packages/tensor/src/flops.ts) and the TFLOP/s and share of the adapter's FP32 peak they make,
+// and the peak bytes in use on the device (the buffer pool's count, sizes rounded up to its size
+// classes). Rows: the paper's model (DrGradeNet defaults: DenseNet169-DSOD + FPN 256 + HBP 8192)
+// at 512x512 batch 2, a small configuration at 128x128 batch 16, ResNet50 (Table 1's DFL/PMG
+// backbone) at 224x224 batch 8, and torchvision's DenseNet169 (5 classes) at 256x256 batch 2
+// with and without memoryEfficient, beside PyTorch's memory for
+// the same step (bench/torch-memory.py, run when /usr/bin/python3 has torch). Then the largest
+// batch of the paper's model at 512x512 that fits in 24 and 80 GiB, from its peak at batch 1
+// and 2 (the peak grows by the same bytes per image).
+//   node bench/train-step.js [--json] [--quick] [--no-tune] [--no-torch] [--peak-tflops N] [--fits-only]
 // --quick runs the paper's model at 256x256 instead of 512x512 and ResNet50 at 128x128 (a
-// 512x512 step takes minutes on a CPU adapter). The kernel autotuner times the variants of every new shape after the first
-// step (persisted, so only the first run pays; its time is reported apart); --no-tune keeps the
+// 512x512 step takes minutes on a CPU adapter). --peak-tflops gives the adapter's FP32 peak when the table below does not know
+// it. --fits-only runs the largest-batch part alone. The kernel autotuner times the variants of every new shape after the first step
+// (persisted, so only the first run pays; its time is reported apart); --no-tune keeps the
 // fixed default kernels instead.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const json = args.has('--json');
 const quick = args.has('--quick');
+const peakArg = argv.indexOf('--peak-tflops');
+const peakOption = peakArg >= 0 ? Number(argv[peakArg + 1]) : null;
+if (peakOption !== null && !(peakOption > 0)) {
+  console.error(`bench/train-step.js: --peak-tflops needs a positive number of TFLOP/s, got '${argv[peakArg + 1] ?? ''}'`);
+  process.exit(2);
+}
 
 // @drgrade/nn and @drgrade/tensor bundled together, so both share one device and one engine.
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,13 +44,28 @@ const lib = await import(outfile);
 await lib.getDevice();
 if (args.has('--no-tune')) lib.setAutotune({ enabled: false });
 const tune = lib.autotuneEnabled();
-const adapter = (await lib.deviceInfo()).name;
+const info = await lib.deviceInfo();
+const adapter = info.name;
 
+/** FP32 peaks without tensor cores (TFLOP/s), by GPU name. */
+const FP32_PEAKS = [
+  [/H100 SXM|H100 80GB HBM3/i, 67],
+  [/H200/i, 67],
+];
+/** Dawn names an NVIDIA adapter by its driver only; nvidia-smi knows the model. */
+function gpuName() {
+  if (!/nvidia/i.test(`${info.name} ${info.vendor}`)) return info.name;
+  const smi = spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8' });
+  return smi.status === 0 ? smi.stdout.trim().split('\n')[0] : info.name;
+}
+const gpu = gpuName();
+const peakTflops = peakOption ?? FP32_PEAKS.find(([re]) => re.test(gpu))?.[1] ?? null;
+
+const paper = (memoryEfficient = false) => () => new lib.DrGradeNet({ backbone: { memoryEfficient }, generator: new lib.Generator(1) });
+const densenet169 = (memoryEfficient) => () => lib.densenet169({ numClasses: 5, memoryEfficient, generator: new lib.Generator(1) });
+const paperSize = quick ? 256 : 512;
 const configs = [
-  {
-    name: 'paper model (DrGradeNet defaults)', size: quick ? 256 : 512, batch: 2, steps: 2,
-    make: () => new lib.DrGradeNet({ generator: new lib.Generator(1) }),
-  },
+  { name: 'paper model (DrGradeNet defaults)', size: paperSize, batch: 2, steps: 2, make: paper() },
   {
     name: 'small (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256)', size: 128, batch: 16, steps: 3,
     make: () => new lib.DrGradeNet({
@@ -51,11 +81,14 @@ const configs = [
       return { train: () => net.train(), parameters: () => net.parameters(), forward: (x) => ({ logits: net.forward(x) }), dispose: () => net.dispose() };
     },
   },
+  { name: 'DenseNet169 (torchvision)', size: 256, batch: 2, steps: 2, make: densenet169(false) },
+  { name: 'DenseNet169 (torchvision), memoryEfficient', size: 256, batch: 2, steps: 2, make: densenet169(true) },
 ];
 
 const mib = (b) => b / 2 ** 20;
 
-async function measure(cfg) {
+/** Runs `steps` timed steps after two warm-up ones (the first also lets the autotuner time its candidates). */
+async function measure(cfg, steps = cfg.steps) {
   const model = cfg.make();
   model.train();
   const opt = new lib.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
@@ -64,7 +97,9 @@ async function measure(cfg) {
   const onehot = lib.tensor(labels.flatMap((l) => [0, 1, 2, 3, 4].map((j) => (j === l ? 1 : 0))), [cfg.batch, 5]);
   const step = () => {
     const loss = lib.tidy(() => {
-      const { logits } = model.forward(x);
+      const out = model.forward(x);
+      // DrGradeNet (and the ResNet50 row's wrapper) return { logits }; DenseNet the logits.
+      const logits = out.logits ?? out;
       const l = logits.logSoftmax(1).mul(onehot).sum().mul(-1 / cfg.batch);
       l.backward();
       return l;
@@ -73,23 +108,25 @@ async function measure(cfg) {
     opt.zeroGrad();
     return loss;
   };
-  // Warm-up: compiles pipelines and lets the autotuner time the kernel variants it met.
   const first = step();
   await first.item();
   first.dispose();
   const tuneStart = performance.now();
   await lib.tunePending();
   const tuneSeconds = (performance.now() - tuneStart) / 1000;
-  // A second warm-up step compiles the kernels the tuner chose.
+  // A second warm-up step compiles the kernels the tuner chose (and SGD's momentum now exists).
   const second = step();
   await second.item();
   second.dispose();
   lib.resetPeakMemory();
   const times = [];
   let lossValue = NaN;
-  for (let i = 0; i < cfg.steps; i++) {
+  let flops = 0;
+  for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
+    const f0 = lib.engineStats().flops;
     const l = step();
+    flops = lib.engineStats().flops - f0;
     lossValue = await l.item();
     l.dispose();
     times.push((performance.now() - t0) / 1000);
@@ -101,27 +138,90 @@ async function measure(cfg) {
   model.dispose();
   [x, onehot].forEach((t) => t.dispose());
   lib.trimMemory();
+  const tflops = flops / seconds / 1e12;
   return {
     config: cfg.name, input: `${cfg.batch}x3x${cfg.size}x${cfg.size}`, params, seconds_per_step: seconds,
-    images_per_s: cfg.batch / seconds, peak_bytes: stats.peakBytesInUse, held_bytes: stats.bytesHeld, loss: lossValue,
-    tune_seconds: tuneSeconds,
+    images_per_s: cfg.batch / seconds, gflop_per_step: flops / 1e9, tflops, peak_fraction: peakTflops ? tflops / peakTflops : null,
+    peak_bytes: stats.peakBytesInUse, held_bytes: stats.bytesHeld, loss: lossValue, tune_seconds: tuneSeconds,
   };
 }
 
-const fmt = (r) => `${r.config.padEnd(52)} ${r.input.padEnd(16)} ${r.seconds_per_step.toFixed(2).padStart(8)} ` +
-  `${r.images_per_s.toFixed(2).padStart(8)} ${mib(r.peak_bytes).toFixed(0).padStart(9)} ${mib(r.held_bytes).toFixed(0).padStart(9)} ` +
-  `${r.tune_seconds.toFixed(0).padStart(7)}`;
-if (!json) {
-  console.log(`SGD training step — adapter: ${adapter}${quick ? ' (--quick: paper model at 256x256, not 512x512)' : ''}` +
-    `${tune ? '' : ' (--no-tune: default kernels)'}`);
-  console.log(`${'config'.padEnd(52)} ${'input'.padEnd(16)} ${'s/step'.padStart(8)} ${'img/s'.padStart(8)} ${'peak MiB'.padStart(9)} ` +
-    `${'held MiB'.padStart(9)} ${'tune s'.padStart(7)}`);
+/**
+ * Peak bytes in use during one first training step (no warm-up: the pool's count does not depend
+ * on timing), plus SGD's momentum, which exists from the second step on (as many bytes as the
+ * parameters): the peak of every later step, at a third of the cost.
+ */
+async function firstStepPeak(cfg) {
+  const model = cfg.make();
+  model.train();
+  const opt = new lib.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const x = lib.randn([cfg.batch, 3, cfg.size, cfg.size], { seed: 2 });
+  lib.resetPeakMemory();
+  const loss = lib.tidy(() => {
+    const l = model.forward(x).logits.mean();
+    l.backward();
+    return l;
+  });
+  await loss.item();
+  const peak = lib.memoryStats().peakBytesInUse + 4 * model.parameters().reduce((s, p) => s + p.size, 0);
+  [loss, x].forEach((t) => t.dispose());
+  opt.dispose();
+  model.dispose();
+  lib.trimMemory();
+  return peak;
 }
+
+/** PyTorch's saved activations and parameters/gradients/momentum for the DenseNet169 rows, or null. */
+function torchMemory() {
+  if (args.has('--no-torch')) return null;
+  const py = spawnSync('/usr/bin/python3', [`${root}bench/torch-memory.py`], { encoding: 'utf8' });
+  if (py.status !== 0) return null;
+  return py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+const fmtNum = (v, digits, width) => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits)).padStart(width);
+const fmt = (r) => `${r.config.padEnd(52)} ${r.input.padEnd(16)} ${fmtNum(r.seconds_per_step, 2, 8)} ${fmtNum(r.images_per_s, 2, 8)} ` +
+  `${fmtNum(r.gflop_per_step, 1, 9)} ${r.tflops.toPrecision(3).padStart(8)} ${fmtNum(r.peak_fraction === null ? null : 100 * r.peak_fraction, 1, 7)} ` +
+  `${fmtNum(mib(r.peak_bytes), 0, 9)} ${fmtNum(mib(r.held_bytes), 0, 9)} ${fmtNum(r.tune_seconds, 0, 7)}`;
+if (!json) {
+  console.log(`SGD training step — adapter: ${adapter}${gpu !== adapter ? ` (${gpu})` : ''}${quick ? ' (--quick: paper model at 256x256, not 512x512)' : ''}` +
+    `${tune ? '' : ' (--no-tune: default kernels)'}; FP32 peak ${peakTflops ? `${peakTflops} TFLOP/s` : 'unknown (pass --peak-tflops)'}`);
+  console.log(`${'config'.padEnd(52)} ${'input'.padEnd(16)} ${'s/step'.padStart(8)} ${'img/s'.padStart(8)} ${'GFLOP'.padStart(9)} ` +
+    `${'TFLOP/s'.padStart(8)} ${'% peak'.padStart(7)} ${'peak MiB'.padStart(9)} ${'held MiB'.padStart(9)} ${'tune s'.padStart(7)}`);
+}
+const fitsOnly = args.has('--fits-only');
 const rows = [];
-for (const cfg of configs) {
+for (const cfg of fitsOnly ? [] : configs) {
   const r = await measure(cfg);
   rows.push(r);
   if (!json) console.log(fmt(r));
 }
-if (json) console.log(JSON.stringify({ adapter, quick, autotune: tune, rows }));
+
+const torch = fitsOnly ? null : torchMemory();
+if (!json && !fitsOnly) {
+  console.log(`\nPeak device memory of one DenseNet169 step at 256x256, batch 2 (MiB); PyTorch: saved activations + parameters, gradients and momentum (${torch ? `torch ${torch[0].torch}, CPU` : 'not measured: no /usr/bin/python3 with torch'})`);
+  for (const [i, r] of rows.filter((row) => row.config.startsWith('DenseNet169')).entries()) {
+    const t = torch?.[i];
+    console.log(`${r.config.padEnd(52)} ours ${fmtNum(mib(r.peak_bytes), 0, 6)}   PyTorch ${t ? `${mib(t.total_bytes).toFixed(0)} (${mib(t.saved_activation_bytes).toFixed(0)} + ${mib(t.param_grad_momentum_bytes).toFixed(0)})` : 'n/a'}`);
+  }
+}
+
+// The largest batch of the paper's model that fits: peak(b) = fixed + b · perImage.
+const fits = [];
+for (const memoryEfficient of [false, true]) {
+  const base = { name: `paper model${memoryEfficient ? ', memoryEfficient' : ''}`, size: paperSize, make: paper(memoryEfficient) };
+  const [one, two] = [await firstStepPeak({ ...base, batch: 1 }), await firstStepPeak({ ...base, batch: 2 })];
+  const perImage = two - one;
+  const fixed = one - perImage;
+  const largest = (gib) => Math.floor((gib * 2 ** 30 - fixed) / perImage);
+  fits.push({ config: base.name, size: paperSize, peak_batch1_bytes: one, peak_batch2_bytes: two, per_image_bytes: perImage, largest_batch_24gib: largest(24), largest_batch_80gib: largest(80) });
+}
+if (!json) {
+  console.log(`\nLargest batch of the paper's model at ${paperSize}x${paperSize} (peak at batch 1 and 2, linear in the batch)`);
+  for (const f of fits) {
+    console.log(`${f.config.padEnd(52)} batch 1 ${fmtNum(mib(f.peak_batch1_bytes), 0, 6)} MiB, batch 2 ${fmtNum(mib(f.peak_batch2_bytes), 0, 6)} MiB, ` +
+      `${fmtNum(mib(f.per_image_bytes), 0, 5)} MiB per image: ${f.largest_batch_24gib} in 24 GiB, ${f.largest_batch_80gib} in 80 GiB`);
+  }
+}
+if (json) console.log(JSON.stringify({ adapter, gpu, quick, autotune: tune, peak_tflops: peakTflops, rows, torch, fits }));
 process.exit(0);
