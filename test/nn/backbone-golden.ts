@@ -1,7 +1,6 @@
 // Shared steps of the backbone tests (resnet, alexnet, googlenet) against a narrowed torchvision
 // model (test/fixtures/gen_backbone_goldens.py): eval logits, then in train mode the outputs,
-// the input gradient and every parameter gradient of sum(out · r), and the buffers after the pass
-// (with the case's gradMode 'eval', the gradients of the eval-mode logits; see the generator).
+// the input gradient and every parameter gradient of sum(out · r), and the buffers after the pass.
 import { tensor, tidy, type Tensor } from '@drgrade/tensor';
 import type { Module } from '@drgrade/nn';
 import * as assert from 'uvu/assert';
@@ -11,8 +10,6 @@ import { assertMatches, assertParamGrads, goldenOf, loadFixtureTensors, withPref
 export interface BackboneCase extends ModelCase {
   numClasses: number;
   widthDivisor: number;
-  /** Which pass the gradients come from. */
-  gradMode: 'train' | 'eval';
   /** The full-size torchvision model's state dict: [name, shape] in order. */
   fullSizeKeys: [string, number[]][];
 }
@@ -67,25 +64,19 @@ export async function checkAgainstTorchvision(f: BackboneFixture, name: string, 
 
   net.eval();
   const x = fromGolden(`${name}/x`, true);
-  const logits = tidy(() => {
-    const y = net.forward(x);
-    if (c.gradMode === 'eval') y.mul(fromGolden(`${name}/r/logits`)).sum().backward();
-    return y;
-  });
+  const logits = tidy(() => net.forward(x));
   await assertMatches(logits, f.golden, c, `${name}/eval/logits`);
   logits.dispose();
 
   net.train();
   const outputs = tidy(() => {
     const out = trainOutputs(x);
-    if (c.gradMode === 'train') {
-      let loss: Tensor | null = null;
-      for (const [k, y] of Object.entries(out)) {
-        const term = y.mul(fromGolden(`${name}/r/${k}`)).sum();
-        loss = loss ? loss.add(term) : term;
-      }
-      loss!.backward();
+    let loss: Tensor | null = null;
+    for (const [k, y] of Object.entries(out)) {
+      const term = y.mul(fromGolden(`${name}/r/${k}`)).sum();
+      loss = loss ? loss.add(term) : term;
     }
+    loss!.backward();
     return out;
   });
   for (const [k, y] of Object.entries(outputs)) await assertMatches(y, f.golden, c, `${name}/train/${k}`);

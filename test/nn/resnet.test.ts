@@ -1,8 +1,12 @@
 // ResNet against torchvision (test/fixtures/gen_backbone_goldens.py): resnet18 (BasicBlock) and
 // resnet50 (Bottleneck) at full depth and a width divided by 8 load torchvision's state dicts
-// by name; eval logits, train-mode logits, input and parameter gradients (resnet50's in eval
-// mode, where they are well conditioned) and the updated running statistics match PyTorch's;
-// the stages are callable modules; loading is strict.
+// by name; eval logits, train-mode logits, input and parameter gradients and the updated running
+// statistics match PyTorch's float64 pass; the stages are callable modules; loading is strict.
+// resnet50's train-mode case is conditioned so float32 can match it: small last batch-norm weights
+// in each bottleneck (as trained), and a draw with every ReLU input 10x PyTorch's float32 error
+// from 0. PyTorch's own float32 error on it is at most 5.5e-6, so the slack (3x that) stays under
+// 1e-4 and every value is held to 1e-4 relative; drgrade measures 6e-6 (lavapipe) and 1e-5
+// (SwiftShader) on the parameter gradients.
 import { getDevice, tensor, tidy } from '@drgrade/tensor';
 import { resnet18, resnet50, StateDictError } from '@drgrade/nn';
 import { test } from 'uvu';
@@ -18,8 +22,10 @@ test.before(async () => {
 });
 
 for (const [name, make] of [['resnet18', resnet18], ['resnet50', resnet50]] as const) {
-  test(`${name} (width / 8): logits, gradients (${name === 'resnet50' ? 'eval' : 'train'} mode) and running statistics match torchvision`, async () => {
+  test(`${name} (width / 8): eval logits, train-mode gradients and running statistics match torchvision`, async () => {
     const c = f.cases.get(name)!;
+    const slack = 3 * Math.max(...Object.values(c.float32Error));
+    assert.ok(slack < 1e-4, `${name}: PyTorch's float32 error would loosen the comparison to ${slack.toExponential(1)}`);
     const net = make({ numClasses: c.numClasses, widthDivisor: c.widthDivisor });
     await checkAgainstTorchvision(f, name, net, (x) => ({ logits: net.forward(x) }));
     net.dispose();
