@@ -1,7 +1,11 @@
 // GoogLeNet against torchvision (test/fixtures/gen_backbone_goldens.py) at a width divided by 8
 // and 129 px input (ceil-mode pools keep windows that start inside the input): eval logits, and
 // in train mode the logits, both auxiliary logits, the input and parameter gradients of a loss on
-// all three and the running statistics match PyTorch's.
+// all three and the running statistics match PyTorch's float64 pass. The case is conditioned so
+// float32 can match it: batch-norm biases that let most ReLUs pass (float32's error no longer grows
+// 1.2x a layer), and a draw with every ReLU input and max-pool gap 10x PyTorch's float32 error from
+// a tie. PyTorch's own float32 error on it is at most 9.6e-6, so the slack (3x that) stays under
+// 1e-4 and every value is held to 1e-4 relative.
 import { getDevice, tensor, tidy } from '@drgrade/tensor';
 import { googlenet } from '@drgrade/nn';
 import { test } from 'uvu';
@@ -19,6 +23,8 @@ test.before(async () => {
 
 test('googlenet (width / 8, aux logits, dropout 0): eval logits, train-mode aux logits and gradients match torchvision', async () => {
   const c = f.cases.get('googlenet')!;
+  const slack = 3 * Math.max(...Object.values(c.float32Error));
+  assert.ok(slack < 1e-4, `googlenet: PyTorch's float32 error would loosen the comparison to ${slack.toExponential(1)}`);
   const net = googlenet({ numClasses: c.numClasses, auxLogits: true, dropout: 0, dropoutAux: 0, widthDivisor: c.widthDivisor });
   await checkAgainstTorchvision(f, 'googlenet', net, (x) => {
     const { logits, aux1, aux2 } = net.forwardWithAux(x);
