@@ -13,7 +13,7 @@ import { transpose } from '../movement.ts';
 import { sum } from '../reduce.ts';
 import { unroll } from './codegen.ts';
 import { isPointwise, macs, phasePixels, wShapeOf, type ConvGeom } from './geometry.ts';
-import { forwardParams, forwardTiledParams, geometryValues, inputGradParams, inputGradTiledParams, packParams, weightGradParams } from './params.ts';
+import { forwardParams, forwardTiledParams, inputGradParams, inputGradTiledParams, packParams, weightGradParams, withGeometry } from './params.ts';
 import { bwdInputSource, bwdInputTiledLoaders, bwdWeightSource, bwdWeightTiledLoaders, fwdSource, fwdTiledLoaders, packSource } from './sources.ts';
 import { blockOf, type Block, type ConvKernel } from './variant.ts';
 
@@ -65,7 +65,7 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
       const pointwise = isPointwise(g);
       tiledDispatch({
         label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}`, loaders: () => fwdTiledLoaders(un, pointwise), loadB4: true,
-        inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: forwardTiledParams.pack({ ...geometryValues(g), hasBias: bias !== null, relu, outs: y.size }),
+        inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: forwardTiledParams.pack(withGeometry(g, { hasBias: bias !== null, relu, outs: y.size })),
         M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
       }, k.tile, y, { bias, relu, plane: P, channels: g.G * g.Og });
       return y;
@@ -77,7 +77,7 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
       getEngine().dispatch({
         label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}`, source: () => fwdSource(b, un),
         buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], cost: macs(g),
-        uniforms: forwardParams.pack({ ...geometryValues(g), OB, hasBias: bias !== null, relu }),
+        uniforms: forwardParams.pack(withGeometry(g, { OB, hasBias: bias !== null, relu })),
         workgroups: checkGrid(label, [Math.ceil(P / (BLOCK_WORKGROUP_SIZE * b.pl)), OB, g.N * g.G]),
       });
       packed.dispose();
@@ -111,7 +111,7 @@ export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tens
       tiledDispatch({
         label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}`,
         loaders: () => bwdInputTiledLoaders(g, fixed, pointwise), loadB4: true,
-        inputs: [dy.buffer, w.buffer], uniforms: inputGradTiledParams.pack({ ...geometryValues(g), khStep, kwStep, outs: dx.size }),
+        inputs: [dy.buffer, w.buffer], uniforms: inputGradTiledParams.pack(withGeometry(g, { khStep, kwStep, outs: dx.size })),
         M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
       }, k.tile, dx, null);
       return;
@@ -125,7 +125,7 @@ export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tens
       getEngine().dispatch({
         label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${phases > 1 ? 'strided' : 's1'}`,
         source: () => bwdInputSource(b, un, phases > 1), buffers: [dy.buffer, packed.buffer, dx.buffer], cost: macs(g),
-        uniforms: inputGradParams.pack({ ...geometryValues(g), CB, khStep, kwStep }),
+        uniforms: inputGradParams.pack(withGeometry(g, { CB, khStep, kwStep })),
         workgroups: checkGrid(label, [Math.ceil(maxCount / (BLOCK_WORKGROUP_SIZE * b.pl)), CB, g.N * g.G * phases]),
       });
       packed.dispose();
@@ -160,7 +160,7 @@ export function backwardWeight(label: string, x: Tensor, dy: Tensor, g: ConvGeom
   const splits = weightSplits(g, Math.ceil(cols / tw) * Math.ceil(g.Og / th), gpu);
   const rowsPer = Math.ceil((g.N * g.Ho) / splits);
   const parts = Tensor.empty([g.G, splits, g.Og, cols]);
-  const uniforms = weightGradParams.pack({ ...geometryValues(g), N: g.N, splits, rowsPer });
+  const uniforms = weightGradParams.pack(withGeometry(g, { N: g.N, splits, rowsPer }));
   if (k.kind === 'tile') {
     tiledDispatch({
       label, key: 'conv2d:bwd_weight', loaders: bwdWeightTiledLoaders,

@@ -13,8 +13,12 @@ const GEOMETRY = {
   sh: 'u32', sw: 'u32', ph: 'u32', pw: 'u32', dh: 'u32', dw: 'u32', G: 'u32',
 } as const satisfies UniformFields;
 
-export function geometryValues(g: ConvGeom): UniformValues<typeof GEOMETRY> {
-  return { C: g.Cg, H: g.H, W: g.W, O: g.Og, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW, sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, G: g.G };
+/** The geometry's values and an op's own (`extra`), for one of the blocks below. */
+export function withGeometry<E extends Record<string, number | boolean>>(g: ConvGeom, extra: E): UniformValues<typeof GEOMETRY> & E {
+  const values = { C: g.Cg, H: g.H, W: g.W, O: g.Og, Ho: g.Ho, Wo: g.Wo, KH: g.KH, KW: g.KW, sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, G: g.G };
+  // Object.assign, not a spread: spreading this object took V8's slow path, 5x the time of
+  // packing it, on every dispatch.
+  return Object.assign(values, extra);
 }
 
 /** Register-blocked forward pass: OB channel blocks of R per group in the packed weights, the epilogue's switches. */

@@ -86,26 +86,27 @@ export function runMatmul(label: string, a: Tensor, b: Tensor, c: Tensor, batch:
   if (M === 0 || N === 0 || batch === 0) return;
   const k = fitted(kernel, K, N, strideB);
   const uniforms = params.pack({ M, N, K, strideA, strideB, strideC: M * N, outs: batch * M * N });
-  const call = { label, buffers: [a.buffer, b.buffer, c.buffer], uniforms, cost: batch * M * N * K };
+  const buffers = [a.buffer, b.buffer, c.buffer];
+  const cost = batch * M * N * K;
   switch (k.kind) {
     case 'sg': {
       const sg = deviceSync().info.subgroupSize;
       if (sg === null) throw new TensorError(`${label}: the 'sg' matmul kernel needs an adapter with a fixed subgroup size`);
       const kv = K % 4 === 0 && strideA % 4 === 0 ? 4 : 1;
       const workgroups = checkGrid(label, [Math.ceil(N / (k.bv * BLOCK_WORKGROUP_SIZE * SG_PL)), Math.ceil(M / (sg * SG_RV)), batch]);
-      getEngine().dispatch({ ...call, key: `matmul:sg:${sg}:${kv}:${k.bv}`, source: () => sgSource(sg, kv, k.bv), workgroups });
+      getEngine().dispatch({ label, key: `matmul:sg:${sg}:${kv}:${k.bv}`, source: () => sgSource(sg, kv, k.bv), buffers, uniforms, workgroups, cost });
       return;
     }
     case 'tile':
       tiledDispatch({
         label, key: 'matmul', loaders: () => specialize(tiledLoadersSrc, { PARAMS: params.wgsl }),
-        inputs: [a.buffer, b.buffer], uniforms, M, N, gemms: batch, cost: call.cost,
+        inputs: [a.buffer, b.buffer], uniforms, M, N, gemms: batch, cost,
       }, k.tile, c, null);
       return;
     case 'vec4': case 'scalar': {
       const workgroups = checkGrid(label, [Math.ceil(Math.ceil(N / 4) / SIDE), Math.ceil(Math.ceil(M / 4) / SIDE), batch]);
       const src = k.kind === 'vec4' ? vec4Src : scalarSrc;
-      getEngine().dispatch({ ...call, key: `matmul:${k.kind}`, source: () => specialize(src, { PARAMS: params.wgsl, SIDE }), workgroups });
+      getEngine().dispatch({ label, key: `matmul:${k.kind}`, source: () => specialize(src, { PARAMS: params.wgsl, SIDE }), buffers, uniforms, workgroups, cost });
     }
   }
 }
