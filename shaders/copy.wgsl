@@ -1,5 +1,7 @@
-// Strided copy of 32-bit words (any dtype): out[outOffset + idx·outStrides] = in[inOffset + idx·inStrides]
-// for every index idx of `shape`. Serves permute, expand, slice, concat, pad and contiguous().
+// Strided copy of elements (32-bit words for float32 and int32, f16 for float16):
+// out[outOffset + idx·outStrides] = in[inOffset + idx·inStrides] for every index idx of `shape`.
+// Serves permute, expand, slice, concat, pad and contiguous().
+{{ENABLE}}
 struct Params {
   n: u32,
   rank: u32,
@@ -10,8 +12,8 @@ struct Params {
   outStrides: array<vec4<u32>, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(0) var<storage, read> src: array<{{WORD}}>;
+@group(0) @binding(1) var<storage, read_write> dst: array<{{WORD}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(256)

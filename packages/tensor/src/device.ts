@@ -27,6 +27,8 @@ export interface DeviceInfo {
    * shuffles are specialised to it.
    */
   subgroupSize: number | null;
+  /** The device has `shader-f16`: float16 tensors and the f16 kernel variants are available. */
+  f16: boolean;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -180,8 +182,9 @@ async function create(options: DeviceOptions): Promise<Device> {
     maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
   };
-  // Subgroup shuffles let CPU adapters load a value once per subgroup instead of once per lane.
-  const requiredFeatures = (['subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  // Subgroup shuffles let CPU adapters load a value once per subgroup instead of once per lane;
+  // shader-f16 lets float16 tensors be stored and read as f16 in WGSL.
+  const requiredFeatures = (['subgroups', 'shader-f16'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   const gpuDevice = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'drgrade' });
   const sgInfo = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   const info: DeviceInfo = {
@@ -192,6 +195,7 @@ async function create(options: DeviceOptions): Promise<Device> {
     runtime,
     subgroupSize: gpuDevice.features.has('subgroups') && sgInfo.subgroupMinSize !== undefined && sgInfo.subgroupMinSize === sgInfo.subgroupMaxSize
       ? sgInfo.subgroupMinSize : null,
+    f16: gpuDevice.features.has('shader-f16'),
     limits: {
       maxStorageBufferBindingSize: gpuDevice.limits.maxStorageBufferBindingSize,
       maxBufferSize: gpuDevice.limits.maxBufferSize,
@@ -241,6 +245,11 @@ export function deviceSync(): Device {
   if (!ready) throw new NoAdapterError('No device yet: call `await getDevice()` before creating tensors.');
   if (ready.lost) throw ready.lost;
   return ready;
+}
+
+/** Whether the device in use can hold float16 tensors (the adapter has `shader-f16`). */
+export function hasF16(): boolean {
+  return deviceSync().info.f16;
 }
 
 /** Information about the adapter in use (name, family, limits). */

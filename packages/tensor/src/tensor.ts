@@ -1,11 +1,24 @@
+import { deviceSync } from './device.ts';
 import { getEngine } from './engine.ts';
 import { TensorError, describeShape } from './errors.ts';
+import { halfToFloat } from './half.ts';
 import { isGradEnabled, keep, setTensorCheck, track } from './scope.ts';
 import { sizeOf, type Shape } from './shape.ts';
 import * as ops from './ops/index.ts';
 
-export type DType = 'float32' | 'int32';
+/** float16 tensors are stored as f16 on the device (adapters with `shader-f16`) and read back as float32 values. */
+export type DType = 'float32' | 'int32' | 'float16';
 export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+
+/** Bytes per element of a dtype on the device. */
+export function elementBytes(dtype: DType): number { return dtype === 'float16' ? 2 : 4; }
+
+/** The clear error for float16 on a device without `shader-f16` (one place, so every path says the same). */
+function checkDtype(dtype: DType): void {
+  if (dtype === 'float16' && !deviceSync().info.f16) {
+    throw new TensorError(`float16 tensors need the WebGPU feature 'shader-f16', which adapter "${deviceSync().info.name}" does not offer; use float32 (train.precision 'float32')`);
+  }
+}
 
 /** A device buffer shared by tensors that are views of the same data (reshape). */
 export class Storage {
@@ -49,7 +62,9 @@ export class Tensor {
 
   /** Allocates an uninitialised tensor (kernels fill it; `forUpload` when written from the CPU). */
   static empty(shape: Shape, dtype: DType = 'float32', forUpload = false): Tensor {
-    const bytes = Math.max(sizeOf(shape), 1) * 4;
+    checkDtype(dtype);
+    // Buffers are sized in whole 32-bit words (copies and readbacks move words).
+    const bytes = Math.ceil(Math.max(sizeOf(shape), 1) * elementBytes(dtype) / 4) * 4;
     const engine = getEngine();
     // Submitting early lets an upload reuse a released buffer instead of growing the pool.
     if (forUpload && engine.pool.uploadWouldWait(bytes)) engine.flush();
@@ -61,7 +76,7 @@ export class Tensor {
 
   /** A short description for error messages: `tensor 'features.conv0.weight' [64, 3, 7, 7]`. */
   describe(): string {
-    return `${this.name ? `tensor '${this.name}'` : 'tensor'} ${describeShape(this.shape)}${this.dtype === 'int32' ? ' int32' : ''}`;
+    return `${this.name ? `tensor '${this.name}'` : 'tensor'} ${describeShape(this.shape)}${this.dtype === 'float32' ? '' : ` ${this.dtype}`}`;
   }
 
   get storage(): Storage {
@@ -106,7 +121,7 @@ export class Tensor {
       this._storage = incoming;
     } else {
       const fresh = Tensor.empty(this.shape, this.dtype);
-      getEngine().copy(incoming.buffer, 0, fresh.buffer, 0, this.size * 4);
+      getEngine().copy(incoming.buffer, 0, fresh.buffer, 0, fresh.storage.bytes);
       this._storage = fresh.storage;
       fresh._storage = null;
       live--;
@@ -122,8 +137,10 @@ export class Tensor {
   /** Keeps this tensor alive past the enclosing `tidy`. */
   keep(): this { return keep(this); }
 
+  /** The values on the CPU (float16 tensors as their exact float32 values). */
   async toArray(): Promise<TypedArrayFor<DType>> {
-    const bytes = await getEngine().read(this.buffer, this.size * 4);
+    const bytes = await getEngine().read(this.buffer, this.size * elementBytes(this.dtype));
+    if (this.dtype === 'float16') return halfToFloat(new Uint16Array(bytes));
     return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
@@ -177,6 +194,10 @@ export class Tensor {
   square(): Tensor { return ops.square(this); }
   clamp(min: number, max: number): Tensor { return ops.clamp(this, min, max); }
   toFloat(): Tensor { return ops.toFloat(this); }
+  /** A float16 copy (needs `shader-f16`; see hasF16()); its gradient comes back as this tensor's dtype. */
+  half(): Tensor { return ops.cast(this, 'float16'); }
+  /** A float32 copy; its gradient comes back as this tensor's dtype. */
+  float(): Tensor { return ops.cast(this, 'float32'); }
 
   // Reductions (see ops/reduce.ts).
   sum(axes?: number | number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }

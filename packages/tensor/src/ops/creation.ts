@@ -4,6 +4,7 @@ import { TensorError, describeShape } from '../errors.ts';
 import { defaultGenerator, Generator } from '../random.ts';
 import { checkShape, sizeOf, type Shape } from '../shape.ts';
 import { Tensor, type DType } from '../tensor.ts';
+import { cast } from './cast.ts';
 import { arangeInto, full as fullKernel } from './kernels.ts';
 
 export interface CreateOptions {
@@ -29,7 +30,8 @@ function finish(t: Tensor, opts: CreateOptions): Tensor {
 
 /**
  * A tensor from data: a flat array or typed array with `shape`, a nested array, or a number.
- * Int32Array data (or dtype 'int32') gives an int32 tensor.
+ * Int32Array data (or dtype 'int32') gives an int32 tensor; dtype 'float16' uploads float32
+ * values and rounds them to f16 on the device.
  */
 export function tensor(data: Nested | ArrayLike<number> | Float32Array | Int32Array, shape?: Shape, opts: CreateOptions = {}): Tensor {
   let flat: ArrayLike<number>;
@@ -40,6 +42,7 @@ export function tensor(data: Nested | ArrayLike<number> | Float32Array | Int32Ar
   checkShape('tensor', s);
   if (sizeOf(s) !== flat.length) throw new TensorError(`tensor: ${flat.length} values do not fill shape ${describeShape(s)} (${sizeOf(s)} elements)`);
   const dtype: DType = opts.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
+  if (dtype === 'float16') return finish(halve(tensor(flat, s)), opts);
   const typed = dtype === 'int32'
     ? (flat instanceof Int32Array ? flat : Int32Array.from(flat))
     : (flat instanceof Float32Array ? flat : Float32Array.from(flat));
@@ -48,8 +51,14 @@ export function tensor(data: Nested | ArrayLike<number> | Float32Array | Int32Ar
   return finish(t, opts);
 }
 
+/** A float16 copy of a float32 tensor that was made for it (consumed). */
+function halve(t: Tensor): Tensor {
+  try { return cast(t, 'float16'); } finally { t.dispose(); }
+}
+
 export function full(shape: Shape, value: number, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
+  if (opts.dtype === 'float16') return finish(halve(fullKernel(shape, value, 'float32')), opts);
   return finish(fullKernel(shape, value, opts.dtype ?? 'float32'), opts);
 }
 export function zeros(shape: Shape, opts: CreateOptions = {}): Tensor { return full(shape, 0, opts); }

@@ -67,9 +67,10 @@ export const tanh = unary('tanh', 'sign(x) * (1.0 - exp(-2.0 * abs(x))) / (1.0 +
   (g, _x, y) => mul(g, rsubScalar(mul(y, y), 1)));
 export const square = unary('square', 'x * x', (g, x) => mul(g, mul(x, 2)));
 
-/** int32 → float32 (values converted, not bits). */
+/** int32 or float16 → float32 (values converted, not bits). */
 export function toFloat(x: Tensor): Tensor {
   if (x.dtype === 'float32') return x.clone();
+  if (x.dtype === 'float16') return x.float();
   return mapKernel('toFloat', 'f32(bitcast<i32>(x))', [x], 0, 0, true);
 }
 

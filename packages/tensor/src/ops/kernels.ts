@@ -51,8 +51,9 @@ export function stridedCopy(label: string, src: Tensor, srcStrides: number[], sr
   const [s, si, so] = simplify(shape, srcStrides, dstStrides);
   if (s.length > MAX_RANK) throw new TensorError(`${label}: rank ${s.length} exceeds ${MAX_RANK}`);
   const u = new Uniforms().u32(n, s.length, srcOffset, dstOffset).vec(s, 8).vec(si, 8).vec(so, 8);
+  const half = src.dtype === 'float16';
   getEngine().dispatch({
-    label, key: 'copy', source: () => copySrc,
+    label, key: `copy:${half}`, source: () => specialize(copySrc, { ENABLE: half ? 'enable f16;' : '', WORD: half ? 'f16' : 'u32' }),
     buffers: [src.buffer, dst.buffer], uniforms: u.done(), workgroups: grid(Math.ceil(n / 256)),
   });
 }
@@ -70,6 +71,12 @@ const i32 = new Int32Array(f32.buffer);
 
 export function fillTensor(t: Tensor, value: number, offset = 0, count = t.size): void {
   if (count === 0) return;
+  if (t.dtype === 'float16') {
+    // The fill kernel writes 32-bit words: two halves of +0 each (other values: full() casts a float32 fill).
+    if (value !== 0 || offset !== 0) throw new TensorError(`fill ${t.describe()}: float16 tensors are filled in place with 0 only`);
+    dispatchFill(`fill ${t.describe()}`, t, new Uniforms().u32(Math.ceil(count / 2), 0).f32(0, 0), Math.ceil(count / 2), false, 0);
+    return;
+  }
   if (t.dtype === 'int32') i32[0] = value; else f32[0] = value;
   const u = new Uniforms().u32(count, u32[0]!).f32(0, 0);
   dispatchFill(`fill ${t.describe()}`, t, u, count, false, offset);

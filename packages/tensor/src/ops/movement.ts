@@ -46,7 +46,7 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 export function clone(x: Tensor): Tensor {
   const y = Tensor.empty(x.shape, x.dtype);
-  if (x.size > 0) getEngine().copy(x.buffer, 0, y.buffer, 0, x.size * 4);
+  if (x.size > 0) getEngine().copy(x.buffer, 0, y.buffer, 0, y.storage.bytes);
   return record(y, 'clone', [x], (g) => [g]);
 }
 
