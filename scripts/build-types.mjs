@@ -38,7 +38,7 @@ function emit(pkg) {
       noEmit: false, declaration: true, emitDeclarationOnly: true, declarationMap: false,
       rootDir: join(root, 'packages', pkg, 'src'), outDir: out, paths,
     },
-    include: [join(root, 'packages', pkg, 'src'), join(root, 'shaders', 'wgsl.d.ts')],
+    include: [join(root, 'packages', pkg, 'src'), join(root, 'packages', 'tensor', 'shaders', 'wgsl.d.ts')],
   }, null, 2));
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { stdio: 'inherit' });
   const relativeTs = /(\bfrom\s+|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]*)\.ts\2/g;

@@ -2,13 +2,13 @@
 // with an optional fused ReLU. Per channel, everything is carried in one vec4 "params" entry
 // (mean, invstd, weight, bias), so the element kernels need one lookup per plane and the backward
 // pass needs neither the weight tensor nor the running statistics.
-import applySrc from '../../../../shaders/batchnorm_apply.wgsl';
-import backwardSrc from '../../../../shaders/batchnorm_backward.wgsl';
-import backwardReduceSrc from '../../../../shaders/batchnorm_backward_reduce.wgsl';
-import combineSrc from '../../../../shaders/batchnorm_combine.wgsl';
-import paramsSrc from '../../../../shaders/batchnorm_params.wgsl';
-import statsSrc from '../../../../shaders/batchnorm_stats.wgsl';
-import updateSrc from '../../../../shaders/batchnorm_update.wgsl';
+import applySrc from '../../shaders/batchnorm_apply.wgsl';
+import backwardSrc from '../../shaders/batchnorm_backward.wgsl';
+import backwardReduceSrc from '../../shaders/batchnorm_backward_reduce.wgsl';
+import combineSrc from '../../shaders/batchnorm_combine.wgsl';
+import paramsSrc from '../../shaders/batchnorm_params.wgsl';
+import statsSrc from '../../shaders/batchnorm_stats.wgsl';
+import updateSrc from '../../shaders/batchnorm_update.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { isGradEnabled } from '../scope.ts';

@@ -1,9 +1,9 @@
 // Bilinear pooling: the HBP interaction (Yu et al. 2018), B-CNN's outer product (Lin et al. 2015),
 // and the signed square root and L2 normalisation both apply to the pooled vector.
-import gramSrc from '../../../../shaders/bilinear_gram.wgsl';
-import hbpSrc from '../../../../shaders/bilinear_hbp.wgsl';
-import hbpBackwardSrc from '../../../../shaders/bilinear_hbp_backward.wgsl';
-import normalizeSrc from '../../../../shaders/normalize.wgsl';
+import gramSrc from '../../shaders/bilinear_gram.wgsl';
+import hbpSrc from '../../shaders/bilinear_hbp.wgsl';
+import hbpBackwardSrc from '../../shaders/bilinear_hbp_backward.wgsl';
+import normalizeSrc from '../../shaders/normalize.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { normalizeAxis, sameShape, sizeOf } from '../shape.ts';

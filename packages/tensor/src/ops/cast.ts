@@ -1,7 +1,7 @@
 // Casts between float dtypes: float32 <-> float16 storage (shaders/cast.wgsl). The gradient is
 // cast back to the input's dtype, so float32 master weights get float32 gradients through a
 // float16 forward pass.
-import castSrc from '../../../../shaders/cast.wgsl';
+import castSrc from '../../shaders/cast.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';

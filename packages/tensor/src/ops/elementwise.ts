@@ -1,5 +1,5 @@
 // Element-wise ops: one table row per op (WGSL expression + backward rule), one generated kernel.
-import ewSrc from '../../../../shaders/elementwise.wgsl';
+import ewSrc from '../../shaders/elementwise.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.ts';

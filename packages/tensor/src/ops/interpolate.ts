@@ -1,8 +1,8 @@
 // Spatial resizing of NCHW tensors, as torch.nn.functional.interpolate with align_corners = false
 // ('nearest' and 'bilinear'), with a gather-formulated backward kernel.
-import fwdSrc from '../../../../shaders/interpolate.wgsl';
-import bwdSrc from '../../../../shaders/interpolate_backward.wgsl';
-import indexSrc from '../../../../shaders/interpolate_index.wgsl';
+import fwdSrc from '../../shaders/interpolate.wgsl';
+import bwdSrc from '../../shaders/interpolate_backward.wgsl';
+import indexSrc from '../../shaders/interpolate_index.wgsl';
 import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { record, Tensor } from '../tensor.ts';

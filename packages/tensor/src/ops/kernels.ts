@@ -1,6 +1,6 @@
 // Shared helpers that dispatch the generic WGSL kernels (copy, fill) used by many ops.
-import copySrc from '../../../../shaders/copy.wgsl';
-import fillSrc from '../../../../shaders/fill.wgsl';
+import copySrc from '../../shaders/copy.wgsl';
+import fillSrc from '../../shaders/fill.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError, describeShape } from '../errors.ts';
 import { sizeOf, stridesOf, type Shape } from '../shape.ts';

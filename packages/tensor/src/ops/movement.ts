@@ -1,6 +1,6 @@
 // Movement ops. Tensors are always contiguous: reshape is a view of the same storage, the
 // others copy through the strided-copy kernel (shaders/copy.wgsl).
-import gatherSrc from '../../../../shaders/gather.wgsl';
+import gatherSrc from '../../shaders/gather.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError, describeShape } from '../errors.ts';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.ts';

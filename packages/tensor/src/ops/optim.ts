@@ -1,8 +1,8 @@
 // Fused optimiser updates (shaders/optim_*.wgsl): one dispatch per parameter and step, in place,
 // for @drgrade/nn's SGD and Adam/AdamW. Element-wise ops would take 6 (SGD) to 12 (Adam)
 // dispatches per parameter; for a DenseNet169 that was half of a training step's dispatches.
-import adamSrc from '../../../../shaders/optim_adam.wgsl';
-import sgdSrc from '../../../../shaders/optim_sgd.wgsl';
+import adamSrc from '../../shaders/optim_adam.wgsl';
+import sgdSrc from '../../shaders/optim_sgd.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';

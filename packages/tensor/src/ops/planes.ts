@@ -6,7 +6,7 @@
 //   let rl = rowLane(wid, nwg, lid, p.shift);   // (row, lane, lanes)
 //   if (rl.x >= rows) { return; }
 //   for (var i = rl.y; i < items; i += rl.z) { ... }
-import rowsWgsl from '../../../../shaders/rows.wgsl';
+import rowsWgsl from '../../shaders/rows.wgsl';
 import { TensorError } from '../errors.ts';
 
 /** rows.wgsl, spliced into the row kernels (typed here so that declarations do not import a .wgsl file). */

@@ -1,10 +1,10 @@
 // 2-D pooling over NCHW tensors (maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d) with PyTorch's
 // semantics, each with a gather-formulated backward kernel (no float atomics).
-import avgSrc from '../../../../shaders/pool_avg.wgsl';
-import avgBackwardSrc from '../../../../shaders/pool_avg_backward.wgsl';
-import maxSrc from '../../../../shaders/pool_max.wgsl';
-import maxBackwardSrc from '../../../../shaders/pool_max_backward.wgsl';
-import paramsSrc from '../../../../shaders/pool_params.wgsl';
+import avgSrc from '../../shaders/pool_avg.wgsl';
+import avgBackwardSrc from '../../shaders/pool_avg_backward.wgsl';
+import maxSrc from '../../shaders/pool_max.wgsl';
+import maxBackwardSrc from '../../shaders/pool_max_backward.wgsl';
+import paramsSrc from '../../shaders/pool_params.wgsl';
 import { getEngine, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { isGradEnabled } from '../scope.ts';

@@ -1,7 +1,7 @@
 // Reductions over any set of axes: sum, mean, max, min (tree reduction), argmax/argmin,
 // and var / logsumexp composed from them so their gradients come for free.
-import argSrc from '../../../../shaders/argreduce.wgsl';
-import reduceSrc from '../../../../shaders/reduce.wgsl';
+import argSrc from '../../shaders/argreduce.wgsl';
+import reduceSrc from '../../shaders/reduce.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { noGrad } from '../scope.ts';

@@ -1,5 +1,5 @@
 // softmax and logSoftmax along any axis, numerically stable (max subtracted first).
-import softmaxSrc from '../../../../shaders/softmax.wgsl';
+import softmaxSrc from '../../shaders/softmax.wgsl';
 import { getEngine, grid, Uniforms } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { normalizeAxis, sizeOf } from '../shape.ts';

@@ -2,14 +2,14 @@
 // weight-gradient kernels (their skeletons in shaders/conv2d_fwd, _bwd_input, _bwd_weight, the
 // unrolled parts written by codegen.ts), the weight packer, and the loaders each op gives the
 // tiled GEMM core (shaders/conv2d_*_tiled.wgsl).
-import bwdInputSrc from '../../../../../shaders/conv2d_bwd_input.wgsl';
-import bwdInputTiledSrc from '../../../../../shaders/conv2d_bwd_input_tiled.wgsl';
-import bwdWeightSrc from '../../../../../shaders/conv2d_bwd_weight.wgsl';
-import bwdWeightTiledSrc from '../../../../../shaders/conv2d_bwd_weight_tiled.wgsl';
-import fwdSrc from '../../../../../shaders/conv2d_fwd.wgsl';
-import fwdTiledSrc from '../../../../../shaders/conv2d_fwd_tiled.wgsl';
-import packSrc from '../../../../../shaders/conv2d_pack.wgsl';
-import phaseSrc from '../../../../../shaders/conv2d_phase.wgsl';
+import bwdInputSrc from '../../../shaders/conv2d_bwd_input.wgsl';
+import bwdInputTiledSrc from '../../../shaders/conv2d_bwd_input_tiled.wgsl';
+import bwdWeightSrc from '../../../shaders/conv2d_bwd_weight.wgsl';
+import bwdWeightTiledSrc from '../../../shaders/conv2d_bwd_weight_tiled.wgsl';
+import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
+import fwdTiledSrc from '../../../shaders/conv2d_fwd_tiled.wgsl';
+import packSrc from '../../../shaders/conv2d_pack.wgsl';
+import phaseSrc from '../../../shaders/conv2d_phase.wgsl';
 import { BLOCK_WORKGROUP_SIZE } from '../../limits.ts';
 import { specialize } from '../kernels.ts';
 import {

@@ -1,8 +1,8 @@
 // The shared-memory tiled GEMM core for GPUs (shaders/gemm_tiled.wgsl), which matmul and the
 // three convolution ops run with loaders of their own: its code for a tile, its dispatch, and the
 // second dispatch that sums a split reduction (shaders/gemm_splitk_reduce.wgsl).
-import reduceSrc from '../../../../../shaders/gemm_splitk_reduce.wgsl';
-import coreSrc from '../../../../../shaders/gemm_tiled.wgsl';
+import reduceSrc from '../../../shaders/gemm_splitk_reduce.wgsl';
+import coreSrc from '../../../shaders/gemm_tiled.wgsl';
 import { getEngine } from '../../engine.ts';
 import { checkGrid, elementGrid, WORKGROUP_SIZE } from '../../limits.ts';
 import { Tensor } from '../../tensor.ts';

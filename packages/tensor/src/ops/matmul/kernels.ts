@@ -1,10 +1,10 @@
 // The matmul kernels and their dispatch: the register-blocked 4x4 kernels (shaders/matmul_vec4,
 // matmul_scalar), the subgroup-shared one (matmul_sg, whose unrolled parts are written here) and
 // the tiled GEMM core with the matmul loaders (matmul_tiled).
-import scalarSrc from '../../../../../shaders/matmul_scalar.wgsl';
-import sgSrc from '../../../../../shaders/matmul_sg.wgsl';
-import tiledLoadersSrc from '../../../../../shaders/matmul_tiled.wgsl';
-import vec4Src from '../../../../../shaders/matmul_vec4.wgsl';
+import scalarSrc from '../../../shaders/matmul_scalar.wgsl';
+import sgSrc from '../../../shaders/matmul_sg.wgsl';
+import tiledLoadersSrc from '../../../shaders/matmul_tiled.wgsl';
+import vec4Src from '../../../shaders/matmul_vec4.wgsl';
 import { deviceSync } from '../../device.ts';
 import { getEngine } from '../../engine.ts';
 import { TensorError } from '../../errors.ts';
