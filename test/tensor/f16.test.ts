@@ -1,12 +1,15 @@
 // float16 tensors and the f16 matmul kernels: PyTorch's float16 rounding and half-precision
 // matmul goldens (test/fixtures/gen_f16_goldens.py), and the float32 path on the same inputs.
 // Where the adapter lacks shader-f16 (SwiftShader in Chromium), the clear error is what is checked.
-import { cast, getDevice, hasF16, tensor, tidy } from '@drgrade/tensor';
+import { cast, getDevice, hasF16, matmul, matmulCandidates, matmulInto, tensor, Tensor, tidy, type MatmulVariant } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadGolden } from '../helpers/index.ts';
+import { loadGolden, loadGoldenCases } from '../helpers/index.ts';
+
+interface MatmulCase { name: string; batch: number; M: number; K: number; N: number }
 
 const golden = await loadGolden('f16');
+const matmulCases = (await loadGoldenCases<MatmulCase>('f16')).filter((c) => c.name.startsWith('mm_'));
 const g = (key: string) => { const t = golden.get(key); if (!t) throw new Error(`f16 golden: no ${key}`); return t.data; };
 
 let f16 = false;
@@ -74,6 +77,76 @@ test('cast backward: the gradient comes back in the input dtype', async () => {
   });
   assert.is(x.grad!.dtype, 'float32');
   assert.equal([...await x.grad!.toArray()], [2, 3, 4]);
+});
+
+/**
+ * Σ_k |a[i,k]|·|b[k,j]| for every output (batched, row-major): scales the float32 summation error
+ * bound K·2^-24·Σ|a||b| that f16 outputs may carry on top of their float16 rounding.
+ */
+function absMatmul(a: Float32Array, b: Float32Array, batch: number, M: number, K: number, N: number, transA = false, transB = false): Float64Array {
+  const c = new Float64Array(batch * M * N);
+  for (let z = 0; z < batch; z++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) {
+      const av = transA ? a[z * M * K + k * M + i]! : a[z * M * K + i * K + k]!;
+      const bv = transB ? b[z * K * N + j * K + k]! : b[z * K * N + k * N + j]!;
+      s += Math.abs(av * bv);
+    }
+    c[(z * M + i) * N + j] = s;
+  }
+  return c;
+}
+
+/** One float16 step of the golden value plus the float32 summation bound over K terms. */
+const f16Bound = (ref: ArrayLike<number>, abs: Float64Array, K: number) => (i: number) => halfStep(ref[i]!) + K * 2 ** -24 * abs[i]!;
+
+const f16Variants: MatmulVariant[] = ['vec4', 'scalar', 'sg', 'sgv', 't32x32', 't64x64', 't128x128', 't64x64k4'];
+
+for (const variant of f16Variants) {
+  test(`f16 matmul '${variant}' against PyTorch half-precision goldens and the float32 kernel`, async () => {
+    if (!f16) return;
+    for (const { name, batch, M, K, N } of matmulCases) {
+      const a = g(`${name}.a`), b = g(`${name}.b`), y = g(`${name}.y`);
+      const abs = absMatmul(a, b, batch, M, K, N);
+      const ah = tensor(a, [batch, M, K], { dtype: 'float16' }), bh = tensor(b, [batch, K, N], { dtype: 'float16' });
+      const c = Tensor.empty([batch, M, N], 'float16');
+      matmulInto('test f16', ah, bh, c, batch, M, K, N, M * K, K * N, variant);
+      // The same float16 inputs through the float32 kernel: the f16 output should be its rounding.
+      const a32 = tensor(a, [batch, M, K]), b32 = tensor(b, [batch, K, N]), c32 = Tensor.empty([batch, M, N]);
+      matmulInto('test f32', a32, b32, c32, batch, M, K, N, M * K, K * N, variant);
+      const out = await c.toArray(), y32 = await c32.toArray();
+      for (const t of [ah, bh, c, a32, b32, c32]) t.dispose();
+      assertWithin(out, y, f16Bound(y, abs, K), `${variant} ${name} vs PyTorch`);
+      assertWithin(out, y32, (i) => halfStep(y32[i]!) / 2 + 2 * K * 2 ** -24 * abs[i]!, `${variant} ${name} vs float32`);
+    }
+  });
+}
+
+test('f16 matmul candidates: no subgroup or split-K kernels, and the chosen kernel matches PyTorch', async () => {
+  if (!f16) return;
+  for (const v of matmulCandidates(8, 4096, 8, 1, 'float16')) assert.ok(v !== 'sg' && v !== 'sgv' && !/k\d+$/.test(v), v);
+  const { batch, M, K, N } = matmulCases.find((c) => c.name === 'mm_wide')!;
+  const y = tensor(g('mm_wide.a'), [batch, M, K], { dtype: 'float16' }).matmul(tensor(g('mm_wide.b'), [batch, K, N], { dtype: 'float16' }));
+  assert.is(y.dtype, 'float16');
+  const ref = g('mm_wide.y');
+  assertWithin(await y.toArray(), ref, f16Bound(ref, absMatmul(g('mm_wide.a'), g('mm_wide.b'), batch, M, K, N), K), 'matmul()');
+  assert.throws(() => matmul(tensor([1], [1, 1], { dtype: 'float16' }), tensor([1], [1, 1])), /must both be float32 or both float16/);
+});
+
+test('mixed precision: float32 masters through a float16 matmul get the float16 gradients of PyTorch', async () => {
+  if (!f16) return;
+  for (const { name, batch, M, K, N } of matmulCases) {
+    const a = tensor(g(`${name}.a`), [batch, M, K], { requiresGrad: true });
+    const b = tensor(g(`${name}.b`), [batch, K, N], { requiresGrad: true });
+    const r = g(`${name}.r`);
+    tidy(() => { a.half().matmul(b.half()).float().mul(tensor(r, [batch, M, N])).sum().backward(); });
+    assert.is(a.grad!.dtype, 'float32');
+    const rh = await tensor(r, [r.length], { dtype: 'float16' }).toArray() as Float32Array;
+    const ga = g(`${name}.ga`), gb = g(`${name}.gb`);
+    assertWithin(await a.grad!.toArray(), ga, f16Bound(ga, absMatmul(rh, g(`${name}.b`), batch, M, N, K, false, true), N), `${name} grad a`);
+    assertWithin(await b.grad!.toArray(), gb, f16Bound(gb, absMatmul(g(`${name}.a`), rh, batch, K, M, N, true, false), M), `${name} grad b`);
+    a.dispose(); b.dispose();
+  }
 });
 
 test.run();

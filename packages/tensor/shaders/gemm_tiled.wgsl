@@ -10,7 +10,7 @@
 // in-range elements (the loaders handle padding, the core the tile edges), or, where a loader
 // has it, loadB4(ctx, k, n) for columns n..n+3 at once (zero past N; an element's index math is
 // then shared by four, which pays for gathered operands such as im2col); outIndex(ctx, m, n)
-// and epilogue(ctx, m, v) for the output binding OUT, and outCount(), the number of outputs of
+// and epilogue(ctx, m, v) for the output binding OUT (of OUT_T: f16 outputs have no split-K), and outCount(), the number of outputs of
 // the whole dispatch. With SPLITS > 1 (split-K, for problems with too few tiles to fill the GPU)
 // workgroup z·SPLITS + s sums reduction slab run s only and stores the raw partial sum at
 // OUT[s · outCount() + outIndex], split-major so that neighbouring invocations' stores stay
@@ -97,7 +97,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
           let n = col0 + (lid.x + j * WX) * 4u + c;
           if (n >= ctx.N) { continue; }
           let at = outIndex(ctx, m, n);
-          if (SPLITS == 1u) { OUT[at] = epilogue(ctx, m, v[c]); } else { OUT[s * outCount() + at] = v[c]; }
+          if (SPLITS == 1u) { OUT[at] = epilogue(ctx, m, v[c]); } else { OUT[s * outCount() + at] = {{OUT_T}}(v[c]); }
         }
       }
     }

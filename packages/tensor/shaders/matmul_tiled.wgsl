@@ -1,11 +1,13 @@
 // Loaders of the tiled matmul (gemm_tiled.wgsl), the variant for real GPUs: C[z] = A[z]·B[z]
 // for A [batch, M, K], B [batch, K, N], any sizes. A batch stride of 0 broadcasts that operand.
 // Params (ops/matmul/kernels.ts): M, N, K, batch strides strideA, strideB, strideC, outs.
+// Storage is T (f32, or f16 with `enable f16` as ENABLE); products and sums are f32 either way.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(0) var<storage, read> A: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> B: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<{{T}}>;
 @group(0) @binding(3) var<uniform> p: Params;
 
 struct Ctx {
@@ -22,11 +24,11 @@ fn context(z: u32) -> Ctx {
 }
 
 fn loadA(c: Ctx, m: u32, k: u32) -> f32 {
-  return A[c.aBase + m * c.K + k];
+  return f32(A[c.aBase + m * c.K + k]);
 }
 
 fn loadB(c: Ctx, k: u32, n: u32) -> f32 {
-  return B[c.bBase + k * c.N + n];
+  return f32(B[c.bBase + k * c.N + n]);
 }
 
 fn outIndex(c: Ctx, m: u32, n: u32) -> u32 {
@@ -37,6 +39,6 @@ fn outCount() -> u32 {
   return p.outs;
 }
 
-fn epilogue(c: Ctx, m: u32, v: f32) -> f32 {
-  return v;
+fn epilogue(c: Ctx, m: u32, v: f32) -> {{T}} {
+  return {{T}}(v);
 }

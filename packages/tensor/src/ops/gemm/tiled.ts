@@ -4,6 +4,7 @@
 import reduceSrc from '../../../shaders/gemm_splitk_reduce.wgsl';
 import coreSrc from '../../../shaders/gemm_tiled.wgsl';
 import { getEngine } from '../../engine.ts';
+import { TensorError } from '../../errors.ts';
 import { checkGrid, elementGrid, WORKGROUP_SIZE } from '../../limits.ts';
 import { Tensor } from '../../tensor.ts';
 import { uniformBlock } from '../../uniforms.ts';
@@ -11,14 +12,14 @@ import { specialize } from '../kernels.ts';
 import { type Tile } from './tile.ts';
 
 /** The WGSL of the core with an op's loaders, for one tile. */
-function source(loaders: string, t: Tile, loadB4: boolean): string {
+function source(loaders: string, t: Tile, loadB4: boolean, outType: 'f32' | 'f16'): string {
   const WX = t.BN / t.TN, WY = t.BM / t.TM;
   const group = loadB4 ? '        v = loadB4(ctx, k0 + k, col0 + n4 * 4u);' : `        for (var c = 0u; c < 4u; c++) {
           let n = col0 + n4 * 4u + c;
           if (n < ctx.N) { v[c] = loadB(ctx, k0 + k, n); }
         }`;
   return specialize(coreSrc, {
-    LOADERS: loaders, LOAD_B_GROUP: group, BM: t.BM, BN: t.BN, BK: t.BK, TM4: t.TM / 4, TN4: t.TN / 4, WX, WY, SPLITS: t.splits,
+    LOADERS: loaders, LOAD_B_GROUP: group, OUT_T: outType, BM: t.BM, BN: t.BN, BK: t.BK, TM4: t.TM / 4, TN4: t.TN / 4, WX, WY, SPLITS: t.splits,
     BM4P: t.BM / 4 + 1, BN4: t.BN / 4, ACC: (t.TM * t.TN) / 4,
   });
 }
@@ -38,6 +39,8 @@ export interface TiledCall {
   loaders: () => string;
   /** The loaders define loadB4 (four adjacent columns at once). */
   loadB4?: boolean;
+  /** The element type of the output binding (default f32); f16 outputs run unsplit. */
+  outType?: 'f32' | 'f16';
   /** Input storage buffers in binding order; the output binding follows them. */
   inputs: GPUBuffer[];
   uniforms: ArrayBuffer;
@@ -69,7 +72,9 @@ export function tiledDispatch(call: TiledCall, t: Tile, out: Tensor, epilogue: S
   const wg = checkGrid(call.label, [Math.ceil(call.N / t.BN), Math.ceil(call.M / t.BM), call.gemms * t.splits]);
   const engine = getEngine();
   const key = `${call.key}:t${t.BM}x${t.BN}k${t.splits}`;
-  const wgsl = () => source(call.loaders(), t, call.loadB4 ?? false);
+  const outType = call.outType ?? 'f32';
+  const wgsl = () => source(call.loaders(), t, call.loadB4 ?? false, outType);
+  if (outType === 'f16' && t.splits !== 1) throw new TensorError(`${call.label}: split-K tiles sum float32 parts and cannot write f16 outputs (tile t${t.BM}x${t.BN}k${t.splits})`);
   if (t.splits === 1) {
     engine.dispatch({ label: call.label, key, source: wgsl, buffers: [...call.inputs, out.buffer], uniforms: call.uniforms, workgroups: wg, cost: call.cost });
     return;

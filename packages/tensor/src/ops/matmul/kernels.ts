@@ -1,6 +1,7 @@
 // The matmul kernels and their dispatch: the register-blocked 4x4 kernels (shaders/matmul_vec4,
 // matmul_scalar), the subgroup-shared one (matmul_sg, whose unrolled parts are written here) and
-// the tiled GEMM core with the matmul loaders (matmul_tiled).
+// the tiled GEMM core with the matmul loaders (matmul_tiled). The register and tiled kernels also
+// come in an f16 variant (float16 operands and output, float32 products and sums).
 import scalarSrc from '../../../shaders/matmul_scalar.wgsl';
 import sgSrc from '../../../shaders/matmul_sg.wgsl';
 import tiledLoadersSrc from '../../../shaders/matmul_tiled.wgsl';
@@ -67,12 +68,21 @@ ${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * NB +
   });
 }
 
+/** What the storage-typed kernels are specialised with: f32, or f16 (which needs the extension enabled). */
+function storage(half: boolean): { ENABLE: string; T: 'f32' | 'f16' } {
+  return half ? { ENABLE: 'enable f16;', T: 'f16' } : { ENABLE: '', T: 'f32' };
+}
+
 /**
  * The kernel that runs `k` on these sizes: the vec4 loads need K and N multiples of 4, the
- * subgroup kernel's column vectors N and B's batch stride.
+ * subgroup kernel's column vectors N and B's batch stride. f16 operands have no subgroup kernel
+ * (it runs the register block instead) and no split-K (its parts are float32).
  */
-function fitted(k: MatmulKernel, K: number, N: number, strideB: number): MatmulKernel {
-  if (k.kind === 'vec4' && (K % 4 !== 0 || N % 4 !== 0)) return { kind: 'scalar' };
+function fitted(k: MatmulKernel, K: number, N: number, strideB: number, half: boolean): MatmulKernel {
+  const aligned = K % 4 === 0 && N % 4 === 0;
+  if (half && k.kind === 'sg') return { kind: aligned ? 'vec4' : 'scalar' };
+  if (half && k.kind === 'tile' && k.tile.splits > 1) return { kind: 'tile', tile: { ...k.tile, splits: 1 } };
+  if (k.kind === 'vec4' && !aligned) return { kind: 'scalar' };
   if (k.kind === 'sg' && k.bv === 4 && (N % 4 !== 0 || strideB % 4 !== 0)) return { kind: 'sg', bv: 1 };
   return k;
 }
@@ -84,7 +94,12 @@ function fitted(k: MatmulKernel, K: number, N: number, strideB: number): MatmulK
 export function runMatmul(label: string, a: Tensor, b: Tensor, c: Tensor, batch: number, M: number, K: number, N: number,
   strideA: number, strideB: number, kernel: MatmulKernel): void {
   if (M === 0 || N === 0 || batch === 0) return;
-  const k = fitted(kernel, K, N, strideB);
+  if (a.dtype !== b.dtype || a.dtype !== c.dtype || a.dtype === 'int32') {
+    throw new TensorError(`${label}: operands ${a.describe()}, ${b.describe()} and output ${c.describe()} must all be float32 or all float16`);
+  }
+  const half = a.dtype === 'float16';
+  const k = fitted(kernel, K, N, strideB, half);
+  const types = storage(half);
   const uniforms = params.pack({ M, N, K, strideA, strideB, strideC: M * N, outs: batch * M * N });
   const buffers = [a.buffer, b.buffer, c.buffer];
   const cost = batch * M * N * K;
@@ -99,14 +114,14 @@ export function runMatmul(label: string, a: Tensor, b: Tensor, c: Tensor, batch:
     }
     case 'tile':
       tiledDispatch({
-        label, key: 'matmul', loaders: () => specialize(tiledLoadersSrc, { PARAMS: params.wgsl }),
-        inputs: [a.buffer, b.buffer], uniforms, M, N, gemms: batch, cost,
+        label, key: `matmul:${types.T}`, loaders: () => specialize(tiledLoadersSrc, { PARAMS: params.wgsl, ...types }),
+        inputs: [a.buffer, b.buffer], uniforms, M, N, gemms: batch, cost, outType: types.T,
       }, k.tile, c, null);
       return;
     case 'vec4': case 'scalar': {
       const workgroups = checkGrid(label, [Math.ceil(Math.ceil(N / 4) / SIDE), Math.ceil(Math.ceil(M / 4) / SIDE), batch]);
       const src = k.kind === 'vec4' ? vec4Src : scalarSrc;
-      getEngine().dispatch({ label, key: `matmul:${k.kind}`, source: () => specialize(src, { PARAMS: params.wgsl, SIDE }), buffers, uniforms, workgroups, cost });
+      getEngine().dispatch({ label, key: `matmul:${k.kind}:${types.T}`, source: () => specialize(src, { PARAMS: params.wgsl, SIDE, ...types }), buffers, uniforms, workgroups, cost });
     }
   }
 }

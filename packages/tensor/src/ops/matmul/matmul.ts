@@ -24,11 +24,14 @@ export function chooseMatmul(K: number, N: number, M = 64, batch = 1): MatmulVar
  */
 export function matmulInto(label: string, a: Tensor, b: Tensor, c: Tensor, batch: number, M: number, K: number, N: number,
   strideA: number, strideB: number, variant?: MatmulVariant): void {
-  const kernel = variant === undefined ? chooseMatmulKernel(K, N, M, batch) : matmulKernelOf(label, variant);
+  const kernel = variant === undefined ? chooseMatmulKernel(K, N, M, batch, a.dtype) : matmulKernelOf(label, variant);
   runMatmul(label, a, b, c, batch, M, K, N, strideA, strideB, kernel);
 }
 
-/** a [..., M, K] @ b [..., K, N] (1-D operands are promoted as in NumPy and squeezed after). */
+/**
+ * a [..., M, K] @ b [..., K, N] (1-D operands are promoted as in NumPy and squeezed after).
+ * float16 operands give a float16 result summed in float32.
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank === 0 || b.rank === 0) throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: operands must have at least one dimension`);
   if (a.rank === 1) { const y = matmul(reshape(a, [1, a.shape[0]!]), b); return reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]!]); }
@@ -38,7 +41,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const K2 = b.shape[b.rank - 2]!;
   const N = b.shape[b.rank - 1]!;
   if (K !== K2) throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: inner dimensions ${K} and ${K2} differ`);
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()} must be float32`);
+  if (a.dtype === 'int32' || a.dtype !== b.dtype) throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()} must both be float32 or both float16 (cast with half() or float())`);
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
   const batchShape = broadcastShapes('matmul', aBatch, bBatch);
@@ -51,7 +54,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   };
   const [ae, sA] = prep(a, aBatch, M, K);
   const [be, sB] = prep(b, bBatch, K, N);
-  const y = Tensor.empty([...batchShape, M, N]);
+  const y = Tensor.empty([...batchShape, M, N], a.dtype);
   if (K === 0) {
     y.dispose();
     throw new TensorError(`matmul: ${a.describe()} @ ${b.describe()}: inner dimension is 0`);
