@@ -1,15 +1,21 @@
 // float16 tensors and the f16 matmul kernels: PyTorch's float16 rounding and half-precision
 // matmul goldens (test/fixtures/gen_f16_goldens.py), and the float32 path on the same inputs.
 // Where the adapter lacks shader-f16 (SwiftShader in Chromium), the clear error is what is checked.
-import { cast, getDevice, hasF16, matmul, matmulCandidates, matmulInto, tensor, Tensor, tidy, type MatmulVariant } from '@drgrade/tensor';
+import { cast, conv2d, getDevice, hasF16, matmul, matmulCandidates, matmulInto, tensor, Tensor, tidy, type MatmulVariant } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadGolden, loadGoldenCases } from '../helpers/index.ts';
 
 interface MatmulCase { name: string; batch: number; M: number; K: number; N: number }
+interface ConvCase {
+  name: string; N: number; C: number; H: number; W: number; O: number; kernel: [number, number];
+  stride: number; padding: number; groups: number; bias: boolean; relu: boolean; ky: number; kgx: number; kgw: number;
+}
 
 const golden = await loadGolden('f16');
-const matmulCases = (await loadGoldenCases<MatmulCase>('f16')).filter((c) => c.name.startsWith('mm_'));
+const allCases = await loadGoldenCases<MatmulCase & ConvCase>('f16');
+const matmulCases: MatmulCase[] = allCases.filter((c) => c.name.startsWith('mm_'));
+const convCases: ConvCase[] = allCases.filter((c) => c.name.startsWith('conv_'));
 const g = (key: string) => { const t = golden.get(key); if (!t) throw new Error(`f16 golden: no ${key}`); return t.data; };
 
 let f16 = false;
@@ -147,6 +153,52 @@ test('mixed precision: float32 masters through a float16 matmul get the float16 
     assertWithin(await b.grad!.toArray(), gb, f16Bound(gb, absMatmul(g(`${name}.a`), rh, batch, K, M, N, true, false), M), `${name} grad b`);
     a.dispose(); b.dispose();
   }
+});
+
+/** A float16 step of the golden value plus the float32 summation bound over K terms of the gate's magnitude. */
+const gateBound = (ref: ArrayLike<number>, gate: ArrayLike<number>, K: number, steps = 1) => (i: number) => steps * halfStep(ref[i]!) + K * 2 ** -24 * gate[i]!;
+
+for (const forced of [undefined, 't32x32', 't64x64'] as const) {
+  test(`f16 conv2d forward (${forced ?? 'chosen kernel'}) and its float32-computed gradients against PyTorch half-precision goldens`, async () => {
+    if (!f16) return;
+    for (const c of convCases) {
+      const k = c.name;
+      const opts = { stride: c.stride, padding: c.padding, groups: c.groups, activation: c.relu ? 'relu' as const : 'none' as const, kernels: forced ? { forward: forced } : {} };
+      const xs = [c.N, c.C, c.H, c.W], ws = [c.O, c.C / c.groups, ...c.kernel];
+      const x = tensor(g(`${k}.x`), xs, { requiresGrad: true }), w = tensor(g(`${k}.w`), ws, { requiresGrad: true });
+      const b = c.bias ? tensor(g(`${k}.b`), [c.O], { requiresGrad: true }) : null;
+      const r = g(`${k}.r`);
+      const yRef = g(`${k}.y`), ys = [c.N, c.O, ...golden.get(`${k}.y`)!.shape.slice(2)];
+      const out = tidy(() => {
+        const yh = conv2d(x.half(), w.half(), b?.half() ?? null, opts);
+        // The float32 path through the same tile (the default tile when the f16 kernel is chosen).
+        const y32 = conv2d(x, w, b, { ...opts, kernels: { forward: forced ?? 't64x64' } });
+        yh.float().mul(tensor(r, ys)).sum().backward();
+        return [yh.keep(), y32.keep()] as const;
+      });
+      const [yh, y32] = [await out[0].toArray(), await out[1].toArray()];
+      assert.is(out[0].dtype, 'float16');
+      const gate = g(`${k}.ygate`);
+      assertWithin(yh, yRef, gateBound(yRef, gate, c.ky), `${k} y vs PyTorch`);
+      assertWithin(yh, y32, (i) => halfStep(y32[i]!) / 2 + 2 * c.ky * 2 ** -24 * gate[i]!, `${k} y vs float32`);
+      const gx = g(`${k}.gx`), gw = g(`${k}.gw`);
+      assertWithin(await x.grad!.toArray(), gx, gateBound(gx, g(`${k}.gxgate`), c.kgx), `${k} grad x`);
+      assertWithin(await w.grad!.toArray(), gw, gateBound(gw, g(`${k}.gwgate`), c.kgw), `${k} grad w`);
+      if (b) {
+        const gb = g(`${k}.gb`);
+        assertWithin(await b.grad!.toArray(), gb, (i) => halfStep(gb[i]!) + 1e-6 * Math.abs(gb[i]!), `${k} grad b`);
+      }
+      for (const t of [x, w, ...(b ? [b] : []), ...out]) t.dispose();
+    }
+  });
+}
+
+test('f16 conv2d: operands share a dtype, and only unsplit tiles can be forced', () => {
+  if (!f16) return;
+  const x = tensor(new Float32Array(2 * 4 * 4), [1, 2, 4, 4], { dtype: 'float16' }), w = tensor(new Float32Array(3 * 2 * 9), [3, 2, 3, 3]);
+  assert.throws(() => conv2d(x, w), /must be float32 \(or every operand float16\)/);
+  assert.throws(() => conv2d(x, w.half(), null, { kernels: { forward: 'sg4x4' } }), /float16 convolutions run the tiles .* not 'sg4x4'/);
+  assert.throws(() => conv2d(x, w.half(), null, { kernels: { forward: 't64x64k4' } }), /not 't64x64k4'/);
 });
 
 test.run();

@@ -5,13 +5,15 @@
 // rather than a division; a pointwise convolution (1x1, stride 1, no padding) reads X[n, g] as
 // the B matrix directly.
 // Params (ops/conv2d/params.ts): the geometry (per group), hasBias, relu, and outs, the elements
-// of Y (the stride between split-K parts).
+// of Y (the stride between split-K parts). Storage is T (f32, or f16 with ENABLE `enable f16;`);
+// products and sums are f32 either way.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> Wt: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(0) var<storage, read> X: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> Wt: array<{{T}}>;
+@group(0) @binding(2) var<storage, read> B: array<{{T}}>;
+@group(0) @binding(3) var<storage, read_write> OUT: array<{{T}}>;
 @group(0) @binding(4) var<uniform> p: Params;
 
 struct Ctx {
@@ -27,7 +29,7 @@ fn context(z: u32) -> Ctx {
 }
 
 fn loadA(c: Ctx, m: u32, k: u32) -> f32 {
-  return Wt[(c.g * p.O + m) * c.K + k];
+  return f32(Wt[(c.g * p.O + m) * c.K + k]);
 }
 
 const POINTWISE: bool = {{POINTWISE}};
@@ -38,7 +40,7 @@ fn loadB4(c: Ctx, k: u32, q: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (POINTWISE) {
     let base = (c.z * p.C + k) * c.N;
-    for (var i = 0u; i < 4u; i++) { if (q + i < c.N) { v[i] = X[base + q + i]; } }
+    for (var i = 0u; i < 4u; i++) { if (q + i < c.N) { v[i] = f32(X[base + q + i]); } }
     return v;
   }
   let KK = {{KH}} * {{KW}};
@@ -54,7 +56,7 @@ fn loadB4(c: Ctx, k: u32, q: u32) -> vec4<f32> {
     if (ow >= p.Wo) { oh += ow / p.Wo; ow = ow % p.Wo; }
     let ih = u32(i32(oh * p.sh + kh * p.dh) - i32(p.ph));
     let iw = u32(i32(ow * p.sw + kw * p.dw) - i32(p.pw));
-    if (q + i < c.N && ih < p.H && iw < p.W) { v[i] = X[(plane + ih) * p.W + iw]; }
+    if (q + i < c.N && ih < p.H && iw < p.W) { v[i] = f32(X[(plane + ih) * p.W + iw]); }
   }
   return v;
 }
@@ -67,9 +69,9 @@ fn outCount() -> u32 {
   return p.outs;
 }
 
-fn epilogue(c: Ctx, m: u32, v: f32) -> f32 {
+fn epilogue(c: Ctx, m: u32, v: f32) -> {{T}} {
   var y = v;
-  if (p.hasBias != 0u) { y += B[c.g * p.O + m]; }
+  if (p.hasBias != 0u) { y += f32(B[c.g * p.O + m]); }
   if (p.relu != 0u) { y = max(y, 0.0); }
-  return y;
+  return {{T}}(y);
 }

@@ -5,6 +5,7 @@
 import { sizeClass, tuned, type TuneBench } from '../../autotune.ts';
 import { deviceSync } from '../../device.ts';
 import { TensorError } from '../../errors.ts';
+import type { DType } from '../../tensor.ts';
 import { DEFAULT_TILE, tileOptions } from '../gemm/tile.ts';
 import { matmulKernels } from '../matmul/candidates.ts';
 import { BLOCK_WORKGROUP_SIZE } from '../../limits.ts';
@@ -162,8 +163,23 @@ function shapeClass(g: ConvGeom): string {
   return `k${g.KH}x${g.KW} s${g.sh}x${g.sw} d${g.dh}x${g.dw} ${grouping} c${sizeClass(g.Cg)} o${sizeClass(g.Og)} hw${sizeClass(g.Ho * g.Wo)} n${sizeClass(g.N)}`;
 }
 
+/**
+ * The float16 forward pass's candidates: the tiles without split-K (whose parts are float32); the
+ * register blocks and the matmul route (its bias and ReLU are a float32 element-wise pass) have no
+ * f16 variant. The default tile on CPU adapters, whatever the size: it is the only kernel there.
+ */
+function halfCandidates(g: ConvGeom): ConvKernel[] {
+  if (deviceSync().info.kind !== 'gpu') return [{ kind: 'tile', tile: DEFAULT_TILE }];
+  return tileKernels(g, 'forward').filter((k) => k.kind === 'tile' && k.tile.splits === 1);
+}
+
 /** The forced variant `name` parsed, or an error saying why `op` cannot run it on this shape. */
-function forcedKernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant): ConvKernel {
+function forcedKernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant, dtype: DType): ConvKernel {
+  if (dtype === 'float16') {
+    const k = parseConvVariant(name);
+    if (op === 'forward' && k?.kind === 'tile' && k.tile.splits === 1) return k;
+    throw new TensorError(`${label}: float16 convolutions run the tiles t<BM>x<BN> without a k<S> split, not '${name}'`);
+  }
   if (op === 'backwardWeight') {
     const k = parseConvVariant(name);
     if (k && ((k.kind === 'tile' && k.tile.splits === 1) || (k.kind === 'block' && k.sharing !== 'row'))) return k;
@@ -182,7 +198,8 @@ function forcedKernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant)
  * timed candidates, built only then (ops call this on every run); `make` builds the tuner's
  * scratch inputs for the shape.
  */
-export function chooseKernel(label: string, op: ConvOp, g: ConvGeom, forced: ConvVariant | undefined, make: () => TuneBench<ConvKernel>): ConvKernel {
-  if (forced !== undefined) return forcedKernel(label, op, g, forced);
+export function chooseKernel(label: string, op: ConvOp, g: ConvGeom, forced: ConvVariant | undefined, make: () => TuneBench<ConvKernel>, dtype: DType = 'float32'): ConvKernel {
+  if (forced !== undefined) return forcedKernel(label, op, g, forced, dtype);
+  if (dtype === 'float16') return tuned(TUNER_OP[op], `${shapeClass(g)} f16`, halfCandidates(g), formatConvVariant, make);
   return tuned(TUNER_OP[op], shapeClass(g), timedCandidates(g, op), formatConvVariant, make);
 }

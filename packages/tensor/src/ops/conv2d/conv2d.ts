@@ -1,17 +1,20 @@
 // 2-D convolution like torch.nn.functional.conv2d: NCHW input, OIHW weights, stride, padding,
 // dilation, groups; optional bias and a fused ReLU; and its backward rule. The forward pass, the
 // input gradient and the weight gradient each run the kernel candidates.ts chooses (dispatch.ts);
-// the bias gradient is a reduction of the upstream gradient over N, H, W.
+// the bias gradient is a reduction of the upstream gradient over N, H, W. float16 operands run the
+// f16 tiles forward and differentiate in float32 (there are no f16 backward kernels yet), their
+// gradients rounded to float16.
 import type { TuneBench } from '../../autotune.ts';
 import { TensorError } from '../../errors.ts';
 import { conv2dFlops, countFlops } from '../../flops.ts';
-import { record, Tensor } from '../../tensor.ts';
+import { record, Tensor, type DType } from '../../tensor.ts';
+import { cast } from '../cast.ts';
 import { mapKernel } from '../elementwise.ts';
 import { fillTensor } from '../kernels.ts';
 import { sum } from '../reduce.ts';
 import { chooseKernel, convCandidates, type ConvOp } from './candidates.ts';
 import { backwardInputInto, backwardWeight, forwardInto } from './dispatch.ts';
-import { checkFloat, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type Pair } from './geometry.ts';
+import { checkFloat, checkForwardDtypes, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type Pair } from './geometry.ts';
 import { formatConvVariant, type ConvKernel, type ConvVariant } from './variant.ts';
 
 export interface Conv2dOptions {
@@ -31,20 +34,21 @@ export interface Conv2dOptions {
   kernels?: { forward?: ConvVariant; backwardInput?: ConvVariant; backwardWeight?: ConvVariant };
 }
 
-function filled(shape: number[]): Tensor {
-  const t = Tensor.empty(shape);
-  fillTensor(t, 0.5);
+/** Tuning inputs: timing needs finite values, not particular ones (float16 buffers fill in place with zeros only). */
+function filled(shape: number[], dtype: DType = 'float32'): Tensor {
+  const t = Tensor.empty(shape, dtype);
+  fillTensor(t, dtype === 'float16' ? 0 : 0.5);
   return t;
 }
 
 const disposeAll = (...ts: Tensor[]) => () => ts.forEach((t) => t.dispose());
 
 /** The tuner's scratch inputs for `op` on this shape: each run records the op with the kernel being timed. */
-function tuneBench(g: ConvGeom, op: ConvOp): TuneBench<ConvKernel> {
+function tuneBench(g: ConvGeom, op: ConvOp, dtype: DType): TuneBench<ConvKernel> {
   switch (op) {
     case 'forward': {
-      const x = filled(xShapeOf(g)), w = filled(wShapeOf(g));
-      const run = (k: ConvKernel) => forwardInto('conv2d (autotune)', x, w, null, Tensor.empty(yShapeOf(g)), g, false, k).dispose();
+      const x = filled(xShapeOf(g), dtype), w = filled(wShapeOf(g), dtype);
+      const run = (k: ConvKernel) => forwardInto('conv2d (autotune)', x, w, null, Tensor.empty(yShapeOf(g), dtype), g, false, k).dispose();
       return { run, dispose: disposeAll(x, w) };
     }
     case 'backwardInput': {
@@ -58,8 +62,8 @@ function tuneBench(g: ConvGeom, op: ConvOp): TuneBench<ConvKernel> {
   }
 }
 
-function pick(label: string, op: ConvOp, g: ConvGeom, opts: Conv2dOptions): ConvKernel {
-  return chooseKernel(label, op, g, opts.kernels?.[op], () => tuneBench(g, op));
+function pick(label: string, op: ConvOp, g: ConvGeom, opts: Conv2dOptions, dtype: DType = 'float32'): ConvKernel {
+  return chooseKernel(label, op, g, opts.kernels?.[op], () => tuneBench(g, op, dtype), dtype);
 }
 
 /**
@@ -68,22 +72,26 @@ function pick(label: string, op: ConvOp, g: ConvGeom, opts: Conv2dOptions): Conv
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const g = geometry('conv2d', x.shape, w.shape, opts, [x.describe(), w.describe()]);
-  checkFloat('conv2d', x, w, ...(b ? [b] : []));
+  checkForwardDtypes('conv2d', x, w, ...(b ? [b] : []));
   if (b && (b.rank !== 1 || b.shape[0] !== g.G * g.Og)) throw new TensorError(`conv2d: bias ${b.describe()} must be [${g.G * g.Og}] (one per output channel of weight ${w.describe()})`);
   const relu = opts.activation === 'relu';
   const label = `conv2d ${x.describe()} * ${w.describe()}`;
-  const kernel = pick(label, 'forward', g, opts);
-  const empty = Tensor.empty(yShapeOf(g));
+  const kernel = pick(label, 'forward', g, opts, x.dtype);
+  const empty = Tensor.empty(yShapeOf(g), x.dtype);
   const y = empty.size === 0 ? empty : forwardInto(label, x, w, b, empty, g, relu, kernel);
   countFlops(conv2dFlops(x.shape, w.shape, y.shape));
   const inputs = b ? [x, w, b] : [x, w];
-  return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (gy) => {
+  return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (gyIn) => {
+    const half = x.dtype === 'float16';
+    const wide = (t: Tensor) => (half ? cast(t, 'float32') : t);
+    const narrow = (t: Tensor) => (half ? cast(t, 'float16') : t);
+    const gy = wide(gyIn);
     // Through the ReLU: the gradient passes where the output is positive.
-    const gz = relu ? mapKernel('conv2d relu backward', 'select(0.0, x, y > 0.0)', [gy, y]) : gy;
+    const gz = relu ? mapKernel('conv2d relu backward', 'select(0.0, x, y > 0.0)', [gy, wide(y)]) : gy;
     const grads = [
-      x.requiresGrad ? conv2dBackwardInput(gz, w, x.shape, opts) : null,
-      w.requiresGrad ? conv2dBackwardWeight(x, gz, w.shape, opts) : null,
-      b?.requiresGrad ? sum(gz, [0, 2, 3]) : null,
+      x.requiresGrad ? narrow(conv2dBackwardInput(gz, wide(w), x.shape, opts)) : null,
+      w.requiresGrad ? narrow(conv2dBackwardWeight(wide(x), gz, w.shape, opts)) : null,
+      b?.requiresGrad ? narrow(sum(gz, [0, 2, 3])) : null,
     ];
     return grads.slice(0, inputs.length);
   });

@@ -10,6 +10,7 @@ import { mapKernel } from '../elementwise.ts';
 import { tiledDispatch } from '../gemm/tiled.ts';
 import { runMatmul } from '../matmul/kernels.ts';
 import { transpose } from '../movement.ts';
+import { storageWgsl } from '../storage.ts';
 import { sum } from '../reduce.ts';
 import { unroll } from './codegen.ts';
 import { isPointwise, macs, phasePixels, wShapeOf, type ConvGeom } from './geometry.ts';
@@ -63,8 +64,9 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
     }
     case 'tile': {
       const pointwise = isPointwise(g);
+      const types = storageWgsl(y.dtype);
       tiledDispatch({
-        label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}`, loaders: () => fwdTiledLoaders(un, pointwise), loadB4: true,
+        label, key: `conv2d:fwd:${un.key}:${pointwise ? 'pw' : 'gather'}:${types.T}`, loaders: () => fwdTiledLoaders(un, pointwise, types), loadB4: true, outType: types.T,
         inputs: [x.buffer, w.buffer, (bias ?? w).buffer], uniforms: forwardTiledParams.pack(withGeometry(g, { hasBias: bias !== null, relu, outs: y.size })),
         M: g.Og, N: P, gemms: g.N * g.G, cost: macs(g),
       }, k.tile, y, { bias, relu, plane: P, channels: g.G * g.Og });

@@ -88,6 +88,14 @@ export function checkFloat(op: string, ...ts: Tensor[]): void {
   for (const t of ts) if (t.dtype !== 'float32') throw new TensorError(`${op}: ${t.describe()} must be float32`);
 }
 
+/** The forward pass's operands: all float32, or all float16 (which runs the f16 tiles). */
+export function checkForwardDtypes(op: string, ...ts: Tensor[]): void {
+  const first = ts[0]!;
+  for (const t of ts) {
+    if (t.dtype === 'int32' || t.dtype !== first.dtype) throw new TensorError(`${op}: ${t.describe()} must be float32 (or every operand float16), like ${first.describe()}`);
+  }
+}
+
 export function checkGradShape(op: string, dy: Tensor, g: ConvGeom): void {
   const want = yShapeOf(g);
   if (dy.rank !== 4 || dy.shape.some((d, i) => d !== want[i])) throw new TensorError(`${op}: upstream gradient ${dy.describe()} must be [${want.join(', ')}]`);

@@ -16,6 +16,7 @@ import {
   accDecl, accumulate, channelSteps, component, lanePlaceholders, lines, range, tapSteps, type Steps, type Unroll,
 } from './codegen.ts';
 import { forwardParams, forwardTiledParams, inputGradParams, inputGradTiledParams, packParams, weightGradParams } from './params.ts';
+import type { StorageWgsl } from '../storage.ts';
 import type { Block } from './variant.ts';
 
 /** bias<r> for the forward epilogue, loaded only when there is a bias: on CPU adapters each load costs dozens of FMAs. */
@@ -212,9 +213,9 @@ export function packSource(b: Block): string {
   return specialize(packSrc, { PARAMS: packParams.wgsl, WORKGROUP_SIZE: BLOCK_WORKGROUP_SIZE, SG: b.sg, RV: b.rv });
 }
 
-/** The tiled forward pass's loaders: taps KH x KW (constants or uniforms), X read directly when pointwise. */
-export function fwdTiledLoaders(u: Unroll, pointwise: boolean): string {
-  return specialize(fwdTiledSrc, { PARAMS: forwardTiledParams.wgsl, KH: u.KH, KW: u.KW, POINTWISE: pointwise });
+/** The tiled forward pass's loaders: taps KH x KW (constants or uniforms), X read directly when pointwise, f32 or f16 storage. */
+export function fwdTiledLoaders(u: Unroll, pointwise: boolean, types: StorageWgsl): string {
+  return specialize(fwdTiledSrc, { PARAMS: forwardTiledParams.wgsl, KH: u.KH, KW: u.KW, POINTWISE: pointwise, ...types });
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Tensor } from '../../tensor.ts';
 import { uniformBlock } from '../../uniforms.ts';
 import { tiledDispatch } from '../gemm/tiled.ts';
 import { specialize, sumTree } from '../kernels.ts';
+import { storageWgsl } from '../storage.ts';
 import type { MatmulKernel } from './variant.ts';
 
 /**
@@ -68,11 +69,6 @@ ${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * NB +
   });
 }
 
-/** What the storage-typed kernels are specialised with: f32, or f16 (which needs the extension enabled). */
-function storage(half: boolean): { ENABLE: string; T: 'f32' | 'f16' } {
-  return half ? { ENABLE: 'enable f16;', T: 'f16' } : { ENABLE: '', T: 'f32' };
-}
-
 /**
  * The kernel that runs `k` on these sizes: the vec4 loads need K and N multiples of 4, the
  * subgroup kernel's column vectors N and B's batch stride. f16 operands have no subgroup kernel
@@ -99,7 +95,7 @@ export function runMatmul(label: string, a: Tensor, b: Tensor, c: Tensor, batch:
   }
   const half = a.dtype === 'float16';
   const k = fitted(kernel, K, N, strideB, half);
-  const types = storage(half);
+  const types = storageWgsl(a.dtype);
   const uniforms = params.pack({ M, N, K, strideA, strideB, strideC: M * N, outs: batch * M * N });
   const buffers = [a.buffer, b.buffer, c.buffer];
   const cost = batch * M * N * K;

@@ -3,7 +3,7 @@
 import { TensorError } from '../../errors.ts';
 import { countFlops, matmulFlops } from '../../flops.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../../shape.ts';
-import { record, Tensor } from '../../tensor.ts';
+import { record, Tensor, type DType } from '../../tensor.ts';
 import { expand, reshape, transpose } from '../movement.ts';
 import { sumTo } from '../reduce.ts';
 import { chooseMatmulKernel } from './candidates.ts';
@@ -14,8 +14,8 @@ import { formatMatmul, matmulKernelOf, type MatmulVariant } from './variant.ts';
  * The kernel for a problem: the autotuner's choice for its shape class once timed (autotune.ts),
  * until then (and with tuning off) register-blocked on CPU adapters, shared-memory tiles on GPUs.
  */
-export function chooseMatmul(K: number, N: number, M = 64, batch = 1): MatmulVariant {
-  return formatMatmul(chooseMatmulKernel(K, N, M, batch));
+export function chooseMatmul(K: number, N: number, M = 64, batch = 1, dtype: DType = 'float32'): MatmulVariant {
+  return formatMatmul(chooseMatmulKernel(K, N, M, batch, dtype));
 }
 
 /**
