@@ -2,12 +2,7 @@
 // invocation (c, k) merges partials k, k + P, k + 2P, ... With CHAN, partials are (count, mean,
 // M2, ·), every count >= 1, merged by Chan et al.'s pairwise update (exact in exact arithmetic, and in float32 no
 // sum of squares ever cancels); otherwise they are plain vec4 sums. Passes repeat until P = 1.
-struct Params {
-  C: u32,
-  Q: u32,
-  P: u32,
-  _pad: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> dst: array<vec4<f32>>;
@@ -24,9 +19,9 @@ fn merge(a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
   return vec4<f32>(n, a.y + d * f, a.z + b.z + d * d * a.x * f, 0.0);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 256u;
+  let t = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (t >= p.C * p.P) { return; }
   let k = t % p.P;
   let c = t / p.P;

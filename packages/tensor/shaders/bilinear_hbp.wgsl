@@ -2,19 +2,16 @@
 // (L = H·W), i.e. the element-wise product of two projected maps summed over space. One
 // invocation per row; with T = vec4<f32> (L a multiple of 4, a and b read as vec4 of L / 4)
 // the four lanes are four interleaved partial sums, which also shortens the float32 sum chains.
-struct Params {
-  rows: u32,
-  L: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> a: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> b: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let row = gid.x + gid.y * nwg.x * 256u;
+  let row = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (row >= p.rows) { return; }
   let base = row * p.L;
   var acc = {{T}}(0.0);

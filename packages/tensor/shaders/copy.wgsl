@@ -16,9 +16,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> dst: array<{{WORD}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (i >= p.n) { return; }
   var rem = i;
   var si = p.inOffset;

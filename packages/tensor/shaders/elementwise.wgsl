@@ -40,9 +40,9 @@ fn expm1(x: f32) -> f32 {
     + x * (1.0 / 720.0 + x * (1.0 / 5040.0 + x * (1.0 / 40320.0))))))));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (i >= p.n) { return; }
   {{OFFSETS}}
   {{LOAD}}

@@ -1,21 +1,16 @@
 // indexSelect: y[o, j, i] = x[o, idx[j], i] for x viewed as [outer, R, inner] and J indices.
 // With BACKWARD = true it is the adjoint: y[o, r, i] = sum over j with idx[j] = r of g[o, j, i],
 // written as a gather over j so no float atomics are needed.
-struct Params {
-  outer: u32,
-  R: u32,
-  inner: u32,
-  J: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 256u;
+  let t = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if ({{BACKWARD}}) {
     if (t >= p.outer * p.R * p.inner) { return; }
     let i = t % p.inner;

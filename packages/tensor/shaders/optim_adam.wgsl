@@ -3,17 +3,7 @@
 //   m = β1·m + (1 − β1)·d;  v = β2·v + (1 − β2)·d²;  v̂ = v, or max(v̂, v) with AMSGrad;
 //   p = p − (lr / (1 − β1^t)) · m / (sqrt(v̂) / sqrt(1 − β2^t) + ε).
 // The bias corrections come precomputed. AMSGRAD_* are empty without AMSGrad.
-struct Params {
-  n: u32,
-  decoupled: u32,
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  weightDecay: f32,
-  bias1: f32,
-  sqrtBias2: f32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> G: array<f32>;
 @group(0) @binding(1) var<storage, read_write> P: array<f32>;
@@ -22,9 +12,9 @@ struct Params {
 {{AMSGRAD_BINDING}}
 @group(0) @binding({{PARAM_BINDING}}) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (i >= p.n) { return; }
   var w = P[i];
   var d = G[i];

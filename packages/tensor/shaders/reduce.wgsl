@@ -3,13 +3,7 @@
 // y is [outer, P, inner] with P = ceil(R / CH). Passes repeat until P = 1: every value in a
 // float32 sum goes through O(log_CH R) additions of similar magnitude, not one long serial loop.
 // Neighbouring invocations read neighbouring addresses (coalesced on GPUs, no barriers on CPUs).
-struct Params {
-  outer: u32,
-  R: u32,
-  inner: u32,
-  P: u32,
-  scale: f32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -17,9 +11,9 @@ struct Params {
 
 const CH: u32 = {{CH}}u;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 256u;
+  let t = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (t >= p.outer * p.P * p.inner) { return; }
   let i = t % p.inner;
   let c = (t / p.inner) % p.P;

@@ -1,19 +1,14 @@
 // Numerically stable softmax (LOG = false) or log-softmax (true) along R of x viewed as
 // [outer, R, inner]: one invocation per (o, i) row; neighbouring invocations read neighbouring i.
-struct Params {
-  outer: u32,
-  R: u32,
-  inner: u32,
-  _pad: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 256u;
+  let t = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (t >= p.outer * p.inner) { return; }
   let i = t % p.inner;
   let o = t / p.inner;

@@ -248,7 +248,3 @@ export function getEngine(): Engine {
   if (!engine || engine.gpu !== device.gpu) engine = new Engine(device);
   return engine;
 }
-
-// The ops not yet moved to ./limits.ts and ./uniforms.ts import these from here.
-export { grid } from './limits.ts';
-export { Uniforms } from './uniforms.ts';

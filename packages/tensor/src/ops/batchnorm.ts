@@ -9,11 +9,13 @@ import combineSrc from '../../shaders/batchnorm_combine.wgsl';
 import paramsSrc from '../../shaders/batchnorm_params.wgsl';
 import statsSrc from '../../shaders/batchnorm_stats.wgsl';
 import updateSrc from '../../shaders/batchnorm_update.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
+import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { isGradEnabled } from '../scope.ts';
 import { sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { uniformBlock, Uniforms } from '../uniforms.ts';
 import { fillTensor, full, gatherStrided, specialize } from './kernels.ts';
 import { isRecomputing } from './checkpoint.ts';
 import { rowLaunch, rowsSrc, type RowLaunch } from './planes.ts';
@@ -22,6 +24,9 @@ import { rowLaunch, rowsSrc, type RowLaunch } from './planes.ts';
 const CH = 32;
 /** Values (of T) each lane of the element kernels handles. */
 const PER_LANE = 4;
+
+/** A combine pass: C channels, Q partials each in, P out. */
+const combineParams = uniformBlock({ C: 'u32', Q: 'u32', P: 'u32' });
 
 export interface BatchNormOptions {
   /** Normalise with batch statistics and update the running ones (default false, as F.batch_norm). */
@@ -92,9 +97,9 @@ function channelReduce(l: Layout, first: (partial: Tensor, launch: RowLaunch) =>
     const out = Tensor.empty([l.c * next * 4]);
     getEngine().dispatch({
       label: `${l.label} ${what} combine ${q} → ${next}`, key: `batchnorm_combine:${chan}`,
-      source: () => specialize(combineSrc, { CH, CHAN: chan }),
-      buffers: [cur.buffer, out.buffer], uniforms: new Uniforms().u32(l.c, q, next, 0).done(),
-      workgroups: grid(Math.ceil((l.c * next) / 256)), cost: l.c * q,
+      source: () => specialize(combineSrc, { PARAMS: combineParams.wgsl, CH, CHAN: chan, WORKGROUP_SIZE }),
+      buffers: [cur.buffer, out.buffer], uniforms: combineParams.pack({ C: l.c, Q: q, P: next }),
+      workgroups: elementGrid(l.c * next), cost: l.c * q,
     });
     cur.dispose();
     cur = out;

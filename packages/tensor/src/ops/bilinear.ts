@@ -4,10 +4,12 @@ import gramSrc from '../../shaders/bilinear_gram.wgsl';
 import hbpSrc from '../../shaders/bilinear_hbp.wgsl';
 import hbpBackwardSrc from '../../shaders/bilinear_hbp_backward.wgsl';
 import normalizeSrc from '../../shaders/normalize.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
+import { elementGrid, grid, MAX_WORKGROUPS_PER_DIMENSION, WORKGROUP_SIZE } from '../limits.ts';
 import { normalizeAxis, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { uniformBlock, Uniforms } from '../uniforms.ts';
 import { mapKernel } from './elementwise.ts';
 import { specialize } from './kernels.ts';
 import { matmulInto } from './matmul/matmul.ts';
@@ -16,6 +18,8 @@ import { rowLaunch, rowsSrc } from './planes.ts';
 
 /** Values (of T) each lane of the HBP backward kernel writes. */
 const PER_LANE = 4;
+
+const hbpParams = uniformBlock({ rows: 'u32', L: 'u32' });
 
 function checkMaps(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
@@ -38,9 +42,9 @@ export function hbpInteraction(a: Tensor, b: Tensor): Tensor {
   const y = Tensor.empty([n, d]);
   getEngine().dispatch({
     label: `hbpInteraction ${a.describe()} ${b.describe()}`, key: `bilinear_hbp:${vec}`,
-    source: () => specialize(hbpSrc, { T: vec ? 'vec4<f32>' : 'f32', TOTAL: vec ? 'acc.x + acc.y + acc.z + acc.w' : 'acc' }),
-    buffers: [a.buffer, b.buffer, y.buffer], uniforms: new Uniforms().u32(rows, vec ? L / 4 : L).done(),
-    workgroups: grid(Math.ceil(rows / 256)), cost: 2 * a.size,
+    source: () => specialize(hbpSrc, { PARAMS: hbpParams.wgsl, T: vec ? 'vec4<f32>' : 'f32', TOTAL: vec ? 'acc.x + acc.y + acc.z + acc.w' : 'acc', WORKGROUP_SIZE }),
+    buffers: [a.buffer, b.buffer, y.buffer], uniforms: hbpParams.pack({ rows, L: vec ? L / 4 : L }),
+    workgroups: elementGrid(rows), cost: 2 * a.size,
   });
   return record(y, 'hbpInteraction', [a, b], (g) => {
     const label = `hbpInteraction ${a.describe()} backward`;
@@ -71,7 +75,7 @@ export function bilinearPool(x: Tensor): Tensor {
   const y = Tensor.empty([n, c, c]);
   const label = `bilinearPool ${x.describe()}`;
   const blocks = Math.ceil(c / 4);
-  if (n > 65535) throw new TensorError(`${label}: batch ${n} exceeds 65535`);
+  if (n > MAX_WORKGROUPS_PER_DIMENSION) throw new TensorError(`${label}: batch ${n} exceeds ${MAX_WORKGROUPS_PER_DIMENSION}`);
   getEngine().dispatch({
     label, key: `bilinear_gram:${vec}`,
     source: () => specialize(gramSrc, { T: vec ? 'vec4<f32>' : 'f32', DOT: vec ? 'dot(a, b)' : 'a * b' }),

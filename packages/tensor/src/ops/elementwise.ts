@@ -1,11 +1,14 @@
 // Element-wise ops: one table row per op (WGSL expression + backward rule), one generated kernel.
 import ewSrc from '../../shaders/elementwise.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
+import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { Uniforms } from '../uniforms.ts';
 import { MAX_RANK, specialize } from './kernels.ts';
-import { sumTo } from './reduce.ts';
+import { clone } from './movement.ts';
+import { sumTo } from './reduce_kernel.ts';
 
 const NAMES = ['a', 'b', 'c'] as const;
 const VARS = ['x', 'y', 'z'] as const;
@@ -36,10 +39,11 @@ export function mapKernel(label: string, expr: string, inputs: Tensor[], alpha =
       OFFSETS: contiguous ? 'let o = vec3<u32>(i, i, i);' : 'let o = broadcastOffsets(i);',
       LOAD: inputs.map((_, i) => `let ${VARS[i]} = ${NAMES[i]}[o[${i}]];`).join(' '),
       EXPR: expr,
+      WORKGROUP_SIZE,
     }),
     buffers: [...inputs.map((t) => t.buffer), out.buffer],
     uniforms: u.done(),
-    workgroups: grid(Math.ceil(out.size / 256)),
+    workgroups: elementGrid(out.size),
   });
   return out;
 }
@@ -69,7 +73,8 @@ export const square = unary('square', 'x * x', (g, x) => mul(g, mul(x, 2)));
 
 /** int32 or float16 → float32 (values converted, not bits). */
 export function toFloat(x: Tensor): Tensor {
-  if (x.dtype === 'float32') return x.clone();
+  if (x.dtype === 'float32') return clone(x);
+  // The method, not cast.ts's function: cast.ts imports this module (for int32 → float32).
   if (x.dtype === 'float16') return x.float();
   return mapKernel('toFloat', 'f32(bitcast<i32>(x))', [x], 0, 0, true);
 }

@@ -3,9 +3,10 @@
 import fwdSrc from '../../shaders/interpolate.wgsl';
 import bwdSrc from '../../shaders/interpolate_backward.wgsl';
 import indexSrc from '../../shaders/interpolate_index.wgsl';
-import { getEngine, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { record, Tensor } from '../tensor.ts';
+import { Uniforms } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
 import { rowLaunch, rowsSrc, store4 } from './planes.ts';
 

@@ -1,10 +1,12 @@
 // Shared helpers that dispatch the generic WGSL kernels (copy, fill) used by many ops.
 import copySrc from '../../shaders/copy.wgsl';
 import fillSrc from '../../shaders/fill.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError, describeShape } from '../errors.ts';
+import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { Tensor, type DType } from '../tensor.ts';
+import { uniformBlock, Uniforms } from '../uniforms.ts';
 
 export const MAX_RANK = 8;
 
@@ -53,8 +55,8 @@ export function stridedCopy(label: string, src: Tensor, srcStrides: number[], sr
   const u = new Uniforms().u32(n, s.length, srcOffset, dstOffset).vec(s, 8).vec(si, 8).vec(so, 8);
   const half = src.dtype === 'float16';
   getEngine().dispatch({
-    label, key: `copy:${half}`, source: () => specialize(copySrc, { ENABLE: half ? 'enable f16;' : '', WORD: half ? 'f16' : 'u32' }),
-    buffers: [src.buffer, dst.buffer], uniforms: u.done(), workgroups: grid(Math.ceil(n / 256)),
+    label, key: `copy:${half}`, source: () => specialize(copySrc, { ENABLE: half ? 'enable f16;' : '', WORD: half ? 'f16' : 'u32', WORKGROUP_SIZE }),
+    buffers: [src.buffer, dst.buffer], uniforms: u.done(), workgroups: elementGrid(n),
   });
 }
 
@@ -65,6 +67,9 @@ export function gatherStrided(label: string, src: Tensor, outShape: Shape, srcSt
   return out;
 }
 
+const fillParams = uniformBlock({ n: 'u32', bits: 'u32', start: 'f32', step: 'f32' });
+type FillValues = Record<keyof typeof fillParams.fields, number>;
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 const i32 = new Int32Array(f32.buffer);
@@ -74,24 +79,22 @@ export function fillTensor(t: Tensor, value: number, offset = 0, count = t.size)
   if (t.dtype === 'float16') {
     // The fill kernel writes 32-bit words: two halves of +0 each (other values: full() casts a float32 fill).
     if (value !== 0 || offset !== 0) throw new TensorError(`fill ${t.describe()}: float16 tensors are filled in place with 0 only`);
-    dispatchFill(`fill ${t.describe()}`, t, new Uniforms().u32(Math.ceil(count / 2), 0).f32(0, 0), Math.ceil(count / 2), false, 0);
+    dispatchFill(`fill ${t.describe()}`, t, { n: Math.ceil(count / 2), bits: 0, start: 0, step: 0 }, false, 0);
     return;
   }
   if (t.dtype === 'int32') i32[0] = value; else f32[0] = value;
-  const u = new Uniforms().u32(count, u32[0]!).f32(0, 0);
-  dispatchFill(`fill ${t.describe()}`, t, u, count, false, offset);
+  dispatchFill(`fill ${t.describe()}`, t, { n: count, bits: u32[0]!, start: 0, step: 0 }, false, offset);
 }
 
 export function arangeInto(t: Tensor, start: number, step: number): void {
-  const u = new Uniforms().u32(t.size, 0).f32(start, step);
-  dispatchFill(`arange ${t.describe()}`, t, u, t.size, true, 0);
+  dispatchFill(`arange ${t.describe()}`, t, { n: t.size, bits: 0, start, step }, true, 0);
 }
 
-function dispatchFill(label: string, t: Tensor, u: Uniforms, count: number, arange: boolean, offset: number): void {
+function dispatchFill(label: string, t: Tensor, values: FillValues, arange: boolean, offset: number): void {
   if (offset !== 0) throw new TensorError(`${label}: fill offset is not supported`);
   getEngine().dispatch({
-    label, key: `fill:${arange}`, source: () => specialize(fillSrc, { ARANGE: arange }),
-    buffers: [t.buffer], uniforms: u.done(), workgroups: grid(Math.ceil(count / 256)),
+    label, key: `fill:${arange}`, source: () => specialize(fillSrc, { PARAMS: fillParams.wgsl, ARANGE: arange, WORKGROUP_SIZE }),
+    buffers: [t.buffer], uniforms: fillParams.pack(values), workgroups: elementGrid(values.n),
   });
 }
 

@@ -1,12 +1,14 @@
 // Movement ops. Tensors are always contiguous: reshape is a view of the same storage, the
 // others copy through the strided-copy kernel (shaders/copy.wgsl).
 import gatherSrc from '../../shaders/gather.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError, describeShape } from '../errors.ts';
+import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { broadcastShapes, broadcastStrides, checkShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { checkRank, fillTensor, gatherStrided, specialize, stridedCopy } from './kernels.ts';
-import { sumTo } from './reduce.ts';
+import { sumTo } from './reduce_kernel.ts';
 
 export function reshape(x: Tensor, shape: number[]): Tensor {
   const infer = shape.indexOf(-1);
@@ -170,6 +172,8 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
   return concat(tensors.map((t) => unsqueeze(t, a)), a);
 }
 
+const gatherParams = uniformBlock({ outer: 'u32', R: 'u32', inner: 'u32', J: 'u32' });
+
 /** Selects entries `index` (int32, 1-D) along `axis`, like torch.index_select. */
 export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const a = normalizeAxis('indexSelect', axis, x.rank);
@@ -185,9 +189,9 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
     if (out.size === 0) return out;
     getEngine().dispatch({
       label: `indexSelect${backward ? ' backward' : ''} ${x.describe()} axis ${a} ${index.describe()}`,
-      key: `gather:${backward}`, source: () => specialize(gatherSrc, { BACKWARD: backward }),
-      buffers: [src.buffer, index.buffer, out.buffer], uniforms: new Uniforms().u32(outer, R, inner, J).done(),
-      workgroups: grid(Math.ceil(out.size / 256)),
+      key: `gather:${backward}`, source: () => specialize(gatherSrc, { PARAMS: gatherParams.wgsl, BACKWARD: backward, WORKGROUP_SIZE }),
+      buffers: [src.buffer, index.buffer, out.buffer], uniforms: gatherParams.pack({ outer, R, inner, J }),
+      workgroups: elementGrid(out.size),
     });
     return out;
   };

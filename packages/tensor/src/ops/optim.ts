@@ -3,9 +3,11 @@
 // dispatches per parameter; for a DenseNet169 that was half of a training step's dispatches.
 import adamSrc from '../../shaders/optim_adam.wgsl';
 import sgdSrc from '../../shaders/optim_sgd.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
+import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import type { Tensor } from '../tensor.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
 
 export interface SgdStepOptions {
@@ -30,6 +32,13 @@ export interface AdamStepOptions {
   step: number;
 }
 
+const sgdParams = uniformBlock({ n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weightDecay: 'f32' });
+const adamParams = uniformBlock({
+  n: 'u32', decoupled: 'u32', lr: 'f32', beta1: 'f32', beta2: 'f32', eps: 'f32', weightDecay: 'f32',
+  /** The bias corrections of step t: 1 − β1^t and √(1 − β2^t). */
+  bias1: 'f32', sqrtBias2: 'f32',
+});
+
 /** Every tensor of an update must be float32 with the parameter's number of elements. */
 function check(op: string, param: Tensor, others: Record<string, Tensor>): void {
   if (param.dtype !== 'float32') throw new TensorError(`${op}: parameter ${param.describe()} must be float32`);
@@ -49,10 +58,11 @@ export function sgdStep(param: Tensor, grad: Tensor, buffer: Tensor | null, o: S
   if (momentum !== (buffer !== null)) throw new TensorError(`sgdStep: ${param.describe()}: a momentum buffer is needed exactly when momentum ≠ 0`);
   check('sgdStep', param, { gradient: grad, ...(buffer ? { 'momentum buffer': buffer } : {}) });
   if (param.size === 0) return;
-  const u = new Uniforms().u32(param.size, o.nesterov ? 1 : 0, o.first ? 1 : 0).f32(o.lr, o.momentum, o.dampening, o.weightDecay);
   getEngine().dispatch({
     label: `SGD step of ${param.describe()}`, key: `optim:sgd:${momentum}`,
     source: () => specialize(sgdSrc, {
+      PARAMS: sgdParams.wgsl,
+      WORKGROUP_SIZE,
       MOMENTUM_BINDING: momentum ? '@group(0) @binding(2) var<storage, read_write> B: array<f32>;' : '',
       PARAM_BINDING: momentum ? 3 : 2,
       MOMENTUM_STEP: momentum ? `  var b = d;
@@ -61,7 +71,8 @@ export function sgdStep(param: Tensor, grad: Tensor, buffer: Tensor | null, o: S
   d = select(b, d + p.momentum * b, p.nesterov != 0u);` : '',
     }),
     buffers: buffer ? [grad.buffer, param.buffer, buffer.buffer] : [grad.buffer, param.buffer],
-    uniforms: u.done(), workgroups: grid(Math.ceil(param.size / 256)), cost: param.size,
+    uniforms: sgdParams.pack({ n: param.size, nesterov: o.nesterov, first: o.first, lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay }),
+    workgroups: elementGrid(param.size), cost: param.size,
   });
 }
 
@@ -74,16 +85,20 @@ export function adamStep(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: 
   check('adamStep', param, { gradient: grad, 'first moment': expAvg, 'second moment': expAvgSq, ...(maxExpAvgSq ? { 'AMSGrad maximum': maxExpAvgSq } : {}) });
   if (!(Number.isInteger(o.step) && o.step >= 1)) throw new TensorError(`adamStep: step must be an integer >= 1, got ${o.step}`);
   if (param.size === 0) return;
-  const u = new Uniforms().u32(param.size, o.decoupled ? 1 : 0)
-    .f32(o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, 1 - o.beta1 ** o.step, Math.sqrt(1 - o.beta2 ** o.step));
   getEngine().dispatch({
     label: `Adam step of ${param.describe()}`, key: `optim:adam:${ams}`,
     source: () => specialize(adamSrc, {
+      PARAMS: adamParams.wgsl,
+      WORKGROUP_SIZE,
       AMSGRAD_BINDING: ams ? '@group(0) @binding(4) var<storage, read_write> VMAX: array<f32>;' : '',
       PARAM_BINDING: ams ? 5 : 4,
       AMSGRAD_STEP: ams ? '  second = max(VMAX[i], v);\n  VMAX[i] = second;' : '',
     }),
     buffers: [grad.buffer, param.buffer, expAvg.buffer, expAvgSq.buffer, ...(maxExpAvgSq ? [maxExpAvgSq.buffer] : [])],
-    uniforms: u.done(), workgroups: grid(Math.ceil(param.size / 256)), cost: param.size,
+    uniforms: adamParams.pack({
+      n: param.size, decoupled: o.decoupled, lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay,
+      bias1: 1 - o.beta1 ** o.step, sqrtBias2: Math.sqrt(1 - o.beta2 ** o.step),
+    }),
+    workgroups: elementGrid(param.size), cost: param.size,
   });
 }

@@ -8,11 +8,10 @@
 //   for (var i = rl.y; i < items; i += rl.z) { ... }
 import rowsWgsl from '../../shaders/rows.wgsl';
 import { TensorError } from '../errors.ts';
+import { MAX_WORKGROUPS_PER_DIMENSION as MAX_DIM } from '../limits.ts';
 
 /** rows.wgsl, spliced into the row kernels (typed here so that declarations do not import a .wgsl file). */
 export const rowsSrc: string = rowsWgsl;
-
-const MAX_DIM = 65535;
 
 export interface RowLaunch {
   workgroups: [number, number, number];

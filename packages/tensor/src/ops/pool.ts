@@ -5,10 +5,11 @@ import avgBackwardSrc from '../../shaders/pool_avg_backward.wgsl';
 import maxSrc from '../../shaders/pool_max.wgsl';
 import maxBackwardSrc from '../../shaders/pool_max_backward.wgsl';
 import paramsSrc from '../../shaders/pool_params.wgsl';
-import { getEngine, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { isGradEnabled } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
+import { Uniforms } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
 import { rowLaunch, rowsSrc, store4 } from './planes.ts';
 

@@ -1,12 +1,16 @@
 // softmax and logSoftmax along any axis, numerically stable (max subtracted first).
 import softmaxSrc from '../../shaders/softmax.wgsl';
-import { getEngine, grid, Uniforms } from '../engine.ts';
+import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
+import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { normalizeAxis, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { exp, mul, sub } from './elementwise.ts';
 import { specialize } from './kernels.ts';
 import { sum } from './reduce.ts';
+
+const params = uniformBlock({ outer: 'u32', R: 'u32', inner: 'u32' });
 
 function run(name: string, x: Tensor, axis: number, log: boolean): Tensor {
   if (x.dtype !== 'float32') throw new TensorError(`${name}: ${x.describe()} must be float32`);
@@ -18,9 +22,9 @@ function run(name: string, x: Tensor, axis: number, log: boolean): Tensor {
   if (y.size === 0) return y;
   getEngine().dispatch({
     label: `${name} ${x.describe()} axis ${a}`, key: `softmax:${log}`,
-    source: () => specialize(softmaxSrc, { LOG: log }),
-    buffers: [x.buffer, y.buffer], uniforms: new Uniforms().u32(outer, R, inner, 0).done(),
-    workgroups: grid(Math.ceil((outer * inner) / 256)),
+    source: () => specialize(softmaxSrc, { PARAMS: params.wgsl, LOG: log, WORKGROUP_SIZE }),
+    buffers: [x.buffer, y.buffer], uniforms: params.pack({ outer, R, inner }),
+    workgroups: elementGrid(outer * inner),
   });
   return y;
 }
