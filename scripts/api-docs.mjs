@@ -60,13 +60,29 @@ function docOf(symbol, checker) {
 const isPublic = (member) => !(ts.getCombinedModifierFlags(member) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected))
   && !(member.name && ts.isPrivateIdentifier(member.name));
 
+/**
+ * The members an interface merged into a class adds (Tensor's fluent methods): its own and those
+ * of the interfaces it extends.
+ */
+function mergedMembers(declarations, checker) {
+  return declarations.filter(ts.isInterfaceDeclaration).flatMap((d) => [
+    ...(d.heritageClauses ?? []).flatMap((h) => h.types).flatMap((t) => {
+      const symbol = checker.getSymbolAtLocation(t.expression);
+      const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      return mergedMembers(target?.declarations ?? [], checker);
+    }),
+    ...d.members,
+  ]);
+}
+
 /** A class's header line and its public members' signatures and first doc-comment lines. */
-function classText(node, sourceFile, checker) {
+function classText(node, declarations, checker) {
+  const sourceFile = node.getSourceFile();
   const start = node.getStart(sourceFile);
   const lines = [oneLine(sourceFile.text.slice(start, node.members.pos)).replace(/\{$/, '').trim().replace(/^export /, '') + ' {'];
-  for (const member of node.members) {
+  for (const member of [...node.members, ...mergedMembers(declarations, checker)]) {
     if (!isPublic(member) || ts.isClassStaticBlockDeclaration(member) || ts.isSemicolonClassElement(member)) continue;
-    let signature = head(member, sourceFile).replace(/^(public |override )+/, '');
+    let signature = head(member, member.getSourceFile()).replace(/^(public |override )+/, '');
     if (ts.isPropertyDeclaration(member)) {
       signature = signature.replace(/\s*=.*$/s, '');
       // An initialised property without an annotation: the type the compiler infers.
@@ -97,7 +113,7 @@ function describe(name, symbol, checker) {
   const kind = KINDS.get(first.kind);
   let signature;
   if (kind === 'function') signature = declarations.map((d) => head(d, sourceFile).replace(/^export /, '')).join('\n');
-  else if (kind === 'class') signature = classText(first, sourceFile, checker);
+  else if (kind === 'class') signature = classText(first, declarations, checker);
   else if (kind === 'const') signature = constText(first, checker);
   else signature = wholeText(first, sourceFile);
   return { name, kind, file: relative(root, sourceFile.fileName), signature, doc: docOf(target, checker) };

@@ -10,5 +10,7 @@ export { memoryStats, resetPeakMemory, sync, trimMemory, engineStats } from './s
 export type { MemoryStats } from './memory.ts';
 export { sizeOf, stridesOf, broadcastShapes } from './shape.ts';
 export * from './ops/index.ts';
+// Attaches x.add(y), x.matmul(w), ... to Tensor (kept out of tensor.ts, which the ops import).
+import './ops/fluent.ts';
 export { tunePending, setAutotune, autotuneEnabled, autotuneDecisions, autotuneCachePath, clearAutotune, type AutotuneOptions } from './autotune.ts';
 export { conv2dFlops, matmulFlops } from './flops.ts';

@@ -4,7 +4,6 @@ import { TensorError, describeShape } from './errors.ts';
 import { halfToFloat } from './half.ts';
 import { isGradEnabled, keep, setTensorCheck, track } from './scope.ts';
 import { sizeOf, type Shape } from './shape.ts';
-import * as ops from './ops/index.ts';
 
 /** float16 tensors are stored as f16 on the device (adapters with `shader-f16`) and read back as float32 values. */
 export type DType = 'float32' | 'int32' | 'float16';
@@ -161,72 +160,82 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** Starts reverse-mode differentiation from this tensor (a scalar, or pass the upstream gradient). */
-  backward(grad?: Tensor): void { ops.backward(this, grad); }
-
   /** The same data without a gradient history. */
   detach(): Tensor { return this.view(this.shape); }
+}
+
+/**
+ * The fluent methods: `x.add(y)` is `add(x, y)`. Declared here and installed on the prototype by
+ * ops/fluent.ts (which the package's index.ts imports), so that this module imports no op: the
+ * ops import tensor.ts, never the other way.
+ */
+export interface TensorMethods {
+  /** Starts reverse-mode differentiation from this tensor (a scalar, or pass the upstream gradient). */
+  backward(grad?: Tensor): void;
 
   // Arithmetic and maths (see ops/elementwise.ts).
-  add(b: Tensor | number): Tensor { return ops.add(this, b); }
-  sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
-  mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
-  div(b: Tensor | number): Tensor { return ops.div(this, b); }
-  pow(b: number): Tensor { return ops.pow(this, b); }
-  maximum(b: Tensor | number): Tensor { return ops.maximum(this, b); }
-  minimum(b: Tensor | number): Tensor { return ops.minimum(this, b); }
-  eq(b: Tensor | number): Tensor { return ops.eq(this, b); }
-  ne(b: Tensor | number): Tensor { return ops.ne(this, b); }
-  lt(b: Tensor | number): Tensor { return ops.lt(this, b); }
-  le(b: Tensor | number): Tensor { return ops.le(this, b); }
-  gt(b: Tensor | number): Tensor { return ops.gt(this, b); }
-  ge(b: Tensor | number): Tensor { return ops.ge(this, b); }
-  neg(): Tensor { return ops.neg(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  relu(): Tensor { return ops.relu(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  square(): Tensor { return ops.square(this); }
-  clamp(min: number, max: number): Tensor { return ops.clamp(this, min, max); }
-  toFloat(): Tensor { return ops.toFloat(this); }
+  add(b: Tensor | number): Tensor;
+  sub(b: Tensor | number): Tensor;
+  mul(b: Tensor | number): Tensor;
+  div(b: Tensor | number): Tensor;
+  pow(b: number): Tensor;
+  maximum(b: Tensor | number): Tensor;
+  minimum(b: Tensor | number): Tensor;
+  eq(b: Tensor | number): Tensor;
+  ne(b: Tensor | number): Tensor;
+  lt(b: Tensor | number): Tensor;
+  le(b: Tensor | number): Tensor;
+  gt(b: Tensor | number): Tensor;
+  ge(b: Tensor | number): Tensor;
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  rsqrt(): Tensor;
+  abs(): Tensor;
+  sign(): Tensor;
+  relu(): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  square(): Tensor;
+  clamp(min: number, max: number): Tensor;
+  toFloat(): Tensor;
   /** A float16 copy (needs `shader-f16`; see hasF16()); its gradient comes back as this tensor's dtype. */
-  half(): Tensor { return ops.cast(this, 'float16'); }
+  half(): Tensor;
   /** A float32 copy; its gradient comes back as this tensor's dtype. */
-  float(): Tensor { return ops.cast(this, 'float32'); }
+  float(): Tensor;
 
-  // Reductions (see ops/reduce.ts).
-  sum(axes?: number | number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
-  mean(axes?: number | number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
-  max(axes?: number | number[], keepdim = false): Tensor { return ops.max(this, axes, keepdim); }
-  min(axes?: number | number[], keepdim = false): Tensor { return ops.min(this, axes, keepdim); }
-  var(axes?: number | number[], keepdim = false, unbiased = false): Tensor { return ops.variance(this, axes, keepdim, unbiased); }
-  logsumexp(axes?: number | number[], keepdim = false): Tensor { return ops.logsumexp(this, axes, keepdim); }
-  argmax(axis: number, keepdim = false): Tensor { return ops.argmax(this, axis, keepdim); }
-  argmin(axis: number, keepdim = false): Tensor { return ops.argmin(this, axis, keepdim); }
+  // Reductions (see ops/reduce.ts); keepdim defaults to false, unbiased to false.
+  sum(axes?: number | number[], keepdim?: boolean): Tensor;
+  mean(axes?: number | number[], keepdim?: boolean): Tensor;
+  max(axes?: number | number[], keepdim?: boolean): Tensor;
+  min(axes?: number | number[], keepdim?: boolean): Tensor;
+  var(axes?: number | number[], keepdim?: boolean, unbiased?: boolean): Tensor;
+  logsumexp(axes?: number | number[], keepdim?: boolean): Tensor;
+  argmax(axis: number, keepdim?: boolean): Tensor;
+  argmin(axis: number, keepdim?: boolean): Tensor;
 
-  // Linear algebra and normalisation.
-  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  // Linear algebra and normalisation; axis defaults to -1.
+  matmul(b: Tensor): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
 
-  // Movement (see ops/movement.ts).
-  reshape(shape: number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startAxis = 0, endAxis = -1): Tensor { return ops.flatten(this, startAxis, endAxis); }
-  permute(axes: number[]): Tensor { return ops.permute(this, axes); }
-  transpose(a = -2, b = -1): Tensor { return ops.transpose(this, a, b); }
-  expand(shape: number[]): Tensor { return ops.expand(this, shape); }
-  slice(starts: number[], ends: number[], steps?: number[]): Tensor { return ops.slice(this, starts, ends, steps); }
-  pad(pads: [number, number][], value = 0): Tensor { return ops.pad(this, pads, value); }
-  indexSelect(axis: number, index: Tensor): Tensor { return ops.indexSelect(this, axis, index); }
-  squeeze(axis?: number): Tensor { return ops.squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  clone(): Tensor { return ops.clone(this); }
+  // Movement (see ops/movement.ts); flatten's axes default to 0 and -1, transpose's to -2 and -1, pad's value to 0.
+  reshape(shape: number[]): Tensor;
+  flatten(startAxis?: number, endAxis?: number): Tensor;
+  permute(axes: number[]): Tensor;
+  transpose(a?: number, b?: number): Tensor;
+  expand(shape: number[]): Tensor;
+  slice(starts: number[], ends: number[], steps?: number[]): Tensor;
+  pad(pads: [number, number][], value?: number): Tensor;
+  indexSelect(axis: number, index: Tensor): Tensor;
+  squeeze(axis?: number): Tensor;
+  unsqueeze(axis: number): Tensor;
+  clone(): Tensor;
 }
+
+// Merges the methods into the class's type; ops/fluent.ts supplies them at run time.
+export interface Tensor extends TensorMethods {}
 
 setTensorCheck((v: unknown): v is Tensor => v instanceof Tensor);
 

@@ -5,6 +5,7 @@ import { sameShape } from '../shape.ts';
 import { nextTensorId, Tensor } from '../tensor.ts';
 import { add } from './elementwise.ts';
 import { ones } from './creation.ts';
+import { clone } from './movement.ts';
 
 /** Backward rules read their saved inputs; a disposed one gets a clear error instead of a GPU fault. */
 function assertAlive(t: Tensor): void {
@@ -68,7 +69,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
       if (!g) continue;
       grads.delete(t);
       if (!t.node) {
-        const acc = t.grad ? add(t.grad, g) : g === grad ? g.clone() : g;
+        const acc = t.grad ? add(t.grad, g) : g === grad ? clone(g) : g;
         if (t.grad && t.grad !== acc) t.grad.dispose();
         t.grad = keep(acc.view(t.shape));
         if (acc !== g) acc.dispose();

@@ -2,6 +2,7 @@
 // for backward but recomputed there from its inputs, trading a second forward of it for memory.
 import { isGradEnabled, noGrad, setGradEnabled, tidy } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
+import { backward } from './autograd.ts';
 
 let recomputing = 0;
 
@@ -28,7 +29,7 @@ export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]
     recomputing++;
     let y: Tensor;
     try { y = fn(...leaves); } finally { recomputing--; setGradEnabled(wasEnabled); }
-    if (y.requiresGrad) y.backward(g);
+    if (y.requiresGrad) backward(y, g);
     const grads = leaves.map((leaf) => {
       // Taken off the leaf, which its rule's tidy disposes (and a tensor disposes its .grad).
       const grad = leaf.grad;
