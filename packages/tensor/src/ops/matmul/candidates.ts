@@ -5,16 +5,13 @@ import { deviceSync } from '../../device.ts';
 import { Tensor, type DType } from '../../tensor.ts';
 import { DEFAULT_TILE, tileOptions } from '../gemm/tile.ts';
 import { fillTensor } from '../kernels.ts';
-import { runMatmul } from './kernels.ts';
+import { hasHalfVariant, runMatmul } from './kernels.ts';
 import { formatMatmul, type MatmulKernel, type MatmulVariant } from './variant.ts';
 
-/**
- * The kernels that can run `batch` [M, K] @ [K, N] problems here, the adapter's default first.
- * float16 operands have the register and unsplit tiled kernels (kernels.ts: fitted).
- */
+/** The kernels that can run `batch` [M, K] @ [K, N] problems of `dtype` here, the adapter's default first. */
 export function matmulKernels(M: number, K: number, N: number, batch: number, dtype: DType = 'float32'): MatmulKernel[] {
   const all = allKernels(M, K, N, batch);
-  return dtype !== 'float16' ? all : all.filter((k) => k.kind !== 'sg' && (k.kind !== 'tile' || k.tile.splits === 1));
+  return dtype !== 'float16' ? all : all.filter(hasHalfVariant);
 }
 
 function allKernels(M: number, K: number, N: number, batch: number): MatmulKernel[] {

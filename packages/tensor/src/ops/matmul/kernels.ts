@@ -69,15 +69,19 @@ ${range(R).map((r) => `    if (m0 + ${r}u < p.M) { C[cBase + (m0 + ${r}u) * NB +
   });
 }
 
+/** Whether `k` has an f16 variant: the subgroup kernel has none, nor split-K (its parts are float32). */
+export function hasHalfVariant(k: MatmulKernel): boolean {
+  return k.kind !== 'sg' && (k.kind !== 'tile' || k.tile.splits === 1);
+}
+
 /**
  * The kernel that runs `k` on these sizes: the vec4 loads need K and N multiples of 4, the
- * subgroup kernel's column vectors N and B's batch stride. f16 operands have no subgroup kernel
- * (it runs the register block instead) and no split-K (its parts are float32).
+ * subgroup kernel's column vectors N and B's batch stride. Kernels without an f16 variant run
+ * f16 operands as the register block or the unsplit tile.
  */
 function fitted(k: MatmulKernel, K: number, N: number, strideB: number, half: boolean): MatmulKernel {
   const aligned = K % 4 === 0 && N % 4 === 0;
-  if (half && k.kind === 'sg') return { kind: aligned ? 'vec4' : 'scalar' };
-  if (half && k.kind === 'tile' && k.tile.splits > 1) return { kind: 'tile', tile: { ...k.tile, splits: 1 } };
+  if (half && !hasHalfVariant(k)) return k.kind === 'tile' ? { kind: 'tile', tile: { ...k.tile, splits: 1 } } : { kind: aligned ? 'vec4' : 'scalar' };
   if (k.kind === 'vec4' && !aligned) return { kind: 'scalar' };
   if (k.kind === 'sg' && k.bv === 4 && (N % 4 !== 0 || strideB % 4 !== 0)) return { kind: 'sg', bv: 1 };
   return k;
