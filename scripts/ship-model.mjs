@@ -8,7 +8,8 @@
 //   node scripts/ship-model.mjs <final-model.safetensors> <cv-run-dir> <out.safetensors> \
 //        --preset real --data "<what it was trained on>"
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -33,9 +34,16 @@ if (info.fold !== -1) fail(`${modelPath}: trained on fold ${info.fold}'s trainin
 
 const config = JSON.parse(meta.config);
 const drgrade = join(new URL('.', import.meta.url).pathname, '..', 'packages', 'drgrade', 'bin', 'drgrade.js');
-const preset = JSON.parse(execFileSync(process.execPath, [drgrade, 'config', 'show', presetName], { encoding: 'utf8' }));
+const show = (what) => JSON.parse(execFileSync(process.execPath, [drgrade, 'config', 'show', what], { encoding: 'utf8' }));
+const preset = show(presetName);
+// A model trained by an earlier version lacks the fields added since (each with a default that
+// keeps the old behaviour): compare, and ship, its configuration as this version resolves it.
+const scratch = mkdtempSync(join(tmpdir(), 'ship-model-'));
+writeFileSync(join(scratch, 'config.json'), meta.config);
+const resolved = show(join(scratch, 'config.json'));
+rmSync(scratch, { recursive: true });
 const strip = ({ name, description, ...rest }) => JSON.stringify(rest);
-if (strip(config) !== strip(preset)) fail(`the model's configuration "${config.name}" differs from preset ${presetName} in more than its name`);
+if (strip(resolved) !== strip(preset)) fail(`the model's configuration "${config.name}" differs from preset ${presetName} in more than its name`);
 
 const report = JSON.parse(readFileSync(join(cvDir, 'report.json'), 'utf8'));
 if (report.provenance.config.name !== config.name || strip(report.provenance.config) !== strip(config)) fail(`${cvDir} cross-validated another configuration (${report.provenance.config.name})`);
@@ -61,7 +69,7 @@ const card = {
   date: new Date().toISOString().slice(0, 10),
   limits: 'Research software, not a medical device. Trained from scratch on 348 photographs of one source; not validated on other cameras, populations or image quality.',
 };
-const shipped = { ...header, __metadata__: { ...meta, config: JSON.stringify({ ...config, name: preset.name, description: preset.description }), card: JSON.stringify(card) } };
+const shipped = { ...header, __metadata__: { ...meta, config: JSON.stringify({ ...resolved, name: preset.name, description: preset.description }), card: JSON.stringify(card) } };
 let text = JSON.stringify(shipped);
 text += ' '.repeat((8 - (text.length % 8)) % 8); // the tensor bytes stay 8-byte aligned
 const head = Buffer.alloc(8);
