@@ -3,13 +3,7 @@
 // bias); with RELU, y = max(that, 0) (eval DenseNet's BN-ReLU in one pass). Rows are planes
 // (rows.wgsl), so the channel lookup is once per lane; lanes step through the plane. x may have
 // CS ≥ C channels per image (a dense block's buffer, of which the first C are normalised); y has C.
-struct Params {
-  C: u32,
-  L: u32,
-  planes: u32,
-  shift: u32,
-  CS: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> params: array<vec4<f32>>;
@@ -20,7 +14,7 @@ const RELU: bool = {{RELU}};
 
 {{ROWS}}
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let plane = rl.x;

@@ -4,14 +4,7 @@
 // M = N·H·W values per channel): dx = invstd·weight·(g' − Σg'/M − xhat·Σ(g'·xhat)/M), with the
 // sums from batchnorm_backward_reduce.wgsl. Rows are planes (rows.wgsl); lanes step through them.
 // x and dx may have CS ≥ C channels per image (see batchnorm_apply.wgsl); this writes their first C.
-struct Params {
-  C: u32,
-  L: u32,
-  planes: u32,
-  shift: u32,
-  invM: f32,
-  CS: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> g: array<{{T}}>;
@@ -29,7 +22,7 @@ fn channelSums(c: u32) -> vec2<f32> {
   {{SUMS_BODY}}
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let plane = rl.x;

@@ -6,14 +6,7 @@
 // (Σ g', Σ g'·xhat) per channel: the bias and weight gradients, and the two sums the input
 // gradient needs in training mode. x may have CS ≥ C channels per image (see batchnorm_apply.wgsl);
 // g has C.
-struct Params {
-  C: u32,
-  L: u32,
-  planes: u32,
-  N: u32,
-  shift: u32,
-  CS: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> g: array<{{T}}>;
@@ -27,7 +20,7 @@ const RELU: bool = {{RELU}};
 
 fn total(v: {{T}}) -> f32 { return {{TOTAL}}; }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let plane = rl.x;

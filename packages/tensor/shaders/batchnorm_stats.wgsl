@@ -5,14 +5,7 @@
 // read by this lane: shifting by a nearby value keeps Σ d² − (Σ d)²/count free of cancellation
 // even when |mean| ≫ std. Partials go to [C, N·P] for batchnorm_combine.wgsl (Chan's merge).
 // x may have CS ≥ C channels per image, of which the first C are reduced.
-struct Params {
-  C: u32,
-  L: u32,
-  planes: u32,
-  N: u32,
-  shift: u32,
-  CS: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<{{T}}>;
 @group(0) @binding(1) var<storage, read_write> partial: array<vec4<f32>>;
@@ -22,7 +15,7 @@ struct Params {
 
 fn total(v: {{T}}) -> f32 { return {{TOTAL}}; }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let plane = rl.x;

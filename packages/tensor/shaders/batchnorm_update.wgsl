@@ -2,12 +2,7 @@
 // the parameters the element kernels use, (mean, 1/sqrt(biased var + eps), weight, bias), and the
 // new running statistics as PyTorch: r ← (1 − momentum)·r + momentum·batch, with the unbiased
 // variance M2 / (count − 1) for the running variance.
-struct Params {
-  C: u32,
-  momentum: f32,
-  eps: f32,
-  _pad: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> stats: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> runningMean: array<f32>;
@@ -19,7 +14,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> newVar: array<f32>;
 @group(0) @binding(8) var<uniform> p: Params;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   if (c >= p.C) { return; }

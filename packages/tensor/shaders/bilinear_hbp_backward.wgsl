@@ -14,7 +14,7 @@ struct Params {
 
 {{ROWS}}
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

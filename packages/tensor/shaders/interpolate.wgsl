@@ -5,6 +5,8 @@
 //   bilinear: src = max(scale·(dst + 0.5) − 0.5, 0), blended from floor(src) and the next cell
 //             (clamped at the edge), both axes; identity when sizes are equal.
 // Rows are output rows (rows.wgsl); lanes step through their columns.
+{{PARAMS}}
+
 {{INTERPOLATE_INDEX}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -14,7 +16,7 @@
 {{ROWS}}
 const BILINEAR: bool = {{BILINEAR}};
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

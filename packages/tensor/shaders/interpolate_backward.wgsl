@@ -6,6 +6,8 @@
 // pass bit for bit. Each lane writes 4 neighbouring inputs of a row at once (a vec4 store when W
 // is a multiple of 4), reading each output that reads any of them once. Rows are input rows
 // (rows.wgsl); lanes step through groups of 4 columns.
+{{PARAMS}}
+
 {{INTERPOLATE_INDEX}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
@@ -45,7 +47,7 @@ fn readers(i: u32, inSize: u32, outSize: u32, scale: f32) -> vec2<u32> {
   return vec2<u32>(first(lo, inSize, outSize, scale), first(i32(i) + 1, inSize, outSize, scale));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

@@ -1,17 +1,6 @@
-// What interpolate.wgsl and interpolate_backward.wgsl share: the uniform block and PyTorch's
-// source-index arithmetic (align_corners = false). One copy, so the backward kernel's ranges agree
+// What interpolate.wgsl and interpolate_backward.wgsl share besides their uniform block
+// (ops/interpolate.ts): PyTorch's source-index arithmetic (align_corners = false). One copy, so the backward kernel's ranges agree
 // with the forward pass bit for bit.
-struct Params {
-  rows: u32,
-  H: u32,
-  W: u32,
-  OH: u32,
-  OW: u32,
-  shift: u32,
-  scaleH: f32,
-  scaleW: f32,
-}
-
 fn nearest(d: u32, inSize: u32, outSize: u32, scale: f32) -> u32 {
   if (outSize == inSize) { return d; }
   if (outSize == 2u * inSize) { return d >> 1u; }

@@ -21,9 +21,9 @@ fn upstream(k: u32) -> f32 {
   {{UPSTREAM}}
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 64u;
+  let t = gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
   if (t >= p.outer * p.inner) { return; }
   let i = t % p.inner;
   let base = (t / p.inner) * p.R * p.inner + i;

@@ -3,7 +3,7 @@
 // by the number of cells inside the input) or, with ADAPTIVE, as adaptive_avg_pool2d (windows
 // floor(o·size / out) .. ceil((o + 1)·size / out)). Rows are output rows (rows.wgsl); lanes
 // step through their columns.
-{{POOL_PARAMS}}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -27,7 +27,7 @@ fn window(o: u32, k: i32, s: i32, pad: i32, inSize: u32, outSize: u32) -> vec3<i
   return vec3<i32>(cs, ce, select(ce - cs, end - start, p.includePad != 0u));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

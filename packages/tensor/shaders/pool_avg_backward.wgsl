@@ -3,7 +3,7 @@
 // row factor and a column factor. Each lane writes 4 neighbouring inputs of a row at once (a
 // vec4 store when W is a multiple of 4), reading each output that covers any of them once.
 // Rows are input rows (rows.wgsl); lanes step through groups of 4 columns.
-{{POOL_PARAMS}}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dx: array<{{T}}>;
@@ -40,7 +40,7 @@ fn extent(o: i32, k: i32, s: i32, pad: i32, inSize: u32, outSize: u32) -> f32 {
   return f32(min(end, i32(inSize)) - max(start, 0));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

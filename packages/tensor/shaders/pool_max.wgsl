@@ -5,7 +5,7 @@
 // ceil((o + 1)·size / out), the same as adaptive average pooling's. With INDICES, idx[o] holds
 // the argmax as h·W + w within its plane (what the backward kernel routes gradients to; PyTorch
 // reports the same value). Rows are output rows (rows.wgsl); lanes step through their columns.
-{{POOL_PARAMS}}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -25,7 +25,7 @@ fn window(o: u32, k: i32, s: i32, pad: i32, inSize: u32, outSize: u32) -> vec2<i
   return vec2<i32>(max(start, 0), min(start + k, i32(inSize)));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

@@ -6,7 +6,7 @@
 // (a vec4 store when W is a multiple of 4), reading each covering output's (idx, g) once for
 // all 4, which halves the loads against one input per lane. Rows are input rows (rows.wgsl);
 // lanes step through groups of 4 columns.
-{{POOL_PARAMS}}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
@@ -29,7 +29,7 @@ fn covering(i: i32, k: i32, s: i32, pad: i32, inSize: u32, outSize: u32) -> vec2
   return vec2<i32>(lo, hi);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROW_WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rl = rowLane(wid, nwg, lid, p.shift);
   let row = rl.x;

@@ -13,6 +13,13 @@ export const WORKGROUP_SIZE = 256;
 export const BLOCK_WORKGROUP_SIZE = 64;
 
 /**
+ * Invocations per workgroup of the row kernels (ops/planes.ts, shaders/rows.wgsl), which split a
+ * workgroup into rows of 2^shift lanes with shifts, so it must be a power of two: with 64, up to
+ * 64 short rows (a pooled 7x7 map's) share one workgroup and a long row takes 64 lanes of it.
+ */
+export const ROW_WORKGROUP_SIZE = 64;
+
+/**
  * Workgroups per grid dimension that every WebGPU adapter allows (the spec's default limit):
  * what grids are folded to and what a split count may reach, whatever the adapter offers above it.
  */

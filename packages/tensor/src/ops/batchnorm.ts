@@ -15,7 +15,7 @@ import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { isGradEnabled } from '../scope.ts';
 import { sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
-import { uniformBlock, Uniforms } from '../uniforms.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { fillTensor, full, gatherStrided, specialize } from './kernels.ts';
 import { isRecomputing } from './checkpoint.ts';
 import { rowLaunch, rowsSrc, type RowLaunch } from './planes.ts';
@@ -27,6 +27,16 @@ const PER_LANE = 4;
 
 /** A combine pass: C channels, Q partials each in, P out. */
 const combineParams = uniformBlock({ C: 'u32', Q: 'u32', P: 'u32' });
+/**
+ * The per-plane kernels' blocks: C channels normalised of CS per image, planes = N·C rows of L
+ * values (of T), 2^shift lanes per row (rows.wgsl); invM = 1 / (N·H·W), the backward pass's mean.
+ */
+const reduceBlock = uniformBlock({ C: 'u32', L: 'u32', planes: 'u32', N: 'u32', shift: 'u32', CS: 'u32' });
+const applyParams = uniformBlock({ C: 'u32', L: 'u32', planes: 'u32', shift: 'u32', CS: 'u32' });
+const backwardParams = uniformBlock({ C: 'u32', L: 'u32', planes: 'u32', shift: 'u32', invM: 'f32', CS: 'u32' });
+/** The per-channel kernels' blocks (eval parameters; training's running-statistics update). */
+const evalParams = uniformBlock({ C: 'u32', eps: 'f32' });
+const updateParams = uniformBlock({ C: 'u32', momentum: 'f32', eps: 'f32' });
 
 export interface BatchNormOptions {
   /** Normalise with batch statistics and update the running ones (default false, as F.batch_norm). */
@@ -110,7 +120,7 @@ function channelReduce(l: Layout, first: (partial: Tensor, launch: RowLaunch) =>
 
 /** Uniforms of the per-plane reduction passes (stats, backward sums). */
 function reduceParams(l: Layout, launch: RowLaunch): ArrayBuffer {
-  return new Uniforms().u32(l.c, l.L, l.n * l.c, l.n, launch.shift, l.cs).done();
+  return reduceBlock.pack({ C: l.c, L: l.L, planes: l.n * l.c, N: l.n, shift: launch.shift, CS: l.cs });
 }
 
 /**
@@ -133,15 +143,15 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
   const params = Tensor.empty([l.c * 4]);
   if (training) {
     const stats = channelReduce(l, (partial, launch) => engine.dispatch({
-      label: `${l.label} statistics`, key: `batchnorm_stats:${l.vec}`, source: () => specialize(statsSrc, typeParams(l)),
+      label: `${l.label} statistics`, key: `batchnorm_stats:${l.vec}`, source: () => specialize(statsSrc, { ...typeParams(l), PARAMS: reduceBlock.wgsl }),
       buffers: [x.buffer, partial.buffer], uniforms: reduceParams(l, launch), workgroups: launch.workgroups, cost: l.size,
     }), true, 'statistics');
     const newMean = Tensor.empty([l.c]);
     const newVar = Tensor.empty([l.c]);
     engine.dispatch({
-      label: `${l.label} update running statistics`, key: 'batchnorm_update', source: () => updateSrc,
+      label: `${l.label} update running statistics`, key: 'batchnorm_update', source: () => specialize(updateSrc, { PARAMS: updateParams.wgsl, WORKGROUP_SIZE }),
       buffers: [stats.buffer, runningMean.buffer, runningVar.buffer, w.buffer, b.buffer, params.buffer, newMean.buffer, newVar.buffer],
-      uniforms: new Uniforms().u32(l.c).f32(momentum, eps).done(), workgroups: [Math.ceil(l.c / 64), 1, 1], cost: l.c,
+      uniforms: updateParams.pack({ C: l.c, momentum, eps }), workgroups: [Math.ceil(l.c / WORKGROUP_SIZE), 1, 1], cost: l.c,
     });
     stats.dispose();
     if (isRecomputing()) {
@@ -154,9 +164,9 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
     }
   } else {
     engine.dispatch({
-      label: `${l.label} eval parameters`, key: 'batchnorm_params', source: () => paramsSrc,
+      label: `${l.label} eval parameters`, key: 'batchnorm_params', source: () => specialize(paramsSrc, { PARAMS: evalParams.wgsl, WORKGROUP_SIZE }),
       buffers: [runningMean.buffer, runningVar.buffer, w.buffer, b.buffer, params.buffer],
-      uniforms: new Uniforms().u32(l.c).f32(eps).done(), workgroups: [Math.ceil(l.c / 64), 1, 1], cost: l.c,
+      uniforms: evalParams.pack({ C: l.c, eps }), workgroups: [Math.ceil(l.c / WORKGROUP_SIZE), 1, 1], cost: l.c,
     });
   }
   if (!weight) w.dispose();
@@ -165,8 +175,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
   const y = Tensor.empty([l.n, l.c, ...x.shape.slice(2)]);
   const planes = rowLaunch(l.label, l.n * l.c, l.L, PER_LANE);
   engine.dispatch({
-    label: l.label, key: `batchnorm_apply:${l.vec}:${relu}`, source: () => specialize(applySrc, { ...typeParams(l), RELU: relu }),
-    buffers: [x.buffer, params.buffer, y.buffer], uniforms: new Uniforms().u32(l.c, l.L, l.n * l.c, planes.shift, l.cs).done(),
+    label: l.label, key: `batchnorm_apply:${l.vec}:${relu}`, source: () => specialize(applySrc, { ...typeParams(l), PARAMS: applyParams.wgsl, RELU: relu }),
+    buffers: [x.buffer, params.buffer, y.buffer], uniforms: applyParams.pack({ C: l.c, L: l.L, planes: l.n * l.c, shift: planes.shift, CS: l.cs }),
     workgroups: planes.workgroups, cost: 2 * l.size,
   });
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
@@ -179,7 +189,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
       : !!weight?.requiresGrad || !!bias?.requiresGrad;
     const sums = needSums ? channelReduce(l, (partial, launch) => engine.dispatch({
       label: `${l.label} backward sums`, key: `batchnorm_backward_reduce:${l.vec}:${relu}`,
-      source: () => specialize(backwardReduceSrc, { ...typeParams(l), RELU: relu }),
+      source: () => specialize(backwardReduceSrc, { ...typeParams(l), PARAMS: reduceBlock.wgsl, RELU: relu }),
       buffers: [x.buffer, g.buffer, params.buffer, partial.buffer], uniforms: reduceParams(l, launch),
       workgroups: launch.workgroups, cost: 2 * l.size,
     }), false, 'backward sums') : null;
@@ -190,14 +200,14 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
       engine.dispatch({
         label: `${l.label} backward`, key: `batchnorm_backward:${l.vec}:${relu}:${training}`,
         source: () => specialize(backwardSrc, {
-          ...typeParams(l), RELU: relu,
+          ...typeParams(l), PARAMS: backwardParams.wgsl, RELU: relu,
           SUMS_DECL: training ? '@group(0) @binding(3) var<storage, read> sums: array<vec4<f32>>;' : '',
           SUMS_BODY: training ? 'return sums[c].xy;' : 'return vec2<f32>(0.0);',
           DX_BINDING: training ? 4 : 3,
           PARAM_BINDING: training ? 5 : 4,
         }),
         buffers: training ? [x.buffer, g.buffer, params.buffer, sums!.buffer, dx.buffer] : [x.buffer, g.buffer, params.buffer, dx.buffer],
-        uniforms: new Uniforms().u32(l.c, l.L, l.n * l.c, planes.shift).f32(1 / (l.n * l.hw)).u32(l.cs).done(),
+        uniforms: backwardParams.pack({ C: l.c, L: l.L, planes: l.n * l.c, shift: planes.shift, invM: 1 / (l.n * l.hw), CS: l.cs }),
         workgroups: planes.workgroups, cost: 3 * l.size,
       });
     }

@@ -6,7 +6,7 @@ import hbpBackwardSrc from '../../shaders/bilinear_hbp_backward.wgsl';
 import normalizeSrc from '../../shaders/normalize.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
-import { elementGrid, grid, MAX_WORKGROUPS_PER_DIMENSION, WORKGROUP_SIZE } from '../limits.ts';
+import { elementGrid, MAX_WORKGROUPS_PER_DIMENSION, WORKGROUP_SIZE } from '../limits.ts';
 import { normalizeAxis, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
 import { uniformBlock, Uniforms } from '../uniforms.ts';
@@ -127,9 +127,10 @@ export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
         UPSTREAM: backward ? 'return g[k];' : 'return 0.0;',
         OUT_BINDING: backward ? 2 : 1,
         PARAM_BINDING: backward ? 3 : 2,
+        WORKGROUP_SIZE,
       }),
       buffers: g ? [x.buffer, g.buffer, out.buffer] : [x.buffer, out.buffer],
-      uniforms: new Uniforms().u32(outer, R, inner).f32(eps).done(), workgroups: grid(Math.ceil((outer * inner) / 64)),
+      uniforms: new Uniforms().u32(outer, R, inner).f32(eps).done(), workgroups: elementGrid(outer * inner),
       cost: (backward ? 3 : 2) * x.size,
     });
     return out;

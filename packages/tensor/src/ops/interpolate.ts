@@ -6,12 +6,15 @@ import indexSrc from '../../shaders/interpolate_index.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { record, Tensor } from '../tensor.ts';
-import { Uniforms } from '../uniforms.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
 import { rowLaunch, rowsSrc, store4 } from './planes.ts';
 
 /** Outputs each lane of the forward kernel computes along a row (the backward kernel's lanes take groups of 4 inputs). */
 const PER_LANE = 4;
+
+/** The uniform block of both kernels: x viewed as [rows, H, W] (rows of the output, or of dx backward). */
+const interpolateParams = uniformBlock({ rows: 'u32', H: 'u32', W: 'u32', OH: 'u32', OW: 'u32', shift: 'u32', scaleH: 'f32', scaleW: 'f32' });
 
 export interface InterpolateOptions {
   /** Output size [H, W] (or one number for both); give this or scaleFactor. */
@@ -60,9 +63,9 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
     const l = backward ? rowLaunch(label, rows, Math.ceil(width / 4), 1) : rowLaunch(label, rows, width, PER_LANE);
     getEngine().dispatch({
       label: `${label} to ${oh}x${ow}${backward ? ' backward' : ''}`, key: `interpolate:${backward}:${bilinear}:${backward && w % 4 === 0}`,
-      source: () => specialize(backward ? bwdSrc : fwdSrc, { ROWS: rowsSrc, INTERPOLATE_INDEX: indexSrc, BILINEAR: bilinear, ...store4(w) }),
+      source: () => specialize(backward ? bwdSrc : fwdSrc, { PARAMS: interpolateParams.wgsl, ROWS: rowsSrc, INTERPOLATE_INDEX: indexSrc, BILINEAR: bilinear, ...store4(w) }),
       buffers: [src.buffer, dst.buffer],
-      uniforms: new Uniforms().u32(rows, h, w, oh, ow, l.shift).f32(scaleH, scaleW).done(),
+      uniforms: interpolateParams.pack({ rows, H: h, W: w, OH: oh, OW: ow, shift: l.shift, scaleH, scaleW }),
       workgroups: l.workgroups, cost: src.size + dst.size,
     });
   };

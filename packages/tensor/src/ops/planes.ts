@@ -1,6 +1,6 @@
 // Launch geometry shared by the row kernels of the CNN ops (pooling, batch norm, interpolate,
 // bilinear pooling): work is a set of rows (planes, or output rows of planes) of items, and
-// `rowLaunch` spreads it so that short rows share a 64-invocation workgroup and long rows are
+// `rowLaunch` spreads it so that short rows share a ROW_WORKGROUP_SIZE-invocation workgroup and long rows are
 // split over the grid's x. No invocation decodes a flat index with integer divisions (slow on
 // CPU adapters), and neighbouring lanes touch neighbouring addresses. WGSL side (rows.wgsl):
 //   let rl = rowLane(wid, nwg, lid, p.shift);   // (row, lane, lanes)
@@ -8,10 +8,13 @@
 //   for (var i = rl.y; i < items; i += rl.z) { ... }
 import rowsWgsl from '../../shaders/rows.wgsl';
 import { TensorError } from '../errors.ts';
-import { MAX_WORKGROUPS_PER_DIMENSION as MAX_DIM } from '../limits.ts';
+import { MAX_WORKGROUPS_PER_DIMENSION as MAX_DIM, ROW_WORKGROUP_SIZE } from '../limits.ts';
+import { specialize } from './kernels.ts';
+
+const ROW_WORKGROUP_LOG2 = Math.log2(ROW_WORKGROUP_SIZE);
 
 /** rows.wgsl, spliced into the row kernels (typed here so that declarations do not import a .wgsl file). */
-export const rowsSrc: string = rowsWgsl;
+export const rowsSrc: string = specialize(rowsWgsl, { ROW_WORKGROUP_SIZE, ROW_WORKGROUP_LOG2 });
 
 export interface RowLaunch {
   workgroups: [number, number, number];
@@ -24,10 +27,10 @@ export interface RowLaunch {
 /** Geometry for `rows` rows of `items` items, each lane handling about `perLane` of them. */
 export function rowLaunch(op: string, rows: number, items: number, perLane: number): RowLaunch {
   if (rows >= 2 ** 24) throw new TensorError(`${op}: ${rows} rows exceed the 2^24 the kernels index`);
-  const shift = Math.min(6, Math.ceil(Math.log2(Math.max(1, Math.ceil(items / perLane)))));
+  const shift = Math.min(ROW_WORKGROUP_LOG2, Math.ceil(Math.log2(Math.max(1, Math.ceil(items / perLane)))));
   const perGroup = 2 ** shift;
   const gx = Math.max(1, Math.ceil(items / (perGroup * perLane)));
-  const groups = Math.ceil(rows / (64 / perGroup));
+  const groups = Math.ceil(rows / (ROW_WORKGROUP_SIZE / perGroup));
   if (rows === 0 || items === 0) return { workgroups: [0, 1, 1], shift, lanes: perGroup * gx };
   return { workgroups: [gx, Math.min(groups, MAX_DIM), Math.ceil(groups / MAX_DIM)], shift, lanes: perGroup * gx };
 }

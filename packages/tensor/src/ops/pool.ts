@@ -4,12 +4,11 @@ import avgSrc from '../../shaders/pool_avg.wgsl';
 import avgBackwardSrc from '../../shaders/pool_avg_backward.wgsl';
 import maxSrc from '../../shaders/pool_max.wgsl';
 import maxBackwardSrc from '../../shaders/pool_max_backward.wgsl';
-import paramsSrc from '../../shaders/pool_params.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { isGradEnabled } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
-import { Uniforms } from '../uniforms.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
 import { rowLaunch, rowsSrc, store4 } from './planes.ts';
 
@@ -17,6 +16,18 @@ import { rowLaunch, rowsSrc, store4 } from './planes.ts';
 const PER_LANE = 4;
 /** Groups of 4 inputs each lane of a backward kernel computes along a row. */
 const GROUPS_PER_LANE = 1;
+
+/**
+ * The uniform block of every pooling kernel (pool_avg, pool_max and their backward kernels): one
+ * layout, so the same fields are written for all of them. x is viewed as [planes, H, W]; rows =
+ * planes · OH (planes · H for the backward kernels); 2^shift lanes share a row (rows.wgsl).
+ * includePad is count_include_pad of the average kernels (unused by max pooling).
+ */
+const poolParams = uniformBlock({
+  rows: 'u32', H: 'u32', W: 'u32', OH: 'u32', OW: 'u32',
+  kH: 'i32', kW: 'i32', sH: 'i32', sW: 'i32', pH: 'i32', pW: 'i32',
+  includePad: 'u32', shift: 'u32',
+});
 
 type Pair = number | readonly [number, number];
 
@@ -80,8 +91,10 @@ function geometry(op: string, x: Tensor, opts: MaxPool2dOptions): Geometry {
 /** Launch and uniforms of a pooling kernel whose lanes handle `items` items (values or groups of 4) of each of `rows` rows. */
 function launch(label: string, g: Geometry, rows: number, items: number, perLane: number, includePad: boolean): { workgroups: [number, number, number]; uniforms: ArrayBuffer } {
   const l = rowLaunch(label, rows, items, perLane);
-  const uniforms = new Uniforms().u32(rows, g.h, g.w, g.oh, g.ow).i32(g.k[0], g.k[1], g.s[0], g.s[1], g.p[0], g.p[1])
-    .u32(includePad ? 1 : 0, l.shift).done();
+  const uniforms = poolParams.pack({
+    rows, H: g.h, W: g.w, OH: g.oh, OW: g.ow, kH: g.k[0], kW: g.k[1], sH: g.s[0], sW: g.s[1], pH: g.p[0], pW: g.p[1],
+    includePad, shift: l.shift,
+  });
   return { workgroups: l.workgroups, uniforms };
 }
 
@@ -112,7 +125,7 @@ function maxPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor 
     label, key: `pool_max:${adaptive}:${withIndices}`,
     source: () => specialize(maxSrc, {
       ROWS: rowsSrc,
-      POOL_PARAMS: paramsSrc,
+      PARAMS: poolParams.wgsl,
       ADAPTIVE: adaptive,
       INDEX_DECL: withIndices ? '@group(0) @binding(2) var<storage, read_write> idx: array<i32>;' : '',
       STORE_INDEX: withIndices ? 'idx[o] = arg;' : '',
@@ -127,7 +140,7 @@ function maxPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor 
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
       label: `${label} backward`, key: `pool_max_backward:${adaptive}:${g.w % 4 === 0}`,
-      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ADAPTIVE: adaptive, ...store4(g.w) }),
+      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive, ...store4(g.w) }),
       buffers: [grad.buffer, idx.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, false), cost: 2 * y.size + x.size,
     });
@@ -141,7 +154,7 @@ function avgPool(op: string, x: Tensor, g: Geometry, adaptive: boolean, includeP
   const label = `${op} ${x.describe()} ${adaptive ? `to ${g.oh}x${g.ow}` : describeGeometry(g)}`;
   getEngine().dispatch({
     label, key: `pool_avg:${adaptive}`,
-    source: () => specialize(avgSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ADAPTIVE: adaptive }),
+    source: () => specialize(avgSrc, { ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive }),
     buffers: [x.buffer, y.buffer],
     ...launch(label, g, rows, g.ow, PER_LANE, includePad), cost: x.size + y.size,
   });
@@ -150,7 +163,7 @@ function avgPool(op: string, x: Tensor, g: Geometry, adaptive: boolean, includeP
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
       label: `${label} backward`, key: `pool_avg_backward:${adaptive}:${g.w % 4 === 0}`,
-      source: () => specialize(avgBackwardSrc, { ROWS: rowsSrc, POOL_PARAMS: paramsSrc, ADAPTIVE: adaptive, ...store4(g.w) }),
+      source: () => specialize(avgBackwardSrc, { ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive, ...store4(g.w) }),
       buffers: [grad.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, includePad), cost: x.size + y.size,
     });
