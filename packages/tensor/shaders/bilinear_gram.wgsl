@@ -3,12 +3,7 @@
 // 4bi.. and columns 4bj.. as dot products of rows of X read along L (T = vec4<f32> when L is a
 // multiple of 4, then X is read as vec4 of L / 4). y is symmetric, so only blocks with bi <= bj
 // are computed and each is written to both (i, j) and (j, i): half the work, exactly symmetric.
-struct Params {
-  C: u32,
-  L: u32,
-  scale: f32,
-  _pad: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<{{T}}>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;

@@ -1,11 +1,7 @@
 // Gradient of the HBP interaction for one operand: out[row, s] = g[row]·other[row, s] over
 // [rows, L] of T (vec4<f32> when H·W is a multiple of 4), i.e. da = g ⊗ b and db = g ⊗ a with
 // g broadcast over space. Rows are the N·D maps (rows.wgsl); lanes step through them.
-struct Params {
-  rows: u32,
-  L: u32,
-  shift: u32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> other: array<{{T}}>;

@@ -3,12 +3,7 @@
 // dx = g / d − [‖x‖ >= eps]·x·(Σ g·x) / (d²·‖x‖), d = max(‖x‖, eps) (clamp_min passes no
 // gradient below eps). One invocation per (o, i) row; sums are taken in blocks of 64 so the
 // float32 rounding error grows with 64 + R/64, not R (HBP rows have 8192 values).
-struct Params {
-  outer: u32,
-  R: u32,
-  inner: u32,
-  eps: f32,
-}
+{{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 {{GRAD_DECL}}

@@ -9,7 +9,7 @@ import { TensorError } from '../errors.ts';
 import { elementGrid, MAX_WORKGROUPS_PER_DIMENSION, WORKGROUP_SIZE } from '../limits.ts';
 import { normalizeAxis, sameShape, sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
-import { uniformBlock, Uniforms } from '../uniforms.ts';
+import { uniformBlock } from '../uniforms.ts';
 import { mapKernel } from './elementwise.ts';
 import { specialize } from './kernels.ts';
 import { matmulInto } from './matmul/matmul.ts';
@@ -20,6 +20,9 @@ import { rowLaunch, rowsSrc } from './planes.ts';
 const PER_LANE = 4;
 
 const hbpParams = uniformBlock({ rows: 'u32', L: 'u32' });
+const hbpBackwardParams = uniformBlock({ rows: 'u32', L: 'u32', shift: 'u32' });
+const gramParams = uniformBlock({ C: 'u32', L: 'u32', scale: 'f32' });
+const normalizeParams = uniformBlock({ outer: 'u32', R: 'u32', inner: 'u32', eps: 'f32' });
 
 function checkMaps(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
@@ -53,8 +56,8 @@ export function hbpInteraction(a: Tensor, b: Tensor): Tensor {
       const out = Tensor.empty(a.shape);
       getEngine().dispatch({
         label, key: `bilinear_hbp_backward:${vec}`,
-        source: () => specialize(hbpBackwardSrc, { T: vec ? 'vec4<f32>' : 'f32', ROWS: rowsSrc }),
-        buffers: [g.buffer, other.buffer, out.buffer], uniforms: new Uniforms().u32(rows, vec ? L / 4 : L, launch.shift).done(),
+        source: () => specialize(hbpBackwardSrc, { T: vec ? 'vec4<f32>' : 'f32', ROWS: rowsSrc, PARAMS: hbpBackwardParams.wgsl }),
+        buffers: [g.buffer, other.buffer, out.buffer], uniforms: hbpBackwardParams.pack({ rows, L: vec ? L / 4 : L, shift: launch.shift }),
         workgroups: launch.workgroups, cost: 2 * a.size,
       });
       return out;
@@ -78,8 +81,8 @@ export function bilinearPool(x: Tensor): Tensor {
   if (n > MAX_WORKGROUPS_PER_DIMENSION) throw new TensorError(`${label}: batch ${n} exceeds ${MAX_WORKGROUPS_PER_DIMENSION}`);
   getEngine().dispatch({
     label, key: `bilinear_gram:${vec}`,
-    source: () => specialize(gramSrc, { T: vec ? 'vec4<f32>' : 'f32', DOT: vec ? 'dot(a, b)' : 'a * b' }),
-    buffers: [x.buffer, y.buffer], uniforms: new Uniforms().u32(c, vec ? L / 4 : L).f32(1 / L).done(),
+    source: () => specialize(gramSrc, { T: vec ? 'vec4<f32>' : 'f32', DOT: vec ? 'dot(a, b)' : 'a * b', PARAMS: gramParams.wgsl }),
+    buffers: [x.buffer, y.buffer], uniforms: gramParams.pack({ C: c, L: vec ? L / 4 : L, scale: 1 / L }),
     workgroups: [Math.ceil(blocks / 8), Math.ceil(blocks / 8), n], cost: (n * c * (c + 4) * L) / 2,
   });
   return record(y, 'bilinearPool', [x], (g) => {
@@ -128,9 +131,10 @@ export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
         OUT_BINDING: backward ? 2 : 1,
         PARAM_BINDING: backward ? 3 : 2,
         WORKGROUP_SIZE,
+        PARAMS: normalizeParams.wgsl,
       }),
       buffers: g ? [x.buffer, g.buffer, out.buffer] : [x.buffer, out.buffer],
-      uniforms: new Uniforms().u32(outer, R, inner).f32(eps).done(), workgroups: elementGrid(outer * inner),
+      uniforms: normalizeParams.pack({ outer, R, inner, eps }), workgroups: elementGrid(outer * inner),
       cost: (backward ? 3 : 2) * x.size,
     });
     return out;
