@@ -155,6 +155,51 @@ test('mixed precision: float32 masters through a float16 matmul get the float16 
   }
 });
 
+/** `n` random multiples of 1/256 in [−4, 4): exact in float16, so float64 references see the very inputs. */
+const halfExact = (n: number) => Float32Array.from({ length: n }, () => Math.floor(Math.random() * 2048 - 1024) / 256);
+
+/** Σ_j a[i,j]·b[k,j] in float64 (a [M, N], b [K, N]): the gradient a matmul sends its left operand. */
+function matmulBT(a: Float32Array, b: Float32Array, M: number, K: number, N: number, abs = false): Float64Array {
+  const c = new Float64Array(M * K);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let j = 0; j < N; j++) s += abs ? Math.abs(a[i * N + j]! * b[k * N + j]!) : a[i * N + j]! * b[k * N + j]!;
+    c[i * K + k] = s;
+  }
+  return c;
+}
+
+test('a float16 tensor used several times sums its gradients (in float32, rounded once) to the float64 reference', async () => {
+  if (!f16) return;
+  const M = 5, K = 7, N1 = 6, N2 = 3;
+  const xv = halfExact(M * K), wv = halfExact(K * N1), vv = halfExact(K * N2);
+  const r1 = halfExact(M * N1), r2 = halfExact(M * N2), r3 = halfExact(M * K);
+  // dL/dh = r1·wᵀ + r2·vᵀ + r3; each matmul branch arrives rounded to float16.
+  const b1 = matmulBT(r1, wv, M, K, N1), b2 = matmulBT(r2, vv, M, K, N2);
+  const a1 = matmulBT(r1, wv, M, K, N1, true), a2 = matmulBT(r2, vv, M, K, N2, true);
+  const ref = b1.map((v, i) => v + b2[i]! + r3[i]!);
+  const bound = (i: number) => halfStep(ref[i]!) + halfStep(b1[i]!) + halfStep(b2[i]!) + (N1 * a1[i]! + N2 * a2[i]! + Math.abs(ref[i]!)) * 2 ** -23;
+  const loss = (h: Tensor) => {
+    const w = tensor(wv, [K, N1], { dtype: 'float16' }), v = tensor(vv, [K, N2], { dtype: 'float16' });
+    return h.matmul(w).float().mul(tensor(r1, [M, N1])).sum()
+      .add(h.matmul(v).float().mul(tensor(r2, [M, N2])).sum())
+      .add(h.float().mul(tensor(r3, [M, K])).sum());
+  };
+  // An interior float16 tensor (a float32 master's half copy): its gradient is cast back to float32.
+  const x = tensor(xv, [M, K], { requiresGrad: true });
+  tidy(() => loss(x.half()).backward());
+  assert.is(x.grad!.dtype, 'float32');
+  assertWithin(await x.grad!.toArray(), ref, bound, 'grad of x through x.half() used three times');
+  // A float16 leaf used three times, over two backward passes: its stored float16 gradient accumulates too.
+  const h = tensor(xv, [M, K], { dtype: 'float16', requiresGrad: true });
+  tidy(() => loss(h).backward());
+  assert.is(h.grad!.dtype, 'float16');
+  assertWithin(await h.grad!.toArray(), ref, bound, 'float16 leaf grad');
+  tidy(() => loss(h).backward());
+  assertWithin(await h.grad!.toArray(), ref.map((v) => 2 * v), (i) => 2 * bound(i) + halfStep(2 * ref[i]!), 'float16 leaf grad after two passes');
+  x.dispose(); h.dispose();
+});
+
 /** A float16 step of the golden value plus the float32 summation bound over K terms of the gate's magnitude. */
 const gateBound = (ref: ArrayLike<number>, gate: ArrayLike<number>, K: number, steps = 1) => (i: number) => steps * halfStep(ref[i]!) + K * 2 ** -24 * gate[i]!;
 

@@ -3,6 +3,7 @@ import { TensorError } from '../errors.ts';
 import { keep, noGrad, tidy } from '../scope.ts';
 import { sameShape } from '../shape.ts';
 import { nextTensorId, Tensor } from '../tensor.ts';
+import { cast } from './cast.ts';
 import { add } from './elementwise.ts';
 import { ones } from './creation.ts';
 import { clone } from './movement.ts';
@@ -12,6 +13,26 @@ function assertAlive(t: Tensor): void {
   for (const input of t.node!.inputs) {
     if (input.isDisposed) throw new TensorError(`backward of ${t.node!.op}: its input ${input.describe()} was disposed before backward() (run backward inside the same tidy as the forward pass)`);
   }
+}
+
+/**
+ * a + b, two gradients of one tensor, as float32: the elementwise kernels are float32-only, so
+ * float16 gradients are widened first. The backward pass keeps a float16 tensor's running sum in
+ * float32 and rounds it to float16 once, when the sum is consumed: k contributions round once
+ * instead of k − 1 times, and the wider copy lives only while the gradient is pending (the cast
+ * temporaries go with this tidy).
+ */
+function sumAsFloat32(a: Tensor, b: Tensor): Tensor {
+  return tidy(() => add(a.dtype === 'float32' ? a : cast(a, 'float32'), b.dtype === 'float32' ? b : cast(b, 'float32')));
+}
+
+/** a + b in a's dtype: a leaf's stored gradient plus this pass's. */
+function sumInto(a: Tensor, b: Tensor): Tensor {
+  const sum = sumAsFloat32(a, b);
+  if (sum.dtype === a.dtype) return sum;
+  const rounded = cast(sum, a.dtype);
+  sum.dispose();
+  return rounded;
 }
 
 function topoOrder(root: Tensor): Tensor[] {
@@ -65,11 +86,18 @@ export function backward(root: Tensor, grad?: Tensor): void {
     hold(start);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
-      const g = grads.get(t);
+      let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      if (t.dtype === 'float16' && g.dtype === 'float32') {
+        // A float16 tensor's gradients summed in float32 (sumAsFloat32): round once, here.
+        const rounded = cast(g, t.dtype);
+        hold(rounded);
+        release(g);
+        g = rounded;
+      }
       if (!t.node) {
-        const acc = t.grad ? add(t.grad, g) : g === grad ? clone(g) : g;
+        const acc = t.grad ? sumInto(t.grad, g) : g === grad ? clone(g) : g;
         if (t.grad && t.grad !== acc) t.grad.dispose();
         t.grad = keep(acc.view(t.shape));
         if (acc !== g) acc.dispose();
@@ -87,7 +115,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
         }
         const prev = grads.get(input);
         if (!prev) { grads.set(input, gi); hold(gi); return; }
-        const sum = add(prev, gi);
+        const sum = sumAsFloat32(prev, gi);
         grads.set(input, sum);
         hold(sum);
         release(prev);
