@@ -2,7 +2,11 @@
 # The benchmarks on a lent GPU machine (one without Node.js or network access), so
 # this machine's node binary, a trimmed node_modules and the built packages travel as one archive.
 #
-#   bash bench/gpu.sh pack      # here: writes .gpu/payload.tar.xz and .gpu/libvulkan1*.deb
+#   bash bench/gpu.sh pack [--lean]  # here: writes .gpu/payload.tar.xz and .gpu/libvulkan1*.deb;
+#                               --lean leaves out what only the benches load (esbuild, TF.js, source
+#                               maps), for realdata calls: the device tool carries at most 64 MiB in
+#                               all, so the working tree, the payload and the data must fit together
+#                               (scripts/shrink-dataset.py re-encodes a data set to fit)
 #   bash bench/gpu.sh run       # there (device tool, carry [".gpu"]): JSON and logs under $OUT
 #   bash bench/gpu.sh kernels   # there: the recording cost per op, the conv and matmul benches (after kernel changes)
 #   bash bench/gpu.sh training  # there: the recording cost per op, the training step, then the conv bench
@@ -15,6 +19,7 @@ set -u
 cd "$(dirname "$0")/.."
 
 pack() {
+  local lean=${1:-}
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
   mkdir -p .gpu
   # The Vulkan loader, and the GL dispatch libraries that NVIDIA's Vulkan driver (libGLX_nvidia) needs:
@@ -33,11 +38,16 @@ pack() {
     --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
     --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='*.map' --exclude='*.d.ts' node_modules \
     | (cd "$stage" && tar xf -)
+  if [ "$lean" = --lean ]; then
+    rm -rf "$stage/node_modules/@esbuild" "$stage/node_modules/esbuild" "$stage/node_modules/@tensorflow"
+  fi
   for p in tfjs-core tfjs-backend-webgpu; do
+    [ -d "$stage/node_modules/@tensorflow/$p" ] || continue
     find "$stage/node_modules/@tensorflow/$p/dist" -type f ! -name 'tf-*.node.js' -delete
     find "$stage/node_modules/@tensorflow/$p" -mindepth 1 -maxdepth 1 ! -name dist ! -name package.json -exec rm -rf {} +
   done
   for p in tensor nn drgrade; do mkdir -p "$stage/packages/$p" && cp -r "packages/$p/dist" "$stage/packages/$p/"; done
+  [ "$lean" = --lean ] && find "$stage/packages" -name '*.map' -delete
   (cd "$stage" && tar cf - .gpu node_modules packages) | xz -T2 -6 > .gpu/payload.tar.xz
   rm -rf "$stage"
   ls -la .gpu
@@ -115,7 +125,7 @@ realdata() {
 }
 
 case "${1:-}" in
-  pack) pack ;;
+  pack) pack "${2:-}" ;;
   run) run ;;
   conv) setup && step conv 170 node bench/conv.js --json ;;
   kernels) setup && step dispatch 40 node bench/dispatch.js --json && step conv 300 node bench/conv.js --json && step matmul 80 node bench/matmul.js --json ;;
