@@ -7,7 +7,7 @@ import { TensorError } from '../errors.ts';
 import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { record, Tensor, type DType } from '../tensor.ts';
 import { uniformBlock } from '../uniforms.ts';
-import { toFloat } from './elementwise.ts';
+import { intToFloat } from './elementwise.ts';
 import { specialize } from './kernels.ts';
 import { clone } from './movement.ts';
 
@@ -15,10 +15,15 @@ const params = uniformBlock({ n: 'u32' });
 
 const WGSL_TYPE = { float32: 'f32', float16: 'f16' } as const;
 
+/** int32 or float16 → float32 (values converted, not bits); a float32 tensor is copied. */
+export function toFloat(x: Tensor): Tensor {
+  return cast(x, 'float32');
+}
+
 /** `x` as `dtype` (float32 or float16; int32 only to float32, as toFloat). A cast to its own dtype copies. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return clone(x);
-  if (x.dtype === 'int32' && dtype === 'float32') return toFloat(x);
+  if (x.dtype === 'int32' && dtype === 'float32') return intToFloat(x);
   if (x.dtype === 'int32' || dtype === 'int32') throw new TensorError(`cast: ${x.describe()} to ${dtype} is not supported (casts are between float32 and float16; int32 converts with toFloat())`);
   const src = WGSL_TYPE[x.dtype], dst = WGSL_TYPE[dtype];
   const y = Tensor.empty(x.shape, dtype);

@@ -7,7 +7,6 @@ import { broadcastShapes, broadcastStrides, sameShape } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
 import { Uniforms } from '../uniforms.ts';
 import { MAX_RANK, specialize } from './kernels.ts';
-import { clone } from './movement.ts';
 import { sumTo } from './reduce_kernel.ts';
 
 const NAMES = ['a', 'b', 'c'] as const;
@@ -71,11 +70,8 @@ export const tanh = unary('tanh', 'sign(x) * (1.0 - exp(-2.0 * abs(x))) / (1.0 +
   (g, _x, y) => mul(g, rsubScalar(mul(y, y), 1)));
 export const square = unary('square', 'x * x', (g, x) => mul(g, mul(x, 2)));
 
-/** int32 or float16 → float32 (values converted, not bits). */
-export function toFloat(x: Tensor): Tensor {
-  if (x.dtype === 'float32') return clone(x);
-  // The method, not cast.ts's function: cast.ts imports this module (for int32 → float32).
-  if (x.dtype === 'float16') return x.float();
+/** int32 → float32, values converted (cast.ts's toFloat takes every dtype). */
+export function intToFloat(x: Tensor): Tensor {
   return mapKernel('toFloat', 'f32(bitcast<i32>(x))', [x], 0, 0, true);
 }
 

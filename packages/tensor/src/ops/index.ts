@@ -5,7 +5,7 @@ export { matmul, matmulInto, chooseMatmul } from './matmul/matmul.ts';
 export { matmulCandidates } from './matmul/candidates.ts';
 export { isMatmulVariant, type MatmulVariant } from './matmul/variant.ts';
 export * from './softmax.ts';
-export { cast } from './cast.ts';
+export { cast, toFloat } from './cast.ts';
 export * from './creation.ts';
 export * from './autograd.ts';
 export * from './pool.ts';
