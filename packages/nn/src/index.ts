@@ -6,6 +6,7 @@ export { fanIn, fanOut, kaimingNormal, kaimingUniform, normal, uniform, type Ini
 export { Linear, type LinearOptions } from './layers/linear.ts';
 export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.ts';
 export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batchnorm.ts';
+export { ConvBnReLU, type ConvBnReLUOptions } from './layers/conv-bn-relu.ts';
 export { ReLU, ELU } from './layers/activation.ts';
 export { Identity } from './layers/identity.ts';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './layers/pooling.ts';

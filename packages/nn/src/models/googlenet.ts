@@ -6,9 +6,8 @@
 import { concat, type Generator, type Tensor } from '@drgrade/tensor';
 import { generatorOf, normal, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
-import { BatchNorm2d } from '../layers/batchnorm.ts';
 import { Sequential } from '../layers/containers.ts';
-import { Conv2d } from '../layers/conv2d.ts';
+import { ConvBnReLU } from '../layers/conv-bn-relu.ts';
 import { Dropout } from '../layers/dropout.ts';
 import { Linear } from '../layers/linear.ts';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../layers/pooling.ts';
@@ -40,18 +39,9 @@ function weightInit(g: Generator): (shape: number[]) => Tensor {
   return (shape) => normal(shape, 0.01, g);
 }
 
-/** Conv (no bias) → batch norm (eps 1e-3) → ReLU, the ReLU fused in the norm. */
-class BasicConv2d extends Module {
-  readonly conv: Conv2d;
-  readonly bn: BatchNorm2d;
-
-  constructor(g: Generator, inChannels: number, outChannels: number, kernel: number, stride = 1, padding = 0) {
-    super();
-    this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, kernel, { stride, padding, bias: false, initWeight: weightInit(g) }));
-    this.bn = this.registerModule('bn', new BatchNorm2d(outChannels, { eps: 1e-3, activation: 'relu' }));
-  }
-
-  forward(x: Tensor): Tensor { return this.bn.forward(this.conv.forward(x)); }
+/** torchvision's BasicConv2d: conv, batch norm with eps 1e-3, ReLU. */
+function basicConv2d(g: Generator, inChannels: number, outChannels: number, kernel: number, stride = 1, padding = 0): ConvBnReLU {
+  return new ConvBnReLU(inChannels, outChannels, kernel, { stride, padding, initWeight: weightInit(g), norm: { eps: 1e-3 } });
 }
 
 /**
@@ -59,7 +49,7 @@ class BasicConv2d extends Module {
  * pytorch/vision#906, kept so its weights load); 3x3 max pool → 1x1.
  */
 class Inception extends Module {
-  readonly branch1: BasicConv2d;
+  readonly branch1: ConvBnReLU;
   readonly branch2: Sequential;
   readonly branch3: Sequential;
   readonly branch4: Sequential;
@@ -67,11 +57,11 @@ class Inception extends Module {
 
   constructor(g: Generator, inChannels: number, ch1x1: number, ch3x3red: number, ch3x3: number, ch5x5red: number, ch5x5: number, poolProj: number) {
     super();
-    this.branch1 = this.registerModule('branch1', new BasicConv2d(g, inChannels, ch1x1, 1));
-    this.branch2 = this.registerModule('branch2', new Sequential(new BasicConv2d(g, inChannels, ch3x3red, 1), new BasicConv2d(g, ch3x3red, ch3x3, 3, 1, 1)));
-    this.branch3 = this.registerModule('branch3', new Sequential(new BasicConv2d(g, inChannels, ch5x5red, 1), new BasicConv2d(g, ch5x5red, ch5x5, 3, 1, 1)));
+    this.branch1 = this.registerModule('branch1', basicConv2d(g, inChannels, ch1x1, 1));
+    this.branch2 = this.registerModule('branch2', new Sequential(basicConv2d(g, inChannels, ch3x3red, 1), basicConv2d(g, ch3x3red, ch3x3, 3, 1, 1)));
+    this.branch3 = this.registerModule('branch3', new Sequential(basicConv2d(g, inChannels, ch5x5red, 1), basicConv2d(g, ch5x5red, ch5x5, 3, 1, 1)));
     this.branch4 = this.registerModule('branch4', new Sequential(
-      new MaxPool2d({ kernelSize: 3, stride: 1, padding: 1, ceilMode: true }), new BasicConv2d(g, inChannels, poolProj, 1)));
+      new MaxPool2d({ kernelSize: 3, stride: 1, padding: 1, ceilMode: true }), basicConv2d(g, inChannels, poolProj, 1)));
     this.outChannels = ch1x1 + ch3x3 + ch5x5 + poolProj;
   }
 
@@ -82,7 +72,7 @@ class Inception extends Module {
 
 /** Auxiliary classifier: 4x4 adaptive average pool, 1x1 conv to 128, fc1 (1024) + ReLU, dropout, fc2. */
 class InceptionAux extends Module {
-  readonly conv: BasicConv2d;
+  readonly conv: ConvBnReLU;
   readonly fc1: Linear;
   readonly fc2: Linear;
   readonly dropout: Dropout;
@@ -90,7 +80,7 @@ class InceptionAux extends Module {
 
   constructor(g: Generator, inChannels: number, numClasses: number, width: (c: number) => number, dropout: number) {
     super();
-    this.conv = this.registerModule('conv', new BasicConv2d(g, inChannels, width(128), 1));
+    this.conv = this.registerModule('conv', basicConv2d(g, inChannels, width(128), 1));
     // Linear biases keep PyTorch's default init (torchvision's loop sets only the weights).
     this.fc1 = this.registerModule('fc1', new Linear(width(128) * 16, width(1024), { generator: g, initWeight: weightInit(g) }));
     this.fc2 = this.registerModule('fc2', new Linear(width(1024), numClasses, { generator: g, initWeight: weightInit(g) }));
@@ -119,10 +109,10 @@ const INCEPTIONS = {
 type InceptionName = keyof typeof INCEPTIONS;
 
 export class GoogLeNet extends Module {
-  readonly conv1: BasicConv2d;
+  readonly conv1: ConvBnReLU;
   readonly maxpool1: MaxPool2d;
-  readonly conv2: BasicConv2d;
-  readonly conv3: BasicConv2d;
+  readonly conv2: ConvBnReLU;
+  readonly conv3: ConvBnReLU;
   readonly maxpool2: MaxPool2d;
   readonly inception3a: Inception;
   readonly inception3b: Inception;
@@ -151,10 +141,10 @@ export class GoogLeNet extends Module {
       return this.registerModule(name, new Inception(g, i, a, b, c, d, e, f));
     };
     const classes = opts.numClasses ?? 1000;
-    this.conv1 = this.registerModule('conv1', new BasicConv2d(g, 3, w(64), 7, 2, 3));
+    this.conv1 = this.registerModule('conv1', basicConv2d(g, 3, w(64), 7, 2, 3));
     this.maxpool1 = this.registerModule('maxpool1', pool(3));
-    this.conv2 = this.registerModule('conv2', new BasicConv2d(g, w(64), w(64), 1));
-    this.conv3 = this.registerModule('conv3', new BasicConv2d(g, w(64), w(192), 3, 1, 1));
+    this.conv2 = this.registerModule('conv2', basicConv2d(g, w(64), w(64), 1));
+    this.conv3 = this.registerModule('conv3', basicConv2d(g, w(64), w(192), 3, 1, 1));
     this.maxpool2 = this.registerModule('maxpool2', pool(3));
     this.inception3a = inception('inception3a');
     this.inception3b = inception('inception3b');

@@ -9,7 +9,7 @@ import { concat, tensor, type Generator, type Tensor } from '@drgrade/tensor';
 import type { InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { BatchNorm2d } from '../layers/batchnorm.ts';
-import { Conv2d } from '../layers/conv2d.ts';
+import { ConvBnReLU } from '../layers/conv-bn-relu.ts';
 import { Linear } from '../layers/linear.ts';
 import { ELU } from '../layers/activation.ts';
 import { Sequential } from '../layers/containers.ts';
@@ -28,18 +28,9 @@ export interface PMGHeadOptions extends InitOptions {
   weights?: [number, number, number, number];
 }
 
-/** Conv (no bias) + BN (momentum 0.01, as the official BasicConv) + ReLU. */
-class BasicConv extends Module {
-  readonly conv: Conv2d;
-  readonly bn: BatchNorm2d;
-
-  constructor(cin: number, cout: number, kernel: number, init: InitOptions) {
-    super();
-    this.conv = this.registerModule('conv', new Conv2d(cin, cout, kernel, { padding: (kernel - 1) / 2, bias: false, ...init }));
-    this.bn = this.registerModule('bn', new BatchNorm2d(cout, { momentum: 0.01, activation: 'relu' }));
-  }
-
-  forward(x: Tensor): Tensor { return this.bn.forward(this.conv.forward(x)); }
+/** The official BasicConv: conv, BN with momentum 0.01, ReLU; "same" padding. */
+function basicConv(cin: number, cout: number, kernel: number, init: InitOptions): ConvBnReLU {
+  return new ConvBnReLU(cin, cout, kernel, { padding: (kernel - 1) / 2, norm: { momentum: 0.01 }, ...init });
 }
 
 /** torch.nn.BatchNorm1d on [N, C]: BatchNorm2d over [N, C, 1, 1] computes the same statistics and keeps the same state dict names. */
@@ -69,7 +60,7 @@ export class PMGHead extends Module<[Tensor, Tensor, Tensor], SupervisedOutput> 
     const init = { generator: opts.generator };
     this.weights = opts.weights ?? [1, 1, 1, 2];
     this.convBlocks = opts.inChannels.map((c, i) => this.registerModule(`conv_block${i + 1}`,
-      new Sequential(new BasicConv(c, fs, 1, init), new BasicConv(fs, block, 3, init))));
+      new Sequential(basicConv(c, fs, 1, init), basicConv(fs, block, 3, init))));
     this.classifiers = [0, 1, 2].map((i) => this.registerModule(`classifier${i + 1}`, classifier(block, fs, classes, init)));
     this.classifierConcat = this.registerModule('classifier_concat', classifier(3 * block, fs, classes, init));
   }
