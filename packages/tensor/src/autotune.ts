@@ -130,9 +130,15 @@ function save(fresh: Map<string, string>): void {
  */
 const KERNEL_REVISION = 2;
 
+// tuned() runs on every conv and matmul dispatch: the key is built once per device.
+let keyOf: { info: object; key: string } | null = null;
+
 function adapterKey(): string {
   const info = deviceSync().info;
-  return `${info.name} (${info.runtime}, subgroup ${info.subgroupSize ?? '-'}, kernels r${KERNEL_REVISION})`;
+  if (keyOf?.info !== info) {
+    keyOf = { info, key: `${info.name} (${info.runtime}, subgroup ${info.subgroupSize ?? '-'}, kernels r${KERNEL_REVISION})` };
+  }
+  return keyOf.key;
 }
 
 /**
