@@ -49,10 +49,14 @@ export class TrainingDivergedError extends UserError {}
 export const CHECKPOINT = 'checkpoint-last.safetensors';
 export const BEST_MODEL = 'model-best.safetensors';
 
-/** Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG, a ResNet's `conv1.*`, `layer1.*` … go to the model's backbone. */
+/**
+ * Loads torchvision-named backbone weights: `features.*` of a DenseNet or VGG, a ResNet's `conv1.*`,
+ * `layer1.*` … go to the model's backbone — its `backbone` child where it has one (a network with a
+ * head on a torchvision backbone), else the network itself.
+ */
 export async function loadPretrained(model: GradingModel, file: string): Promise<{ loaded: number; skipped: string[] }> {
   const weights = await loadSafetensors(file);
-  const target = ['DrGradeNet', 'DFLResNet', 'PMGResNet'].includes(model.net.constructor.name) ? 'net.backbone.' : 'net.';
+  const target = 'backbone' in model.net ? 'net.backbone.' : 'net.';
   const own = model.stateDict();
   const mapped = new Map<string, Tensor>();
   const skipped: string[] = [];
