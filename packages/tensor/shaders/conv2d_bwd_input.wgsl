@@ -10,15 +10,16 @@
 //
 // Register blocking as conv2d_fwd.wgsl: PL pixels per invocation, R input channels per
 // workgroup whose weights (packed [G, Og * KH * KW, channel blocks, SG] vectors of RV by
-// conv2d_pack.wgsl) are loaded once per subgroup and shared with shuffles; no barriers.
+// conv2d_pack.wgsl) are loaded once per subgroup and shared with shuffles; no barriers. DY and DX
+// are of T (f32 or f16 storage); the packed weights and the sums are f32.
 {{ENABLE}}
 // Params (ops/conv2d/params.ts): the geometry (per group), CB channel blocks of R in the packed
 // weights, and khStep, kwStep (sh / gcd(sh, dh)): the distance between taps of one phase.
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
+@group(0) @binding(0) var<storage, read> DY: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> Wp: array<{{WTYPE}}>;
-@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(2) var<storage, read_write> DX: array<{{T}}>;
 @group(0) @binding(3) var<uniform> p: Params;
 
 const SG: u32 = {{SG}}u;

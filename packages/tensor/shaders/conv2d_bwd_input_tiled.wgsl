@@ -6,12 +6,14 @@
 // decoding a loaded element's tap takes no division; a pointwise convolution (1x1, stride 1, no
 // padding) reads dY[n, g] as the B matrix directly.
 // Params (ops/conv2d/params.ts): the geometry (per group), the tap steps khStep, kwStep, and outs,
-// the elements of dX (the stride between split-K parts).
+// the elements of dX (the stride between split-K parts). Storage is T (f32, or f16 with ENABLE's
+// `enable f16;`, whose tiles run unsplit); products and sums are f32 either way.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read> Wt: array<f32>;
-@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(0) var<storage, read> DY: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> Wt: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<{{T}}>;
 @group(0) @binding(3) var<uniform> p: Params;
 
 struct Ctx {
@@ -55,7 +57,7 @@ fn loadA(c: Ctx, ch: u32, k: u32) -> f32 {
   let o = k / {{TAPS}};
   let kh = c.kh0 + ((k % {{TAPS}}) / {{NTW}}) * p.khStep;
   let kw = c.kw0 + (k % {{NTW}}) * p.kwStep;
-  return Wt[((c.g * p.O + o) * p.C + ch) * p.KH * p.KW + kh * p.KW + kw];
+  return f32(Wt[((c.g * p.O + o) * p.C + ch) * p.KH * p.KW + kh * p.KW + kw]);
 }
 
 const POINTWISE: bool = {{POINTWISE}};
@@ -66,7 +68,7 @@ fn loadB4(c: Ctx, k: u32, t: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
   if (POINTWISE) {
     let base = (c.ng * p.O + k) * c.N;
-    for (var i = 0u; i < 4u; i++) { if (t + i < c.N) { v[i] = DY[base + t + i]; } }
+    for (var i = 0u; i < 4u; i++) { if (t + i < c.N) { v[i] = f32(DY[base + t + i]); } }
     return v;
   }
   let o = k / {{TAPS}};
@@ -83,7 +85,7 @@ fn loadB4(c: Ctx, k: u32, t: u32) -> vec4<f32> {
     if (pj >= c.Wq) { pi += pj / c.Wq; pj = pj % c.Wq; }
     let oh = u32(i32(pi) + offh);
     let ow = u32(i32(pj) + offw);
-    if (t + i < c.N && oh < p.Ho && ow < p.Wo) { v[i] = DY[(plane + oh) * p.Wo + ow]; }
+    if (t + i < c.N && oh < p.Ho && ow < p.Wo) { v[i] = f32(DY[(plane + oh) * p.Wo + ow]); }
   }
   return v;
 }
@@ -99,6 +101,6 @@ fn outCount() -> u32 {
   return p.outs;
 }
 
-fn epilogue(c: Ctx, ch: u32, v: f32) -> f32 {
-  return v;
+fn epilogue(c: Ctx, ch: u32, v: f32) -> {{T}} {
+  return {{T}}(v);
 }

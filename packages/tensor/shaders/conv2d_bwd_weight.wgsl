@@ -9,14 +9,15 @@
 //
 // Each invocation owns PL columns (its X gathers) and the R output channels of its workgroup; the
 // dY values of those channels are loaded once per subgroup (lane l loads channel o0 + l + SG * v)
-// and passed round with shuffles. No barriers.
+// and passed round with shuffles. No barriers. X and DY are of T (f32 or f16 storage); the sums
+// and the partial sums are f32 (the caller rounds the total once).
 {{ENABLE}}
 // Params (ops/conv2d/params.ts): the geometry (per group), the batch N, and the split of the
 // N * Ho output rows into `splits` runs of `rowsPer`.
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> DY: array<f32>;
+@group(0) @binding(0) var<storage, read> X: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> DY: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 

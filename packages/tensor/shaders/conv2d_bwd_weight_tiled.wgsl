@@ -3,11 +3,13 @@
 // the pixels of output rows [s * rowsPer, (s + 1) * rowsPer); partial sums go to part[g, s]
 // (this op splits its long reduction itself, so it runs the core with SPLITS = 1).
 // Params (ops/conv2d/params.ts): the geometry (per group), the batch N, and the split of the
-// N * Ho output rows into `splits` runs of `rowsPer`.
+// N * Ho output rows into `splits` runs of `rowsPer`. X and DY are of T (f32, or f16 with ENABLE's
+// `enable f16;`); the products, sums and partial sums are f32.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> DY: array<f32>;
+@group(0) @binding(0) var<storage, read> X: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> DY: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
@@ -30,7 +32,7 @@ fn context(z: u32) -> Ctx {
 fn loadA(c: Ctx, o: u32, k: u32) -> f32 {
   let row = c.row0 + k / p.Wo;
   let n = row / p.Ho;
-  return DY[((n * p.G + c.g) * p.O + o) * p.Ho * p.Wo + (row % p.Ho) * p.Wo + k % p.Wo];
+  return f32(DY[((n * p.G + c.g) * p.O + o) * p.Ho * p.Wo + (row % p.Ho) * p.Wo + k % p.Wo]);
 }
 
 fn loadB(c: Ctx, k: u32, col: u32) -> f32 {
@@ -43,7 +45,7 @@ fn loadB(c: Ctx, k: u32, col: u32) -> f32 {
   let ih = u32(i32((row % p.Ho) * p.sh + kh * p.dh) - i32(p.ph));
   let iw = u32(i32((k % p.Wo) * p.sw + kw * p.dw) - i32(p.pw));
   if (ih >= p.H || iw >= p.W) { return 0.0; }
-  return X[(((n * p.G + c.g) * p.C + ch) * p.H + ih) * p.W + iw];
+  return f32(X[(((n * p.G + c.g) * p.C + ch) * p.H + ih) * p.W + iw]);
 }
 
 fn outIndex(c: Ctx, o: u32, col: u32) -> u32 {

@@ -9,16 +9,17 @@
 // scalar loop with a bounds check, costlier than dozens of FMAs, so sharing loads is what makes
 // the kernel fast; there are no barriers. With SG = 1 (no subgroups) it is the plain
 // RV-channel x PL-pixel register block with one vector weight load per k.
-// The epilogue adds the bias and applies ReLU when asked (the fused op).
+// The epilogue adds the bias and applies ReLU when asked (the fused op). X, B and Y are of T (f32,
+// or f16 with ENABLE's `enable f16;`), read into f32 and rounded at the store; sums are f32.
 {{ENABLE}}
 // Params (ops/conv2d/params.ts): the geometry (per group), OB channel blocks of R in the packed
 // weights, and the epilogue's hasBias, relu.
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(0) var<storage, read> X: array<{{T}}>;
 @group(0) @binding(1) var<storage, read> Wp: array<{{WTYPE}}>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<{{T}}>;
+@group(0) @binding(3) var<storage, read_write> Y: array<{{T}}>;
 @group(0) @binding(4) var<uniform> p: Params;
 
 const SG: u32 = {{SG}}u;

@@ -11,10 +11,12 @@
 // form with six of them cost 13 % of a 1x1 input gradient; bench/RESULTS.md).
 // Params (ops/conv2d/params.ts): rowLen (NB * SG * RV packed entries per k), KC (reduction rows
 // before taps: Cg forward, Og input gradient), KK (taps per row), CH (channels packed) and the
-// source strides chStride, kcStride, gStride.
+// source strides chStride, kcStride, gStride. W is of T (f32 or f16); the packed rows are f32, which
+// the register kernels compute in.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> W: array<f32>;
+@group(0) @binding(0) var<storage, read> W: array<{{T}}>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
@@ -35,6 +37,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let src = g * p.gStride + min(ch, p.CH - 1u) * p.chStride + kc * p.kcStride;
   let dst = ((g * p.KC + kc) * p.KK) * p.rowLen + x;
   for (var t = 0u; t < p.KK; t++) {
-    out[dst + t * p.rowLen] = select(0.0, W[src + t], ok);
+    out[dst + t * p.rowLen] = select(0.0, f32(W[src + t]), ok);
   }
 }

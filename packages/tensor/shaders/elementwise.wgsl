@@ -1,8 +1,10 @@
 // Element-wise map over one to three inputs with NumPy broadcasting.
-// Generated parts: INPUTS declares the input bindings (a, b, c), LOAD reads x, y, z at
-// the element's offsets, EXPR is the output as a function of x, y, z and p.alpha, p.beta.
+// Generated parts: INPUTS declares the input bindings (a, b, c; f32 or f16 storage), LOAD reads
+// x, y, z at the element's offsets as f32, STORE is the output (of OUT_T) as a function of x, y, z
+// and p.alpha, p.beta. ENABLE is `enable f16;` when any binding holds f16.
 // OFFSETS computes each operand's offset: broadcast index math, or the identity when every
 // operand has the output's shape.
+{{ENABLE}}
 struct Params {
   n: u32,
   rank: u32,
@@ -15,7 +17,7 @@ struct Params {
 }
 
 {{INPUTS}}
-@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<f32>;
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<{{OUT_T}}>;
 @group(0) @binding({{PARAM_BINDING}}) var<uniform> p: Params;
 
 fn broadcastOffsets(i: u32) -> vec3<u32> {
@@ -46,5 +48,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= p.n) { return; }
   {{OFFSETS}}
   {{LOAD}}
-  out[i] = {{EXPR}};
+  out[i] = {{STORE}};
 }

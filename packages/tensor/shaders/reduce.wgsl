@@ -3,13 +3,17 @@
 // y is [outer, P, inner] with P = ceil(R / CH). Passes repeat until P = 1: every value in a
 // float32 sum goes through O(log_CH R) additions of similar magnitude, not one long serial loop.
 // Neighbouring invocations read neighbouring addresses (coalesced on GPUs, no barriers on CPUs).
+// x and y are of SRC and DST (f32, or f16 with ENABLE's `enable f16;`); acc is f32 either way.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{SRC}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{DST}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 const CH: u32 = {{CH}}u;
+
+fn load(i: u32) -> f32 { return {{LOAD}}; }
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -20,10 +24,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let o = t / (p.inner * p.P);
   let base = o * p.R * p.inner + i;
   // c < P <= R, so every partial has at least its first element to start from.
-  var acc = x[base + c * p.inner];
+  var acc = load(base + c * p.inner);
   for (var r = c + p.P; r < p.R; r += p.P) {
-    let v = x[base + r * p.inner];
+    let v = load(base + r * p.inner);
     acc = {{COMBINE}};
   }
-  y[t] = acc * p.scale;
+  y[t] = {{STORE}};
 }

@@ -10,18 +10,19 @@
 // never read before the write) and the source's is the gradient's slice at those channels.
 import { TensorError, describeShape } from '../errors.ts';
 import { checkShape, stridesOf, type Shape } from '../shape.ts';
-import { record, Tensor, type Storage } from '../tensor.ts';
+import { record, Tensor, type DType, type Storage } from '../tensor.ts';
 import { stridedCopy } from './kernels.ts';
 import { slice } from './movement.ts';
 
 /** Per buffer storage, which channels have been written. */
 const written = new WeakMap<Storage, Uint8Array>();
 
-/** An unwritten float32 buffer of `shape` ([N, C, ...]) for `writeChannels`. */
-export function channelBuffer(shape: Shape): Tensor {
+/** An unwritten buffer of `shape` ([N, C, ...]) and `dtype` (float32 or float16) for `writeChannels`. */
+export function channelBuffer(shape: Shape, dtype: DType = 'float32'): Tensor {
   checkShape('channelBuffer', shape);
   if (shape.length < 2) throw new TensorError(`channelBuffer: shape ${describeShape(shape)} needs a channel axis ([N, C, ...])`);
-  const t = Tensor.empty(shape);
+  if (dtype === 'int32') throw new TensorError(`channelBuffer: shape ${describeShape(shape)}: dtype must be float32 or float16, not int32`);
+  const t = Tensor.empty(shape, dtype);
   written.set(t.storage, new Uint8Array(shape[1]!));
   return t;
 }
@@ -37,7 +38,7 @@ export function writeChannels(buffer: Tensor, src: Tensor, offset: number): Tens
   if (!flags) throw new TensorError(`${label}: the buffer was not made by channelBuffer`);
   const k = src.shape[1] ?? 0;
   if (src.rank !== buffer.rank || src.dtype !== buffer.dtype || src.shape.some((d, i) => i !== 1 && d !== buffer.shape[i])) {
-    throw new TensorError(`${label}: the source must match the buffer in every dimension but channels`);
+    throw new TensorError(`${label}: the source must match the buffer in every dimension but channels, and in dtype`);
   }
   if (!Number.isInteger(offset) || offset < 0 || offset + k > flags.length) {
     throw new TensorError(`${label}: channels [${offset}, ${offset + k}) do not fit the buffer's ${flags.length}`);

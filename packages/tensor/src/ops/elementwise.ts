@@ -1,4 +1,6 @@
 // Element-wise ops: one table row per op (WGSL expression + backward rule), one generated kernel.
+// Inputs are float32 or float16 storage (computed in f32 either way); the result is float16 when
+// every tensor operand is, float32 otherwise (PyTorch's promotion of half with float).
 import ewSrc from '../../shaders/elementwise.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
@@ -7,19 +9,26 @@ import { broadcastShapes, broadcastStrides, sameShape } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
 import { Uniforms } from '../uniforms.ts';
 import { MAX_RANK, specialize } from './kernels.ts';
+import { narrow, storageWgsl, widen } from './storage.ts';
 import { sumTo } from './reduce_kernel.ts';
 
 const NAMES = ['a', 'b', 'c'] as const;
 const VARS = ['x', 'y', 'z'] as const;
 
-/** Runs `expr` (in x, y, z, p.alpha, p.beta) over broadcast float32 inputs. */
+/**
+ * Runs `expr` (in x, y, z, p.alpha, p.beta, all f32) over broadcast float inputs; int32 ones
+ * (allowInt) are read as their bits, for the expression to bitcast.
+ */
 export function mapKernel(label: string, expr: string, inputs: Tensor[], alpha = 0, beta = 0, allowInt = false): Tensor {
   for (const t of inputs) {
-    if (t.dtype !== 'float32' && !allowInt) throw new TensorError(`${label}: ${t.describe()} must be float32 (use toFloat())`);
+    if (t.dtype === 'int32' && !allowInt) throw new TensorError(`${label}: ${t.describe()} must be float32 or float16 (use toFloat())`);
   }
   const outShape = inputs.length === 1 ? [...inputs[0]!.shape] : broadcastShapes(label, ...inputs.map((t) => t.shape));
   if (outShape.length > MAX_RANK) throw new TensorError(`${label}: rank ${outShape.length} exceeds ${MAX_RANK}`);
-  const out = Tensor.empty(outShape);
+  const half = inputs.every((t) => t.dtype === 'float16');
+  const out = Tensor.empty(outShape, half ? 'float16' : 'float32');
+  const types = inputs.map((t) => storageWgsl(t.dtype === 'float16' ? 'float16' : 'float32'));
+  const outType = storageWgsl(out.dtype);
   if (out.size === 0) return out;
   const contiguous = inputs.every((t) => sameShape(t.shape, outShape));
   const strides = inputs.map((t) => broadcastStrides(t.shape, outShape));
@@ -27,17 +36,19 @@ export function mapKernel(label: string, expr: string, inputs: Tensor[], alpha =
   const u = new Uniforms().u32(out.size, outShape.length).f32(alpha, beta)
     .vec(outShape, 8).vec(strides[0]!, 8).vec(strides[1]!, 8).vec(strides[2]!, 8);
   const n = inputs.length;
-  const key = `ew:${n}:${contiguous}:${expr}`;
+  const key = `ew:${n}:${contiguous}:${types.map((t) => t.T).join('')}${outType.T}:${expr}`;
   getEngine().dispatch({
     label: `${label} ${inputs.map((t) => t.describe()).join(' ')}`,
     key,
     source: () => specialize(ewSrc, {
-      INPUTS: inputs.map((_, i) => `@group(0) @binding(${i}) var<storage, read> ${NAMES[i]}: array<f32>;`).join('\n'),
+      ENABLE: types.some((t) => t.T === 'f16') ? 'enable f16;' : '',
+      INPUTS: types.map((t, i) => `@group(0) @binding(${i}) var<storage, read> ${NAMES[i]}: array<${t.T}>;`).join('\n'),
+      OUT_T: outType.T,
       OUT_BINDING: n,
       PARAM_BINDING: n + 1,
       OFFSETS: contiguous ? 'let o = vec3<u32>(i, i, i);' : 'let o = broadcastOffsets(i);',
-      LOAD: inputs.map((_, i) => `let ${VARS[i]} = ${NAMES[i]}[o[${i}]];`).join(' '),
-      EXPR: expr,
+      LOAD: types.map((t, i) => `let ${VARS[i]} = ${widen(t, `${NAMES[i]}[o[${i}]]`)};`).join(' '),
+      STORE: narrow(outType, expr),
       WORKGROUP_SIZE,
     }),
     buffers: [...inputs.map((t) => t.buffer), out.buffer],
@@ -182,7 +193,7 @@ function comparison(name: string, op: string): Binary {
     scalarLeft: `select(0.0, 1.0, p.alpha ${op} x)`, grad: null, gradRight: null, gradLeft: null,
   });
 }
-/** Comparisons return float32 masks of 0 and 1 (usable directly in arithmetic) and have no gradient. */
+/** Comparisons return masks of 0 and 1 (float16 for float16 operands; usable directly in arithmetic) and have no gradient. */
 export const eq = comparison('eq', '==');
 export const ne = comparison('ne', '!=');
 export const lt = comparison('lt', '<');

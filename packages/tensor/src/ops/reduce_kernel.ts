@@ -6,9 +6,10 @@ import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
 import { elementGrid, WORKGROUP_SIZE } from '../limits.ts';
 import { sameShape, sizeOf, stridesOf, type Shape } from '../shape.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, type DType } from '../tensor.ts';
 import { uniformBlock } from '../uniforms.ts';
 import { full, gatherStrided, specialize } from './kernels.ts';
+import { narrow, storageWgsl, widen } from './storage.ts';
 
 export type ReduceKind = 'sum' | 'max' | 'min';
 const COMBINE: Record<ReduceKind, string> = { sum: 'acc + v', max: 'max(acc, v)', min: 'min(acc, v)' };
@@ -18,17 +19,25 @@ const CHUNK = 32;
 /** One pass: [outer, R, inner] → [outer, P, inner] partials, the last pass scaled by `scale`. */
 const params = uniformBlock({ outer: 'u32', R: 'u32', inner: 'u32', P: 'u32', scale: 'f32' });
 
-/** One [outer, R, inner] → [outer, inner] reduction, in passes of fan-in CHUNK. */
-function reduceRun(label: string, kind: ReduceKind, x: Tensor, outer: number, R: number, inner: number, scale: number): Tensor {
+/**
+ * One [outer, R, inner] → [outer, inner] reduction, in passes of fan-in CHUNK, the result of
+ * `dtype`. A float16 x is read as f32 and the partials stay float32; only the last pass rounds, to
+ * float16 when `dtype` is (as PyTorch sums half tensors: accumulated in float32, the result half).
+ */
+function reduceRun(label: string, kind: ReduceKind, x: Tensor, outer: number, R: number, inner: number, scale: number, dtype: DType): Tensor {
   let cur = x;
   let r = R;
   do {
     const P = Math.ceil(r / CHUNK);
-    const out = Tensor.empty([outer * P * inner]);
+    const src = storageWgsl(cur.dtype), dst = storageWgsl(P === 1 ? dtype : 'float32');
+    const out = Tensor.empty([outer * P * inner], P === 1 ? dtype : 'float32');
     getEngine().dispatch({
       label: `${label} ${x.describe()}`,
-      key: `reduce:${kind}:${CHUNK}`,
-      source: () => specialize(reduceSrc, { PARAMS: params.wgsl, COMBINE: COMBINE[kind], CH: CHUNK, WORKGROUP_SIZE }),
+      key: `reduce:${kind}:${CHUNK}:${src.T}:${dst.T}`,
+      source: () => specialize(reduceSrc, {
+        PARAMS: params.wgsl, COMBINE: COMBINE[kind], CH: CHUNK, WORKGROUP_SIZE, ENABLE: src.ENABLE || dst.ENABLE, SRC: src.T, DST: dst.T,
+        LOAD: widen(src, 'x[i]'), STORE: narrow(dst, 'acc * p.scale'),
+      }),
       buffers: [cur.buffer, out.buffer], uniforms: params.pack({ outer, R: r, inner, P, scale: P === 1 ? scale : 1 }),
       workgroups: elementGrid(outer * P * inner),
     });
@@ -48,11 +57,11 @@ export function keptShape(shape: Shape, axes: number[]): number[] {
  * the result scaled by `scale`. No axes copy x (scale is then 1: a mean over no axes divides by 1).
  */
 export function reduceAxes(label: string, kind: ReduceKind, x: Tensor, axes: number[], scale: number): Tensor {
-  if (x.dtype !== 'float32') throw new TensorError(`${label}: ${x.describe()} must be float32`);
+  if (x.dtype === 'int32') throw new TensorError(`${label}: ${x.describe()} must be float32 or float16`);
   const out = keptShape(x.shape, axes);
   if (x.size === 0) {
     if (kind !== 'sum') throw new TensorError(`${label}: cannot reduce empty ${x.describe()}`);
-    return full(out, 0);
+    return full(out, 0, x.dtype);
   }
   if (axes.length === 0) return gatherStrided(`${label} ${x.describe()}`, x, x.shape, stridesOf(x.shape));
   const runs: number[][] = [];
@@ -67,7 +76,8 @@ export function reduceAxes(label: string, kind: ReduceKind, x: Tensor, axes: num
     const outer = sizeOf(shape.slice(0, run[0]));
     const R = sizeOf(shape.slice(run[0], run[run.length - 1]! + 1));
     const inner = sizeOf(shape.slice(run[run.length - 1]! + 1));
-    const next = reduceRun(label, kind, cur, outer, R, inner, k === 0 ? scale : 1);
+    // Runs before the last hand on float32, so that a float16 result is rounded once.
+    const next = reduceRun(label, kind, cur, outer, R, inner, k === 0 ? scale : 1, k === 0 ? x.dtype : 'float32');
     if (cur !== x) cur.dispose();
     cur = next;
     shape = shape.map((d, i) => (run.includes(i) ? 1 : d));

@@ -8,6 +8,7 @@ import { TensorError } from '../../errors.ts';
 import type { DType } from '../../tensor.ts';
 import { DEFAULT_TILE, tileOptions } from '../gemm/tile.ts';
 import { matmulKernels } from '../matmul/candidates.ts';
+import { hasHalfVariant } from '../matmul/kernels.ts';
 import { BLOCK_WORKGROUP_SIZE } from '../../limits.ts';
 import { isPointwise, macs, phasePixels, type ConvGeom } from './geometry.ts';
 import { blockOf, convKernelOf, formatConvVariant, parseConvVariant, type BlockKernel, type ConvKernel, type ConvVariant } from './variant.ts';
@@ -164,22 +165,25 @@ function shapeClass(g: ConvGeom): string {
 }
 
 /**
- * The float16 forward pass's candidates: the tiles without split-K (whose parts are float32); the
- * register blocks and the matmul route (its bias and ReLU are a float32 element-wise pass) have no
- * f16 variant. The default tile on CPU adapters, whatever the size: it is the only kernel there.
+ * Whether a kernel has a float16 variant (f16 storage, f32 sums): every register block and tile
+ * does, except split-K tiles, whose float32 parts a float32 pass sums; the matmul route as
+ * hasHalfVariant says (not the subgroup matmul).
  */
-function halfCandidates(g: ConvGeom): ConvKernel[] {
-  if (deviceSync().info.kind !== 'gpu') return [{ kind: 'tile', tile: DEFAULT_TILE }];
-  return tileKernels(g, 'forward').filter((k) => k.kind === 'tile' && k.tile.splits === 1);
+function hasHalf(k: ConvKernel): boolean {
+  if (k.kind === 'tile') return k.tile.splits === 1;
+  return k.kind === 'block' || hasHalfVariant(k.matmul);
 }
 
-/** The forced variant `name` parsed, or an error saying why `op` cannot run it on this shape. */
+/** The forced variant `name` parsed, or an error saying why `op` cannot run it on this shape in `dtype`. */
 function forcedKernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant, dtype: DType): ConvKernel {
-  if (dtype === 'float16') {
-    const k = parseConvVariant(name);
-    if (op === 'forward' && k?.kind === 'tile' && k.tile.splits === 1) return k;
-    throw new TensorError(`${label}: float16 convolutions run the tiles t<BM>x<BN> without a k<S> split, not '${name}'`);
+  const k = forcedFloat32Kernel(label, op, g, name);
+  if (dtype === 'float16' && !hasHalf(k)) {
+    throw new TensorError(`${label}: '${name}' has no float16 variant (float16 convolutions run the blocks, the tiles without a k<S> split and the matmul kernels but 'sg')`);
   }
+  return k;
+}
+
+function forcedFloat32Kernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant): ConvKernel {
   if (op === 'backwardWeight') {
     const k = parseConvVariant(name);
     if (k && ((k.kind === 'tile' && k.tile.splits === 1) || (k.kind === 'block' && k.sharing !== 'row'))) return k;
@@ -200,6 +204,7 @@ function forcedKernel(label: string, op: ConvOp, g: ConvGeom, name: ConvVariant,
  */
 export function chooseKernel(label: string, op: ConvOp, g: ConvGeom, forced: ConvVariant | undefined, make: () => TuneBench<ConvKernel>, dtype: DType = 'float32'): ConvKernel {
   if (forced !== undefined) return forcedKernel(label, op, g, forced, dtype);
-  if (dtype === 'float16') return tuned(TUNER_OP[op], `${shapeClass(g)} f16`, halfCandidates(g), formatConvVariant, make);
+  // float16 is a dimension of the same candidates, with decisions of its own.
+  if (dtype === 'float16') return tuned(TUNER_OP[op], `${shapeClass(g)} f16`, timedCandidates(g, op).filter(hasHalf), formatConvVariant, make);
   return tuned(TUNER_OP[op], shapeClass(g), timedCandidates(g, op), formatConvVariant, make);
 }

@@ -3,12 +3,15 @@
 // The kernels' skeletons are in shaders/conv2d_*.wgsl; sources.ts fills each one with these.
 import { BLOCK_WORKGROUP_SIZE } from '../../limits.ts';
 import { sumTree } from '../kernels.ts';
+import type { StorageWgsl } from '../storage.ts';
 import type { Block } from './variant.ts';
 
-export function lanePlaceholders(b: Block): Record<string, string | number> {
+/** The skeletons' lane placeholders, and T, the element type of their activation bindings (f32 or f16 storage). */
+export function lanePlaceholders(b: Block, types: StorageWgsl): Record<string, string | number> {
   const sub = b.sg > 1;
   return {
-    ENABLE: sub ? 'enable subgroups;' : '',
+    ENABLE: [types.ENABLE, sub ? 'enable subgroups;' : ''].filter((d) => d !== '').join('\n'),
+    T: types.T,
     LANE_BUILTIN: sub ? ', @builtin(subgroup_invocation_id) si: u32' : '',
     LANE: sub ? 'si' : '0u',
     SG: b.sg,

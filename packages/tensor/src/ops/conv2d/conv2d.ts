@@ -2,8 +2,8 @@
 // dilation, groups; optional bias and a fused ReLU; and its backward rule. The forward pass, the
 // input gradient and the weight gradient each run the kernel candidates.ts chooses (dispatch.ts);
 // the bias gradient is a reduction of the upstream gradient over N, H, W. float16 operands run the
-// f16 tiles forward and differentiate in float32 (there are no f16 backward kernels yet), their
-// gradients rounded to float16.
+// f16 variants of the same kernels in all three ops (f16 storage, f32 sums), so the activations a
+// float16 network saves stay float16 through backward; each gradient is rounded to float16 once.
 import type { TuneBench } from '../../autotune.ts';
 import { TensorError } from '../../errors.ts';
 import { conv2dFlops, countFlops } from '../../flops.ts';
@@ -14,7 +14,7 @@ import { fillTensor } from '../kernels.ts';
 import { sum } from '../reduce.ts';
 import { chooseKernel, convCandidates, type ConvOp } from './candidates.ts';
 import { backwardInputInto, backwardWeight, forwardInto } from './dispatch.ts';
-import { checkFloat, checkForwardDtypes, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type Pair } from './geometry.ts';
+import { checkDtypes, checkGradShape, geometry, wShapeOf, xShapeOf, yShapeOf, type ConvGeom, type Pair } from './geometry.ts';
 import { formatConvVariant, type ConvKernel, type ConvVariant } from './variant.ts';
 
 export interface Conv2dOptions {
@@ -52,11 +52,11 @@ function tuneBench(g: ConvGeom, op: ConvOp, dtype: DType): TuneBench<ConvKernel>
       return { run, dispose: disposeAll(x, w) };
     }
     case 'backwardInput': {
-      const dy = filled(yShapeOf(g)), w = filled(wShapeOf(g)), dx = Tensor.empty(xShapeOf(g));
+      const dy = filled(yShapeOf(g), dtype), w = filled(wShapeOf(g), dtype), dx = Tensor.empty(xShapeOf(g), dtype);
       return { run: (k) => backwardInputInto('conv2d backward input (autotune)', dy, w, dx, g, k), dispose: disposeAll(dy, w, dx) };
     }
     case 'backwardWeight': {
-      const x = filled(xShapeOf(g)), dy = filled(yShapeOf(g));
+      const x = filled(xShapeOf(g), dtype), dy = filled(yShapeOf(g), dtype);
       return { run: (k) => backwardWeight('conv2d backward weight (autotune)', x, dy, g, k).dispose(), dispose: disposeAll(x, dy) };
     }
   }
@@ -72,7 +72,7 @@ function pick(label: string, op: ConvOp, g: ConvGeom, opts: Conv2dOptions, dtype
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const g = geometry('conv2d', x.shape, w.shape, opts, [x.describe(), w.describe()]);
-  checkForwardDtypes('conv2d', x, w, ...(b ? [b] : []));
+  checkDtypes('conv2d', x, w, ...(b ? [b] : []));
   if (b && (b.rank !== 1 || b.shape[0] !== g.G * g.Og)) throw new TensorError(`conv2d: bias ${b.describe()} must be [${g.G * g.Og}] (one per output channel of weight ${w.describe()})`);
   const relu = opts.activation === 'relu';
   const label = `conv2d ${x.describe()} * ${w.describe()}`;
@@ -81,47 +81,55 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv
   const y = empty.size === 0 ? empty : forwardInto(label, x, w, b, empty, g, relu, kernel);
   countFlops(conv2dFlops(x.shape, w.shape, y.shape));
   const inputs = b ? [x, w, b] : [x, w];
-  return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (gyIn) => {
-    const half = x.dtype === 'float16';
-    const wide = (t: Tensor) => (half ? cast(t, 'float32') : t);
-    const narrow = (t: Tensor) => (half ? cast(t, 'float16') : t);
-    const gy = wide(gyIn);
-    // Through the ReLU: the gradient passes where the output is positive.
-    const gz = relu ? mapKernel('conv2d relu backward', 'select(0.0, x, y > 0.0)', [gy, wide(y)]) : gy;
+  return record(y, relu ? 'conv2d+relu' : 'conv2d', inputs, (gy) => {
+    // Through the ReLU: the gradient passes where the output is positive (in y's dtype: autograd
+    // hands a float16 output a float16 gradient).
+    const gz = relu ? mapKernel('conv2d relu backward', 'select(0.0, x, y > 0.0)', [gy, y]) : gy;
     const grads = [
-      x.requiresGrad ? narrow(conv2dBackwardInput(gz, wide(w), x.shape, opts)) : null,
-      w.requiresGrad ? narrow(conv2dBackwardWeight(wide(x), gz, w.shape, opts)) : null,
-      b?.requiresGrad ? narrow(sum(gz, [0, 2, 3])) : null,
+      x.requiresGrad ? conv2dBackwardInput(gz, w, x.shape, opts) : null,
+      w.requiresGrad ? conv2dBackwardWeight(x, gz, w.shape, opts) : null,
+      b?.requiresGrad ? sum(gz, [0, 2, 3]) : null,
     ];
     return grads.slice(0, inputs.length);
   });
 }
 
-/** Gradient of conv2d with respect to its input x of shape `xShape`, for upstream dy (no autograd). */
+/**
+ * Gradient of conv2d with respect to its input x of shape `xShape`, for upstream dy (no autograd):
+ * dy and w both float32 or both float16, dx in their dtype.
+ */
 export function conv2dBackwardInput(dy: Tensor, w: Tensor, xShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
   const g = geometry('conv2d backward input', xShape, w.shape, opts, [`[${xShape.join(', ')}]`, w.describe()]);
-  checkFloat('conv2d backward input', dy, w);
+  checkDtypes('conv2d backward input', dy, w);
   checkGradShape('conv2d backward input', dy, g);
   const label = `conv2d backward input ${dy.describe()} * ${w.describe()}`;
-  const dx = Tensor.empty(xShapeOf(g));
-  if (dx.size > 0) backwardInputInto(label, dy, w, dx, g, pick(label, 'backwardInput', g, opts));
+  const dx = Tensor.empty(xShapeOf(g), dy.dtype);
+  if (dx.size > 0) backwardInputInto(label, dy, w, dx, g, pick(label, 'backwardInput', g, opts, dy.dtype));
   countFlops(conv2dFlops(dx.shape, w.shape, dy.shape));
   return dx;
 }
 
-/** Gradient of conv2d with respect to its weight of shape `wShape`, for input x and upstream dy (no autograd). */
+/**
+ * Gradient of conv2d with respect to its weight of shape `wShape`, for input x and upstream dy (no
+ * autograd): x and dy both float32 or both float16, the gradient in their dtype (a float16 one is
+ * the float32 sum rounded once).
+ */
 export function conv2dBackwardWeight(x: Tensor, dy: Tensor, wShape: readonly number[], opts: Conv2dOptions = {}): Tensor {
   const g = geometry('conv2d backward weight', x.shape, wShape, opts, [x.describe(), `[${wShape.join(', ')}]`]);
-  checkFloat('conv2d backward weight', x, dy);
+  checkDtypes('conv2d backward weight', x, dy);
   checkGradShape('conv2d backward weight', dy, g);
   if (g.N === 0) {
-    const z = Tensor.empty(wShapeOf(g));
+    const z = Tensor.empty(wShapeOf(g), x.dtype);
     fillTensor(z, 0);
     return z;
   }
   const label = `conv2d backward weight ${x.describe()} ${dy.describe()}`;
   countFlops(conv2dFlops(x.shape, wShape, dy.shape));
-  return backwardWeight(label, x, dy, g, pick(label, 'backwardWeight', g, opts));
+  const dw = backwardWeight(label, x, dy, g, pick(label, 'backwardWeight', g, opts, x.dtype));
+  if (dw.dtype === x.dtype) return dw;
+  const rounded = cast(dw, x.dtype);
+  dw.dispose();
+  return rounded;
 }
 
 /**

@@ -20,7 +20,8 @@ import { blockOf, type Block, type ConvKernel } from './variant.ts';
 
 /**
  * Weights [G * Og, Cg, KH, KW] packed for a register block: forward rows k = (c, kh, kw) over
- * output channels, backward-input rows k = (o, kh, kw) over input channels (conv2d_pack.wgsl).
+ * output channels, backward-input rows k = (o, kh, kw) over input channels (conv2d_pack.wgsl),
+ * as float32 whatever w's dtype: the blocks compute in f32, and the weights are small.
  */
 function packWeights(label: string, w: Tensor, g: ConvGeom, b: Block, forInput: boolean): Tensor {
   const KK = g.KH * g.KW;
@@ -29,11 +30,12 @@ function packWeights(label: string, w: Tensor, g: ConvGeom, b: Block, forInput: 
   const KC = forInput ? g.Og : g.Cg;
   const rowLen = Math.ceil(CH / R) * R;
   const out = Tensor.empty([g.G * KC * KK * rowLen]);
+  const types = storageWgsl(w.dtype);
   const uniforms = packParams.pack({
     rowLen, KC, KK, CH, chStride: forInput ? KK : g.Cg * KK, kcStride: forInput ? g.Cg * KK : KK, gStride: g.Og * g.Cg * KK,
   });
   getEngine().dispatch({
-    label: `${label} (pack weights)`, key: `conv2d:pack:${b.sg}:${b.rv}`, source: () => packSource(b),
+    label: `${label} (pack weights)`, key: `conv2d:pack:${b.sg}:${b.rv}:${types.T}`, source: () => packSource(b, types),
     buffers: [w.buffer, out.buffer], uniforms, workgroups: checkGrid(label, [Math.ceil(rowLen / BLOCK_WORKGROUP_SIZE), KC, g.G]), cost: out.size,
   });
   return out;
@@ -76,8 +78,9 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
       const b = blockOf(k);
       const packed = packWeights(label, w, g, b, false);
       const OB = Math.ceil(g.Og / (b.sg * b.rv));
+      const types = storageWgsl(y.dtype);
       getEngine().dispatch({
-        label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}`, source: () => fwdSource(b, un),
+        label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${types.T}`, source: () => fwdSource(b, un, types),
         buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], cost: macs(g),
         uniforms: forwardParams.pack(withGeometry(g, { OB, hasBias: bias !== null, relu })),
         workgroups: checkGrid(label, [Math.ceil(P / (BLOCK_WORKGROUP_SIZE * b.pl)), OB, g.N * g.G]),
@@ -90,8 +93,9 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
 
 function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }
 
-/** dx [N, G * Cg, H, W] = gradient of the convolution's input for upstream dy. */
+/** dx [N, G * Cg, H, W] = gradient of the convolution's input for upstream dy (dy, w and dx of one dtype). */
 export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, k: ConvKernel): void {
+  const types = storageWgsl(dx.dtype);
   const khStep = g.sh / gcd(g.sh, g.dh);
   const kwStep = g.sw / gcd(g.sw, g.dw);
   const phases = g.sh * g.sw;
@@ -111,8 +115,8 @@ export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tens
       const fixed = g.sh === 1 && g.sw === 1 && unroll(g.KH, g.KW, ['', '']).counts !== null;
       const pointwise = isPointwise(g);
       tiledDispatch({
-        label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}`,
-        loaders: () => bwdInputTiledLoaders(g, fixed, pointwise), loadB4: true,
+        label, key: `conv2d:bwd_input:${pointwise ? 'pw' : fixed ? `s1:${g.KH}x${g.KW}` : 'any'}:${types.T}`,
+        loaders: () => bwdInputTiledLoaders(g, fixed, pointwise, types), loadB4: true, outType: types.T,
         inputs: [dy.buffer, w.buffer], uniforms: inputGradTiledParams.pack(withGeometry(g, { khStep, kwStep, outs: dx.size })),
         M: g.Cg, N: maxCount, gemms: g.N * g.G * phases, cost: macs(g),
       }, k.tile, dx, null);
@@ -125,8 +129,8 @@ export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tens
       // The most taps one stride phase can have along each axis.
       const un = unroll(Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
       getEngine().dispatch({
-        label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${phases > 1 ? 'strided' : 's1'}`,
-        source: () => bwdInputSource(b, un, phases > 1), buffers: [dy.buffer, packed.buffer, dx.buffer], cost: macs(g),
+        label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${phases > 1 ? 'strided' : 's1'}:${types.T}`,
+        source: () => bwdInputSource(b, un, phases > 1, types), buffers: [dy.buffer, packed.buffer, dx.buffer], cost: macs(g),
         uniforms: inputGradParams.pack(withGeometry(g, { CB, khStep, kwStep })),
         workgroups: checkGrid(label, [Math.ceil(maxCount / (BLOCK_WORKGROUP_SIZE * b.pl)), CB, g.N * g.G * phases]),
       });
@@ -149,8 +153,9 @@ function weightSplits(g: ConvGeom, tiles: number, gpu: boolean): number {
 
 /**
  * dW [G * Og, Cg, KH, KW] for input x and upstream dy: partial sums over runs of output rows
- * (each kernel writes parts [G, splits, Og, Cg * KH * KW]), then their sum. The weight gradient
- * runs tiles without a split and blocks without rows (candidates.ts checks).
+ * (each kernel writes parts [G, splits, Og, Cg * KH * KW]), then their sum, float32 whatever the
+ * operands' dtype (float16 ones are read as f32; the caller rounds the total once). The weight
+ * gradient runs tiles without a split and blocks without rows (candidates.ts checks).
  */
 export function backwardWeight(label: string, x: Tensor, dy: Tensor, g: ConvGeom, k: ConvKernel): Tensor {
   if (k.kind === 'matmul') throw new TensorError(`${label}: the weight gradient has no matmul kernel`);
@@ -163,14 +168,15 @@ export function backwardWeight(label: string, x: Tensor, dy: Tensor, g: ConvGeom
   const rowsPer = Math.ceil((g.N * g.Ho) / splits);
   const parts = Tensor.empty([g.G, splits, g.Og, cols]);
   const uniforms = weightGradParams.pack(withGeometry(g, { N: g.N, splits, rowsPer }));
+  const types = storageWgsl(x.dtype);
   if (k.kind === 'tile') {
     tiledDispatch({
-      label, key: 'conv2d:bwd_weight', loaders: bwdWeightTiledLoaders,
+      label, key: `conv2d:bwd_weight:${types.T}`, loaders: () => bwdWeightTiledLoaders(types),
       inputs: [x.buffer, dy.buffer], uniforms, M: g.Og, N: cols, gemms: g.G * splits, cost: macs(g),
     }, k.tile, parts, null);
   } else if (b) {
     getEngine().dispatch({
-      label, key: `conv2d:bwd_weight:${b.sg}:${b.rv}:${b.pl}`, source: () => bwdWeightSource(b),
+      label, key: `conv2d:bwd_weight:${b.sg}:${b.rv}:${b.pl}:${types.T}`, source: () => bwdWeightSource(b, types),
       buffers: [x.buffer, dy.buffer, parts.buffer], uniforms, cost: macs(g),
       workgroups: checkGrid(label, [Math.ceil(cols / tw), Math.ceil(g.Og / th), g.G * splits]),
     });

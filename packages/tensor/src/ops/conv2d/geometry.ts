@@ -84,12 +84,8 @@ export function isPointwise(g: ConvGeom): boolean {
   return g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
 }
 
-export function checkFloat(op: string, ...ts: Tensor[]): void {
-  for (const t of ts) if (t.dtype !== 'float32') throw new TensorError(`${op}: ${t.describe()} must be float32`);
-}
-
-/** The forward pass's operands: all float32, or all float16 (which runs the f16 tiles). */
-export function checkForwardDtypes(op: string, ...ts: Tensor[]): void {
+/** An op's operands: all float32, or all float16 (which runs the kernels' f16 variants). */
+export function checkDtypes(op: string, ...ts: Tensor[]): void {
   const first = ts[0]!;
   for (const t of ts) {
     if (t.dtype === 'int32' || t.dtype !== first.dtype) throw new TensorError(`${op}: ${t.describe()} must be float32 (or every operand float16), like ${first.describe()}`);

@@ -16,14 +16,14 @@ import {
   accDecl, accumulate, channelSteps, component, lanePlaceholders, lines, range, tapSteps, type Steps, type Unroll,
 } from './codegen.ts';
 import { forwardParams, forwardTiledParams, inputGradParams, inputGradTiledParams, packParams, weightGradParams } from './params.ts';
-import type { StorageWgsl } from '../storage.ts';
+import { narrow, widen, type StorageWgsl } from '../storage.ts';
 import type { Block } from './variant.ts';
 
 /** bias<r> for the forward epilogue, loaded only when there is a bias: on CPU adapters each load costs dozens of FMAs. */
-function biasLoads(b: Block): string {
+function biasLoads(b: Block, t: StorageWgsl): string {
   return [
     lines(b.sg * b.rv, (r) => `  var bias${r} = 0.0;`),
-    `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = B[g * p.O + min(o0 + ${r}u, p.O - 1u)];`)}\n  }`,
+    `  if (p.hasBias != 0u) {\n${lines(b.sg * b.rv, (r) => `    bias${r} = ${widen(t, `B[g * p.O + min(o0 + ${r}u, p.O - 1u)]`)};`)}\n  }`,
   ].join('\n');
 }
 
@@ -38,29 +38,29 @@ function fwdChannels(b: Block, cu: number, taps: (sfx: string) => Steps): Record
   });
 }
 
-export function fwdSource(b: Block, u: Unroll): string {
-  if (b.rows) return fwdRowsSource(b, u);
+export function fwdSource(b: Block, u: Unroll, t: StorageWgsl): string {
+  if (b.rows) return fwdRowsSource(b, u, t);
   const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['p.KH', 'p.KW'],
     (kh, rs) => lines(b.pl, (j) => `  let ih${j}${rs} = u32(ih0_${j} + i32(${kh} * p.dh));
   let row${j}${rs} = (plane${sfx} + ih${j}${rs}) * p.W;
   let rowOk${j}${rs} = ih${j}${rs} < p.H;`),
     (_kh, kw, _index, rs, ts) => ({
       code: [fwdWeight(ts), lines(b.pl, (j) => `  let iw${j}${ts} = u32(iw0_${j} + i32(${kw} * p.dw));
-  let x${j}${ts} = select(0.0, X[row${j}${rs} + iw${j}${ts}], rowOk${j}${rs} & (iw${j}${ts} < p.W));`)].join('\n'),
+  let x${j}${ts} = select(0.0, ${widen(t, `X[row${j}${rs} + iw${j}${ts}]`)}, rowOk${j}${rs} & (iw${j}${ts} < p.W));`)].join('\n'),
       step: { w: component(b, `wv${ts}`), x: (j) => `x${j}${ts}` },
     }));
   return specialize(fwdSrc, {
     PARAMS: forwardParams.wgsl,
-    ...lanePlaceholders(b), CU: u.CU,
+    ...lanePlaceholders(b, t), CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let q${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, P - 1u);
   let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
   let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);`),
     ACC_DECL: accDecl(b),
     ...fwdChannels(b, u.CU, taps),
     STORE: [
-      biasLoads(b),
+      biasLoads(b, t),
       ...range(b.pl).map((j) => `  if (qBase + ${j * BLOCK_WORKGROUP_SIZE}u < P) {\n${lines(b.sg * b.rv, (r) =>
-        `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + q${j}] = epilogue(a${r}_${j}, bias${r}); }`)}\n  }`),
+        `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + q${j}] = ${narrow(t, `epilogue(a${r}_${j}, bias${r})`)}; }`)}\n  }`),
     ].join('\n'),
   });
 }
@@ -69,17 +69,17 @@ export function fwdSource(b: Block, u: Unroll): string {
  * The row-shared forward kernel (3x3, stride 1): qBase numbers groups of pl adjacent pixels of one
  * output row; each tap row loads its pl + 2 input values once and every tap takes its pl from them.
  */
-function fwdRowsSource(b: Block, u: Unroll): string {
+function fwdRowsSource(b: Block, u: Unroll, t: StorageWgsl): string {
   const span = b.pl + 2;
   const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['3u', '3u'], (kh, rs) => `  let ih${rs} = u32(ih0 + i32(${kh}));
   let rowOk${rs} = ih${rs} < p.H;
   let rb${rs} = (plane${sfx} + ih${rs}) * p.W;
-${lines(span, (t) => `  let iw${t}${rs} = u32(iw0 + ${t});
-  let xs${t}${rs} = select(0.0, X[rb${rs} + iw${t}${rs}], rowOk${rs} & (iw${t}${rs} < p.W));`)}`,
+${lines(span, (i) => `  let iw${i}${rs} = u32(iw0 + ${i});
+  let xs${i}${rs} = select(0.0, ${widen(t, `X[rb${rs} + iw${i}${rs}]`)}, rowOk${rs} & (iw${i}${rs} < p.W));`)}`,
   (_kh, _kw, kw, rs, ts) => ({ code: fwdWeight(ts), step: { w: component(b, `wv${ts}`), x: (j) => `xs${j + (kw ?? 0)}${rs}` } }));
   return specialize(fwdSrc, {
     PARAMS: forwardParams.wgsl,
-    ...lanePlaceholders(b), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
+    ...lanePlaceholders(b, t), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
     PIXEL_SETUP: `  let groups = P / ${b.pl}u;
   let q0 = min(qBase, groups - 1u) * ${b.pl}u;
   let ih0 = i32(q0 / p.Wo) - i32(p.ph);
@@ -87,9 +87,9 @@ ${lines(span, (t) => `  let iw${t}${rs} = u32(iw0 + ${t});
     ACC_DECL: accDecl(b),
     ...fwdChannels(b, 1, taps),
     STORE: [
-      biasLoads(b),
+      biasLoads(b, t),
       `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
-        `      Y[(yBase + o0 + ${r}u) * P + q0 + ${j}u] = epilogue(a${r}_${j}, bias${r});`)}\n    }`)}\n  }`,
+        `      Y[(yBase + o0 + ${r}u) * P + q0 + ${j}u] = ${narrow(t, `epilogue(a${r}_${j}, bias${r})`)};`)}\n    }`)}\n  }`,
     ].join('\n'),
   });
 }
@@ -132,11 +132,11 @@ ${t.code}`,
   });
 }
 
-export function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
-  if (b.rows) return bwdInputRowsSource(b, u);
+export function bwdInputSource(b: Block, u: Unroll, strided: boolean, t: StorageWgsl): string {
+  if (b.rows) return bwdInputRowsSource(b, u, t);
   return specialize(bwdInputSrc, {
     PARAMS: inputGradParams.wgsl, PHASE_TAPS: phaseSrc,
-    ...lanePlaceholders(b), CU: u.CU,
+    ...lanePlaceholders(b, t), CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, max(count, 1u) - 1u);
   let pi${j} = t${j} / max(Wq, 1u);
   let pj${j} = t${j} % max(Wq, 1u);`),
@@ -145,12 +145,12 @@ export function bwdInputSource(b: Block, u: Unroll, strided: boolean): string {
   let row${j}${rs} = (plane${sfx} + oh${j}${rs}) * p.Wo;
   let rowOk${j}${rs} = oh${j}${rs} < p.Ho;`), (_tw, rs, ts) => ({
       code: lines(b.pl, (j) => `  let ow${j}${ts} = u32(i32(pj${j}) + offw${ts});
-  let x${j}${ts} = select(0.0, DY[row${j}${rs} + ow${j}${ts}], rowOk${j}${rs} & (ow${j}${ts} < p.Wo)${strided ? ` & tapOk${ts}` : ''});`),
+  let x${j}${ts} = select(0.0, ${widen(t, `DY[row${j}${rs} + ow${j}${ts}]`)}, rowOk${j}${rs} & (ow${j}${ts} < p.Wo)${strided ? ` & tapOk${ts}` : ''});`),
       x: (j) => `x${j}${ts}`,
     })),
     STORE: range(b.pl).map((j) => `  if (qBase + ${j * BLOCK_WORKGROUP_SIZE}u < count) {
     let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
-${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = a${r}_${j}; }`)}
+${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = ${narrow(t, `a${r}_${j}`)}; }`)}
   }`).join('\n'),
   });
 }
@@ -159,11 +159,11 @@ ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u)
  * The row-shared input-gradient kernel (3x3, stride 1, so one phase and offw0 = pw): pixel j of a
  * group reads dY column pj0 + j + pw - tw at tap tw, all within the pl + 2 values loaded per tap row.
  */
-function bwdInputRowsSource(b: Block, u: Unroll): string {
+function bwdInputRowsSource(b: Block, u: Unroll, t: StorageWgsl): string {
   const span = b.pl + 2;
   return specialize(bwdInputSrc, {
     PARAMS: inputGradParams.wgsl, PHASE_TAPS: phaseSrc,
-    ...lanePlaceholders(b), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
+    ...lanePlaceholders(b, t), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
     PIXEL_SETUP: `  let groups = count / ${b.pl}u;
   let t0 = min(qBase, max(groups, 1u) - 1u) * ${b.pl}u;
   let pi0 = t0 / max(Wq, 1u);
@@ -172,23 +172,23 @@ function bwdInputRowsSource(b: Block, u: Unroll): string {
     ...bwdInputChannels(b, u, false, (rs, sfx) => `  let oh${rs} = u32(i32(pi0) + offh${rs});
   let rowOk${rs} = oh${rs} < p.Ho;
   let rb${rs} = (plane${sfx} + oh${rs}) * p.Wo;
-${lines(span, (t) => `  let ow${t}${rs} = u32(i32(pj0) + offw0 - ${2 - t});
-  let xs${t}${rs} = select(0.0, DY[rb${rs} + ow${t}${rs}], rowOk${rs} & (ow${t}${rs} < p.Wo));`)}`,
+${lines(span, (i) => `  let ow${i}${rs} = u32(i32(pj0) + offw0 - ${2 - i});
+  let xs${i}${rs} = select(0.0, ${widen(t, `DY[rb${rs} + ow${i}${rs}]`)}, rowOk${rs} & (ow${i}${rs} < p.Wo));`)}`,
     (tw, rs) => ({ code: '', x: (j) => `xs${j + 2 - (tw ?? 0)}${rs}` })),
     STORE: `  if (qBase < groups) {
     let px = pi0 * p.W + pj0;
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) {\n${lines(b.pl, (j) =>
-    `      DX[(xBase + c0 + ${r}u) * p.H * p.W + px + ${j}u] = a${r}_${j};`)}\n    }`)}
+    `      DX[(xBase + c0 + ${r}u) * p.H * p.W + px + ${j}u] = ${narrow(t, `a${r}_${j}`)};`)}\n    }`)}
   }`,
   });
 }
 
 
-export function bwdWeightSource(b: Block): string {
+export function bwdWeightSource(b: Block, t: StorageWgsl): string {
   const lane = b.sg > 1 ? 'si' : '0u';
   return specialize(bwdWeightSrc, {
     PARAMS: weightGradParams.wgsl,
-    ...lanePlaceholders(b),
+    ...lanePlaceholders(b, t),
     COL_SETUP: lines(b.pl, (j) => `  let col${j} = min(colBase + ${j * BLOCK_WORKGROUP_SIZE}u, cols - 1u);
   let c${j} = col${j} / KK;
   let ihOff${j} = i32(((col${j} % KK) / p.KW) * p.dh) - i32(p.ph);
@@ -198,9 +198,9 @@ export function bwdWeightSource(b: Block): string {
     ROW_SETUP: lines(b.pl, (j) => `    let ih${j} = u32(i32(oh * p.sh) + ihOff${j});
     let row${j} = ((xPlanes + c${j}) * p.H + ih${j}) * p.W;
     let rowOk${j} = ih${j} < p.H;`),
-    LOAD_DY: lines(b.rv, (v) => `      let d${v} = DY[dyRow + dyCh${v} + ow];`),
+    LOAD_DY: lines(b.rv, (v) => `      let d${v} = ${widen(t, `DY[dyRow + dyCh${v} + ow]`)};`),
     GATHER: lines(b.pl, (j) => `      let iw${j} = u32(i32(ow * p.sw) + iwOff${j});
-      let x${j} = select(0.0, X[row${j} + iw${j}], rowOk${j} & (iw${j} < p.W));`),
+      let x${j} = select(0.0, ${widen(t, `X[row${j} + iw${j}]`)}, rowOk${j} & (iw${j} < p.W));`),
     FMA: accumulate(b, [{ w: (comp) => `d${comp}`, x: (j) => `x${j}` }]),
     STORE: range(b.pl).map((j) => `  if (colBase + ${j * BLOCK_WORKGROUP_SIZE}u < cols) {
 ${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) { part[(outBase + o0 + ${r}u) * cols + col${j}] = a${r}_${j}; }`)}
@@ -208,9 +208,9 @@ ${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) { part[(outBase + o0 + ${
   });
 }
 
-/** The weight packer for blocks of sg lanes loading rv channels each. */
-export function packSource(b: Block): string {
-  return specialize(packSrc, { PARAMS: packParams.wgsl, WORKGROUP_SIZE: BLOCK_WORKGROUP_SIZE, SG: b.sg, RV: b.rv });
+/** The weight packer for blocks of sg lanes loading rv channels each: weights of T in, float32 rows out. */
+export function packSource(b: Block, t: StorageWgsl): string {
+  return specialize(packSrc, { PARAMS: packParams.wgsl, WORKGROUP_SIZE: BLOCK_WORKGROUP_SIZE, SG: b.sg, RV: b.rv, ...t });
 }
 
 /** The tiled forward pass's loaders: taps KH x KW (constants or uniforms), X read directly when pointwise, f32 or f16 storage. */
@@ -220,13 +220,15 @@ export function fwdTiledLoaders(u: Unroll, pointwise: boolean, types: StorageWgs
 
 /**
  * The tiled input gradient's loaders: with `fixed` tap counts (stride 1 and unrolled taps) the
- * taps per phase and per row and the strides are constants, else read from the phase context.
+ * taps per phase and per row and the strides are constants, else read from the phase context;
+ * dY, W and dX of T.
  */
-export function bwdInputTiledLoaders(g: { KH: number; KW: number }, fixed: boolean, pointwise: boolean): string {
+export function bwdInputTiledLoaders(g: { KH: number; KW: number }, fixed: boolean, pointwise: boolean, types: StorageWgsl): string {
   const consts = fixed ? { TAPS: `${g.KH * g.KW}u`, NTW: `${g.KW}u`, SH: '1', SW: '1' } : { TAPS: 'c.taps', NTW: 'c.ntw', SH: 'i32(p.sh)', SW: 'i32(p.sw)' };
-  return specialize(bwdInputTiledSrc, { PARAMS: inputGradTiledParams.wgsl, PHASE_TAPS: phaseSrc, ...consts, POINTWISE: pointwise });
+  return specialize(bwdInputTiledSrc, { PARAMS: inputGradTiledParams.wgsl, PHASE_TAPS: phaseSrc, ...consts, POINTWISE: pointwise, ...types });
 }
 
-export function bwdWeightTiledLoaders(): string {
-  return specialize(bwdWeightTiledSrc, { PARAMS: weightGradParams.wgsl });
+/** The tiled weight gradient's loaders: X and dY of T, the partial sums float32. */
+export function bwdWeightTiledLoaders(types: StorageWgsl): string {
+  return specialize(bwdWeightTiledSrc, { PARAMS: weightGradParams.wgsl, ...types });
 }
