@@ -2,6 +2,7 @@
 // with PyTorch's names and semantics.
 export { Module, StateDictError, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type ForwardHook, type HookHandle } from './module.ts';
 export { captureOutput, OutputCapture, tapGradient } from './capture.ts';
+export { autocast, autocastInput, autocastInputs, isAutocastEnabled, float16Ops, type AutocastOp, type AutocastOptions } from './precision.ts';
 export { fanIn, fanOut, kaimingNormal, kaimingUniform, normal, uniform, type InitOptions } from './init.ts';
 export { Linear, type LinearOptions } from './layers/linear.ts';
 export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.ts';

@@ -1,6 +1,7 @@
 // BatchNorm2d with running statistics and torchvision's num_batches_tracked buffer.
 import { batchNorm, full, isRecomputing, noGrad, tidy, type Tensor } from '@drgrade/tensor';
 import { Module } from '../module.ts';
+import { autocastInput } from '../precision.ts';
 import { moduleLabel } from './label.ts';
 
 export interface BatchNorm2dOptions {
@@ -64,7 +65,7 @@ export class BatchNorm2d extends Module {
     if (this.training && !isRecomputing()) {
       tidy(() => noGrad(() => { this.numBatchesTracked.assign(this.numBatchesTracked.add(1)); }));
     }
-    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias,
+    return batchNorm(autocastInput('batchNorm', x), this.runningMean, this.runningVar, this.weight, this.bias,
       { training: this.training, momentum: this.momentum, eps: this.eps, activation: this.activation, channels: this.numFeatures });
   }
 }

@@ -2,6 +2,7 @@
 import { conv2d, type Tensor } from '@drgrade/tensor';
 import { fanIn, generatorOf, kaimingUniform, uniform, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
+import { autocastInput } from '../precision.ts';
 import { moduleLabel } from './label.ts';
 
 type Pair = number | [number, number];
@@ -51,6 +52,8 @@ export class Conv2d extends Module {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
       throw new Error(`${moduleLabel(this, this.weight)}: expected an input [N, ${this.inChannels}, H, W], got ${x.describe()}`);
     }
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    // Under autocast the float32 weights are cast per forward, so their gradients arrive float32.
+    const bias = this.bias && autocastInput('conv2d', this.bias);
+    return conv2d(autocastInput('conv2d', x), autocastInput('conv2d', this.weight), bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 }

@@ -2,6 +2,7 @@
 // scales the rest by 1/(1 − p), so eval mode is the identity (PyTorch's inverted dropout).
 import { defaultGenerator, rand, type Generator, type Tensor } from '@drgrade/tensor';
 import { Module } from '../module.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 
 export interface DropoutOptions {
   /** Where the masks come from (default: the global generator, see manualSeed). */
@@ -16,9 +17,10 @@ function checkProbability(p: number): void {
 export function dropout(x: Tensor, p: number, generator: Generator = defaultGenerator): Tensor {
   checkProbability(p);
   if (p === 0) return x;
-  if (p === 1) return x.mul(0);
+  if (p === 1) return autocastInput('mul', x).mul(0);
   const keepMask = rand([...x.shape], { generator }).ge(p);
-  return x.mul(keepMask.mul(1 / (1 - p)));
+  const [input, scale] = autocastInputs('mul', [x, keepMask.mul(1 / (1 - p))]);
+  return input.mul(scale);
 }
 
 export class Dropout extends Module {

@@ -2,6 +2,7 @@
 import type { Tensor } from '@drgrade/tensor';
 import { generatorOf, kaimingUniform, uniform, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 import { moduleLabel } from './label.ts';
 
 export interface LinearOptions extends InitOptions {
@@ -31,14 +32,19 @@ export class Linear extends Module {
       throw new Error(`${moduleLabel(this, this.weight)}: input ${x.describe()} has ${x.shape[x.rank - 1]} features, expected ${this.inFeatures}`);
     }
     const lead = x.shape.slice(0, -1);
-    const x2 = x.reshape([-1, this.inFeatures]);
+    const x2 = autocastInput('matmul', x.reshape([-1, this.inFeatures]));
+    // Under autocast the float32 weight is cast per forward, so its gradient arrives float32.
+    const weight = autocastInput('matmul', this.weight);
     const m = x2.shape[0]!;
     // Tensors are contiguous, so a transpose is a copy: transpose whichever side is smaller,
     // the weight (in·out) or the input and output (m·(in + out)).
     const y2 = m * (this.inFeatures + this.outFeatures) < this.inFeatures * this.outFeatures
-      ? this.weight.matmul(x2.transpose()).transpose()
-      : x2.matmul(this.weight.transpose());
+      ? weight.matmul(x2.transpose()).transpose()
+      : x2.matmul(weight.transpose());
     const y = y2.reshape([...lead, this.outFeatures]);
-    return this.bias ? y.add(this.bias) : y;
+    if (!this.bias) return y;
+    // The bias at the product's precision, as PyTorch's autocast linear; the add then runs where autocast says.
+    const [a, b] = autocastInputs('add', [y, autocastInput('matmul', this.bias)]);
+    return a.add(b);
   }
 }

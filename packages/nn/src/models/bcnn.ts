@@ -3,6 +3,7 @@
 import { bilinearPool, normalize, signedSqrt, type Tensor } from '@drgrade/tensor';
 import type { InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
+import { autocastInput } from '../precision.ts';
 import { Linear } from '../layers/linear.ts';
 import type { HeadOutput } from './hbp.ts';
 
@@ -21,7 +22,7 @@ export class BCNN extends Module<Tensor, HeadOutput> {
 
   forward(x: Tensor): HeadOutput {
     const [n, c] = x.shape as [number, number];
-    const embedding = normalize(signedSqrt(bilinearPool(x).reshape([n, c * c])), { dim: 1 });
+    const embedding = normalize(signedSqrt(bilinearPool(autocastInput('bilinearPool', x)).reshape([n, c * c])), { dim: 1 });
     return { logits: this.fc.forward(embedding), embedding };
   }
 }

@@ -10,6 +10,7 @@ import { Conv2d } from '../layers/conv2d.ts';
 import { dropout } from '../layers/dropout.ts';
 import { Linear } from '../layers/linear.ts';
 import { AvgPool2d, MaxPool2d } from '../layers/pooling.ts';
+import { autocast, autocastInput, isAutocastEnabled } from '../precision.ts';
 
 export interface DenseNetOptions extends InitOptions {
   /** Channels each dense layer adds (k). */
@@ -86,7 +87,9 @@ class DenseLayer extends Module {
   }
 
   forward(buffer: Tensor): Tensor {
-    const bottleneck = (x: Tensor) => this.norm2.forward(this.conv1.forward(this.norm1.forwardPrefix(x)));
+    // The rerun in backward runs outside any autocast scope: it takes the forward pass's setting.
+    const mixed = isAutocastEnabled();
+    const bottleneck = (x: Tensor) => autocast(() => this.norm2.forward(this.conv1.forward(this.norm1.forwardPrefix(x))), { enabled: mixed });
     const b = this.memoryEfficient
       ? checkpoint(bottleneck, [buffer], [...this.norm1.parameters(), ...this.conv1.parameters(), ...this.norm2.parameters()])
       : bottleneck(buffer);
@@ -119,11 +122,11 @@ class DenseBlock extends Module {
   forward(x: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw new Error(`dense block: expected an input [N, ${this.inChannels}, H, W], got ${x.describe()}`);
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    let buffer = writeChannels(channelBuffer([n, this.outChannels, h, w]), x, 0);
+    let buffer = writeChannels(channelBuffer([n, this.outChannels, h, w]), autocastInput('writeChannels', x), 0);
     let filled = c;
     for (const layer of this.layers) {
       const y = layer.forward(buffer);
-      buffer = writeChannels(buffer, y, filled);
+      buffer = writeChannels(buffer, autocastInput('writeChannels', y), filled);
       filled += y.shape[1]!;
     }
     return buffer;
@@ -198,7 +201,7 @@ export class DenseNet extends Module {
 
   /** Logits [N, numClasses], or the pooled features [N, numFeatures] without a classifier. */
   forward(x: Tensor): Tensor {
-    const pooled = this.features.forward(x).mean([2, 3]);
+    const pooled = autocastInput('mean', this.features.forward(x)).mean([2, 3]);
     return this.classifier ? this.classifier.forward(pooled) : pooled;
   }
 

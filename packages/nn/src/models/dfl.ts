@@ -9,6 +9,7 @@ import type { InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { Conv2d } from '../layers/conv2d.ts';
 import { Linear } from '../layers/linear.ts';
+import { autocastInput } from '../precision.ts';
 import type { ResNet } from './resnet.ts';
 import { weightedScores, type SupervisedOutput } from './supervised-output.ts';
 
@@ -46,11 +47,11 @@ export class DFLHead extends Module<[Tensor, Tensor], SupervisedOutput> {
   /** [mid-level map, deepest map] → the three streams' scores and their weighted sum. */
   forward([mid, deep]: [Tensor, Tensor]): SupervisedOutput {
     const n = mid.shape[0]!;
-    const global = this.cls5.forward(deep.mean([2, 3]));
+    const global = this.cls5.forward(autocastInput('mean', deep).mean([2, 3]));
     // Filters are class-major (class i owns channels i·k … i·k + k − 1), so a reshape groups them.
-    const peaks = this.conv6.forward(mid).max([2, 3]);
+    const peaks = autocastInput('max', this.conv6.forward(mid)).max([2, 3]);
     const part = this.cls6.forward(peaks);
-    const side = peaks.reshape([n, this.numClasses, this.k]).mean(2);
+    const side = autocastInput('mean', peaks).reshape([n, this.numClasses, this.k]).mean(2);
     const [wg, wp, ws] = this.weights;
     const terms = [{ name: 'g-stream', logits: global, weight: wg }, { name: 'p-stream', logits: part, weight: wp }, { name: 'side', logits: side, weight: ws }];
     return { logits: weightedScores(terms), terms };

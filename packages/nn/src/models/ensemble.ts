@@ -2,6 +2,7 @@
 // grader, their predictions fused by averaging the class probabilities.
 import { stack, type Tensor } from '@drgrade/tensor';
 import { Module } from '../module.ts';
+import { autocastInput } from '../precision.ts';
 import type { AlexNet } from './alexnet.ts';
 import type { GoogLeNet } from './googlenet.ts';
 import type { LossTerm, SupervisedOutput } from './supervised-output.ts';
@@ -14,7 +15,7 @@ import type { LossTerm, SupervisedOutput } from './supervised-output.ts';
  */
 export function averageProbabilities(logits: readonly Tensor[]): Tensor {
   if (logits.length === 0) throw new Error('averageProbabilities: no members');
-  return stack(logits.map((l) => l.logSoftmax(1)), 0).logsumexp(0).sub(Math.log(logits.length));
+  return stack(logits.map((l) => autocastInput('logSoftmax', l).logSoftmax(1)), 0).logsumexp(0).sub(Math.log(logits.length));
 }
 
 export interface AGNetOptions {

@@ -5,6 +5,7 @@ import { generatorOf, kaimingUniform, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { ModuleList, Sequential } from '../layers/containers.ts';
 import { Conv2d } from '../layers/conv2d.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 
 export interface FPNOptions extends InitOptions {
   /** Channels of the input maps, finest first (e.g. C3, C4, C5). */
@@ -45,8 +46,9 @@ export class FPN extends Module<Tensor[], Tensor[]> {
     for (let i = n - 2; i >= 0; i--) {
       const lateral = this.innerBlocks.items[i]!.forward(maps[i]!);
       const [h, w] = [lateral.shape[2]!, lateral.shape[3]!];
-      const topDown = last.shape[2] === h && last.shape[3] === w ? last : interpolate(last, { size: [h, w], mode: 'nearest' });
-      last = lateral.add(topDown);
+      const topDown = last.shape[2] === h && last.shape[3] === w ? last : interpolate(autocastInput('interpolate', last), { size: [h, w], mode: 'nearest' });
+      const [a, b] = autocastInputs('add', [lateral, topDown]);
+      last = a.add(b);
       results.unshift(this.layerBlocks.items[i]!.forward(last));
     }
     return results;

@@ -11,6 +11,7 @@ import { ConvBnReLU } from '../layers/conv-bn-relu.ts';
 import { Dropout } from '../layers/dropout.ts';
 import { Linear } from '../layers/linear.ts';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../layers/pooling.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 import { divideWidth } from './width.ts';
 
 export interface GoogLeNetOptions extends InitOptions {
@@ -66,7 +67,7 @@ class Inception extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return concat([this.branch1.forward(x), this.branch2.forward(x), this.branch3.forward(x), this.branch4.forward(x)], 1);
+    return concat(autocastInputs('concat', [this.branch1.forward(x), this.branch2.forward(x), this.branch3.forward(x), this.branch4.forward(x)]), 1);
   }
 }
 
@@ -89,7 +90,7 @@ class InceptionAux extends Module {
 
   forward(x: Tensor): Tensor {
     const y = this.conv.forward(this.pool.forward(x)).flatten(1);
-    return this.fc2.forward(this.dropout.forward(this.fc1.forward(y).relu()));
+    return this.fc2.forward(this.dropout.forward(autocastInput('relu', this.fc1.forward(y)).relu()));
   }
 }
 

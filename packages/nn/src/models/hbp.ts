@@ -7,6 +7,7 @@ import type { InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { Conv2d } from '../layers/conv2d.ts';
 import { Linear } from '../layers/linear.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 
 /** What a bilinear head returns: class scores and the L2-normalised pooled vector (for metric losses). */
 export interface HeadOutput {
@@ -69,16 +70,17 @@ export class HBP extends Module<Tensor[], HeadOutput> {
   private resize(x: Tensor, [h, w]: [number, number]): Tensor {
     const [xh, xw] = [x.shape[2]!, x.shape[3]!];
     if (xh === h && xw === w) return x;
-    if (xh >= h && xw >= w) return adaptiveAvgPool2d(x, [h, w]);
-    return interpolate(x, { size: [h, w], mode: this.upsample });
+    if (xh >= h && xw >= w) return adaptiveAvgPool2d(autocastInput('adaptiveAvgPool2d', x), [h, w]);
+    return interpolate(autocastInput('interpolate', x), { size: [h, w], mode: this.upsample });
   }
 
   forward(maps: Tensor[]): HeadOutput {
     if (maps.length !== 3) throw new Error(`HBP: expected three feature maps, got ${maps.length}`);
     const target = this.targetGrid(maps);
     const [u, v, s] = maps.map((m, i) => this.projections[i]!.forward(this.resize(m, target))) as [Tensor, Tensor, Tensor];
-    const branch = (a: Tensor, b: Tensor) => normalize(signedSqrt(hbpInteraction(a, b)), { dim: 1 });
-    const embedding = concat([branch(u, v), branch(u, s), branch(v, s)], 1);
+    // Float32 from the interaction on: it sums over space, beyond float16's range on large maps.
+    const branch = (a: Tensor, b: Tensor) => normalize(signedSqrt(hbpInteraction(...autocastInputs('hbpInteraction', [a, b]))), { dim: 1 });
+    const embedding = concat(autocastInputs('concat', [branch(u, v), branch(u, s), branch(v, s)]), 1);
     return { logits: this.fcConcat.forward(embedding), embedding };
   }
 }

@@ -13,6 +13,7 @@ import { ConvBnReLU } from '../layers/conv-bn-relu.ts';
 import { Linear } from '../layers/linear.ts';
 import { ELU } from '../layers/activation.ts';
 import { Sequential } from '../layers/containers.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 import type { ResNet } from './resnet.ts';
 import type { SupervisedOutput } from './supervised-output.ts';
 
@@ -67,11 +68,11 @@ export class PMGHead extends Module<[Tensor, Tensor, Tensor], SupervisedOutput> 
 
   /** The three stage maps, finest first → the four classifiers' scores (terms) and their sum (logits). */
   forward(maps: [Tensor, Tensor, Tensor]): SupervisedOutput {
-    const pooled = maps.map((m, i) => this.convBlocks[i]!.forward(m).max([2, 3]));
-    const scores = [...pooled.map((p, i) => this.classifiers[i]!.forward(p)), this.classifierConcat.forward(concat(pooled, 1))];
+    const pooled = maps.map((m, i) => autocastInput('max', this.convBlocks[i]!.forward(m)).max([2, 3]));
+    const scores = [...pooled.map((p, i) => this.classifiers[i]!.forward(p)), this.classifierConcat.forward(concat(autocastInputs('concat', pooled), 1))];
     const names = ['stage3', 'stage4', 'stage5', 'concat'];
     return {
-      logits: scores.slice(1).reduce((s, t) => s.add(t), scores[0]!),
+      logits: scores.slice(1).reduce((s, t) => { const [a, b] = autocastInputs('add', [s, t]); return a.add(b); }, scores[0]!),
       terms: scores.map((logits, i) => ({ name: names[i]!, logits, weight: this.weights[i]! })),
     };
   }

@@ -10,6 +10,7 @@ import { Sequential } from '../layers/containers.ts';
 import { Conv2d } from '../layers/conv2d.ts';
 import { Linear } from '../layers/linear.ts';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../layers/pooling.ts';
+import { autocastInput, autocastInputs } from '../precision.ts';
 import { divideWidth } from './width.ts';
 
 export interface ResNetOptions extends InitOptions {
@@ -39,7 +40,8 @@ abstract class ResidualBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.branch(x).add(identity).relu();
+    const [branch, shortcut] = autocastInputs('add', [this.branch(x), identity]);
+    return autocastInput('relu', branch.add(shortcut)).relu();
   }
 }
 

@@ -2,6 +2,7 @@
 // outputs whose weighted losses train it (DFL's three streams, PMG's four stage classifiers,
 // GoogLeNet's auxiliary heads in an ensemble).
 import type { Tensor } from '@drgrade/tensor';
+import { autocastInput, autocastInputs } from '../precision.ts';
 
 export interface LossTerm {
   /** Which classifier, e.g. 'g-stream' or 'aux1' (reported, never looked up). */
@@ -20,5 +21,6 @@ export interface SupervisedOutput {
 
 /** Σ weight·logits: the fused prediction of methods that add their classifiers' scores. */
 export function weightedScores(terms: readonly LossTerm[]): Tensor {
-  return terms.slice(1).reduce((sum, t) => sum.add(t.logits.mul(t.weight)), terms[0]!.logits.mul(terms[0]!.weight));
+  const scaled = (t: LossTerm) => autocastInput('mul', t.logits).mul(t.weight);
+  return terms.slice(1).reduce((sum, t) => { const [a, b] = autocastInputs('add', [sum, scaled(t)]); return a.add(b); }, scaled(terms[0]!));
 }
