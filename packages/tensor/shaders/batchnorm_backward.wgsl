@@ -4,13 +4,15 @@
 // M = N·H·W values per channel): dx = invstd·weight·(g' − Σg'/M − xhat·Σ(g'·xhat)/M), with the
 // sums from batchnorm_backward_reduce.wgsl. Rows are planes (rows.wgsl); lanes step through them.
 // x and dx may have CS ≥ C channels per image (see batchnorm_apply.wgsl); this writes their first C.
+// x, g and dx are stored as S and computed as T (see batchnorm_apply.wgsl).
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
-@group(0) @binding(1) var<storage, read> g: array<{{T}}>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
+@group(0) @binding(1) var<storage, read> g: array<{{S}}>;
 @group(0) @binding(2) var<storage, read> params: array<vec4<f32>>;
 {{SUMS_DECL}}
-@group(0) @binding({{DX_BINDING}}) var<storage, read_write> dx: array<{{T}}>;
+@group(0) @binding({{DX_BINDING}}) var<storage, read_write> dx: array<{{S}}>;
 @group(0) @binding({{PARAM_BINDING}}) var<uniform> p: Params;
 
 const RELU: bool = {{RELU}};
@@ -38,9 +40,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base = plane * p.L;
   let xbase = (n * p.CS + c) * p.L;
   for (var s = rl.y; s < p.L; s += rl.z) {
-    let d = x[xbase + s] - pr.x;
-    var gv = g[base + s];
+    let d = {{T}}(x[xbase + s]) - pr.x;
+    var gv = {{T}}(g[base + s]);
     if (RELU) { gv = select({{T}}(0.0), gv, d * scale + pr.w > {{T}}(0.0)); }
-    dx[xbase + s] = scale * gv + kx * d + k0;
+    dx[xbase + s] = {{S}}(scale * gv + kx * d + k0);
   }
 }

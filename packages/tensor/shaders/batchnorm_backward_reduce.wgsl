@@ -5,11 +5,12 @@
 // batchnorm_apply.wgsl computes it). Partials [C, N·P] are summed by batchnorm_combine.wgsl to
 // (Σ g', Σ g'·xhat) per channel: the bias and weight gradients, and the two sums the input
 // gradient needs in training mode. x may have CS ≥ C channels per image (see batchnorm_apply.wgsl);
-// g has C.
+// g has C. x and g are stored as S and computed as T (see batchnorm_apply.wgsl).
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
-@group(0) @binding(1) var<storage, read> g: array<{{T}}>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
+@group(0) @binding(1) var<storage, read> g: array<{{S}}>;
 @group(0) @binding(2) var<storage, read> params: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> partial: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -35,8 +36,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var sg = {{T}}(0.0);
   var sgx = {{T}}(0.0);
   for (var s = k; s < p.L; s += rl.z) {
-    let d = x[xbase + s] - pr.x;
-    var gv = g[base + s];
+    let d = {{T}}(x[xbase + s]) - pr.x;
+    var gv = {{T}}(g[base + s]);
     if (RELU) { gv = select({{T}}(0.0), gv, d * scale + pr.w > {{T}}(0.0)); }
     sg += gv;
     sgx += gv * d;

@@ -4,10 +4,12 @@
 // (count, mean, M2 = Σ (v − mean)²), from sums of d = v − v₀ with v₀ the plane's first element
 // read by this lane: shifting by a nearby value keeps Σ d² − (Σ d)²/count free of cancellation
 // even when |mean| ≫ std. Partials go to [C, N·P] for batchnorm_combine.wgsl (Chan's merge).
-// x may have CS ≥ C channels per image, of which the first C are reduced.
+// x may have CS ≥ C channels per image, of which the first C are reduced. x is stored as S and
+// computed as T (see batchnorm_apply.wgsl).
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
 @group(0) @binding(1) var<storage, read_write> partial: array<vec4<f32>>;
 @group(0) @binding(2) var<uniform> p: Params;
 
@@ -29,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var s2 = {{T}}(0.0);
   var steps = 0u;
   for (var s = k; s < p.L; s += rl.z) {
-    let d = x[base + s] - shift;
+    let d = {{T}}(x[base + s]) - shift;
     s1 += d;
     s2 += d * d;
     steps++;

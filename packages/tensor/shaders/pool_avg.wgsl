@@ -2,11 +2,12 @@
 // o·s − pad .. min(o·s − pad + k, size + pad), divided by that extent with countIncludePad, else
 // by the number of cells inside the input) or, with ADAPTIVE, as adaptive_avg_pool2d (windows
 // floor(o·size / out) .. ceil((o + 1)·size / out)). Rows are output rows (rows.wgsl); lanes
-// step through their columns.
+// step through their columns. x and y are of S (f32, or f16 with ENABLE's `enable f16;`); sums are f32.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{S}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 const ADAPTIVE: bool = {{ADAPTIVE}};
@@ -41,8 +42,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var acc = 0.0;
     for (var h = wh.x; h < wh.y; h++) {
       let rowBase = xBase + u32(h) * p.W;
-      for (var w = ww.x; w < ww.y; w++) { acc += x[rowBase + u32(w)]; }
+      for (var w = ww.x; w < ww.y; w++) { acc += f32(x[rowBase + u32(w)]); }
     }
-    y[row * p.OW + ow] = acc / f32(wh.z * ww.z);
+    y[row * p.OW + ow] = {{S}}(acc / f32(wh.z * ww.z));
   }
 }

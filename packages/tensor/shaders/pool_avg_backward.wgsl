@@ -2,10 +2,12 @@
 // g[o] / divisor(o) over the outputs o whose window covers (h, w). Divisors are products of a
 // row factor and a column factor. Each lane writes 4 neighbouring inputs of a row at once (a
 // vec4 store when W is a multiple of 4), reading each output that covers any of them once.
-// Rows are input rows (rows.wgsl); lanes step through groups of 4 columns.
+// Rows are input rows (rows.wgsl); lanes step through groups of 4 columns. g is of S and dx of T
+// (f32, or f16 forms with ENABLE's `enable f16;`); sums are f32.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(0) var<storage, read> g: array<{{S}}>;
 @group(0) @binding(1) var<storage, read_write> dx: array<{{T}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
@@ -65,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let rowBase = gBase + u32(oh) * p.OW;
       var racc = vec4<f32>(0.0);
       for (var ow = c0.x; ow <= c3.y; ow++) {
-        let v = g[rowBase + u32(ow)] / extent(ow, p.kW, p.sW, p.pW, p.W, p.OW);
+        let v = f32(g[rowBase + u32(ow)]) / extent(ow, p.kW, p.sW, p.pW, p.W, p.OW);
         racc += select(vec4<f32>(0.0), vec4<f32>(v), (vec4<i32>(ow) >= lo) & (vec4<i32>(ow) <= hi));
       }
       acc += racc / extent(oh, p.kH, p.sH, p.pH, p.H, p.OH);

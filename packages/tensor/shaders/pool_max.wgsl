@@ -5,10 +5,12 @@
 // ceil((o + 1)·size / out), the same as adaptive average pooling's. With INDICES, idx[o] holds
 // the argmax as h·W + w within its plane (what the backward kernel routes gradients to; PyTorch
 // reports the same value). Rows are output rows (rows.wgsl); lanes step through their columns.
+// x and y are of S (f32, or f16 with ENABLE's `enable f16;`).
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{S}}>;
 {{INDEX_DECL}}
 @group(0) @binding({{PARAM_BINDING}}) var<uniform> p: Params;
 

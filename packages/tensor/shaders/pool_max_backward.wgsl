@@ -5,10 +5,12 @@
 // it, as in pool_avg_backward.wgsl). Each lane writes 4 neighbouring inputs of a row at once
 // (a vec4 store when W is a multiple of 4), reading each covering output's (idx, g) once for
 // all 4, which halves the loads against one input per lane. Rows are input rows (rows.wgsl);
-// lanes step through groups of 4 columns.
+// lanes step through groups of 4 columns. g is of S and dx of T (f32, or f16 forms with ENABLE's
+// `enable f16;`); sums are f32.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(0) var<storage, read> g: array<{{S}}>;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<{{T}}>;
 @group(0) @binding(3) var<uniform> p: Params;
@@ -48,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let rowBase = gBase + u32(oh) * p.OW;
       for (var ow = cols.x; ow <= cols.y; ow++) {
         let o = rowBase + u32(ow);
-        acc += select(vec4<f32>(0.0), vec4<f32>(g[o]), pos == vec4<i32>(idx[o]));
+        acc += select(vec4<f32>(0.0), vec4<f32>(f32(g[o])), pos == vec4<i32>(idx[o]));
       }
     }
     {{STORE}}

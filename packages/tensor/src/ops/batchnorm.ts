@@ -1,7 +1,8 @@
 // Batch normalisation over the channel axis of [N, C, ...] tensors, as torch.nn.functional.batch_norm,
-// with an optional fused ReLU. Per channel, everything is carried in one vec4 "params" entry
-// (mean, invstd, weight, bias), so the element kernels need one lookup per plane and the backward
-// pass needs neither the weight tensor nor the running statistics.
+// with an optional fused ReLU; x float32 or float16 (statistics and parameters float32). Per
+// channel, everything is carried in one vec4 "params" entry (mean, invstd, weight, bias), so the
+// element kernels need one lookup per plane and the backward pass needs neither the weight tensor
+// nor the running statistics.
 import applySrc from '../../shaders/batchnorm_apply.wgsl';
 import backwardSrc from '../../shaders/batchnorm_backward.wgsl';
 import backwardReduceSrc from '../../shaders/batchnorm_backward_reduce.wgsl';
@@ -58,24 +59,32 @@ export interface BatchNormOptions {
 /**
  * x as [N·C planes, L] of T: vec4<f32> when H·W is a multiple of 4 (L = H·W / 4; 128-bit loads
  * and stores ran the element kernels 2x faster on lavapipe), else f32 (L = H·W). x holds cs ≥ c
- * channels per image, of which the first c are normalised; `size` counts those (N·c·H·W).
+ * channels per image, of which the first c are normalised; `size` counts those (N·c·H·W). A
+ * float16 x (`half`) is stored as S, T's f16 form, and y and dx with it; the statistics, the
+ * per-channel parameters and every sum stay float32 (as cuDNN's and PyTorch's mixed precision).
  */
-interface Layout { n: number; c: number; cs: number; hw: number; vec: boolean; L: number; label: string; size: number }
+interface Layout { n: number; c: number; cs: number; hw: number; vec: boolean; half: boolean; L: number; label: string; size: number }
 
 function typeParams(l: Layout): Record<string, string> {
+  const scalar = l.half ? 'f16' : 'f32';
   return {
+    ENABLE: l.half ? 'enable f16;' : '',
     T: l.vec ? 'vec4<f32>' : 'f32',
+    S: l.vec ? `vec4<${scalar}>` : scalar,
     TOTAL: l.vec ? 'v.x + v.y + v.z + v.w' : 'v',
-    SHIFT: l.vec ? 'x[base + k].x' : 'x[base + k]',
+    SHIFT: l.vec ? 'f32(x[base + k].x)' : 'f32(x[base + k])',
     WIDTH: l.vec ? '4' : '1',
     ROWS: rowsSrc,
   };
 }
 
+/** The pipeline-key part of a layout: vector width and storage. */
+const typeKey = (l: Layout) => `${l.vec}:${l.half ? 'f16' : 'f32'}`;
+
 function layout(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor | null, bias: Tensor | null, channels?: number): Layout {
   const label = `batchNorm ${x.describe()}`;
   if (x.rank < 2) throw new TensorError(`${label}: expected [N, C, ...] input of rank >= 2`);
-  if (x.dtype !== 'float32') throw new TensorError(`${label}: input must be float32`);
+  if (x.dtype === 'int32') throw new TensorError(`${label}: input must be float32 or float16`);
   if (x.size === 0) throw new TensorError(`${label}: input has no elements`);
   const [n, cs] = x.shape as [number, number];
   const c = channels ?? cs;
@@ -87,7 +96,7 @@ function layout(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tens
   }
   const hw = sizeOf(x.shape.slice(2));
   const vec = hw % 4 === 0;
-  return { n, c, cs, hw, vec, L: vec ? hw / 4 : hw, label, size: n * c * hw };
+  return { n, c, cs, hw, vec, half: x.dtype === 'float16', L: vec ? hw / 4 : hw, label, size: n * c * hw };
 }
 
 /**
@@ -143,7 +152,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
   const params = Tensor.empty([l.c * 4]);
   if (training) {
     const stats = channelReduce(l, (partial, launch) => engine.dispatch({
-      label: `${l.label} statistics`, key: `batchnorm_stats:${l.vec}`, source: () => specialize(statsSrc, { ...typeParams(l), PARAMS: reduceBlock.wgsl }),
+      label: `${l.label} statistics`, key: `batchnorm_stats:${typeKey(l)}`, source: () => specialize(statsSrc, { ...typeParams(l), PARAMS: reduceBlock.wgsl }),
       buffers: [x.buffer, partial.buffer], uniforms: reduceParams(l, launch), workgroups: launch.workgroups, cost: l.size,
     }), true, 'statistics');
     const newMean = Tensor.empty([l.c]);
@@ -172,10 +181,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
   if (!weight) w.dispose();
   if (!bias) b.dispose();
 
-  const y = Tensor.empty([l.n, l.c, ...x.shape.slice(2)]);
+  const y = Tensor.empty([l.n, l.c, ...x.shape.slice(2)], x.dtype);
   const planes = rowLaunch(l.label, l.n * l.c, l.L, PER_LANE);
   engine.dispatch({
-    label: l.label, key: `batchnorm_apply:${l.vec}:${relu}`, source: () => specialize(applySrc, { ...typeParams(l), PARAMS: applyParams.wgsl, RELU: relu }),
+    label: l.label, key: `batchnorm_apply:${typeKey(l)}:${relu}`, source: () => specialize(applySrc, { ...typeParams(l), PARAMS: applyParams.wgsl, RELU: relu }),
     buffers: [x.buffer, params.buffer, y.buffer], uniforms: applyParams.pack({ C: l.c, L: l.L, planes: l.n * l.c, shift: planes.shift, CS: l.cs }),
     workgroups: planes.workgroups, cost: 2 * l.size,
   });
@@ -188,17 +197,17 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
     const needSums = training ? x.requiresGrad || !!weight?.requiresGrad || !!bias?.requiresGrad
       : !!weight?.requiresGrad || !!bias?.requiresGrad;
     const sums = needSums ? channelReduce(l, (partial, launch) => engine.dispatch({
-      label: `${l.label} backward sums`, key: `batchnorm_backward_reduce:${l.vec}:${relu}`,
+      label: `${l.label} backward sums`, key: `batchnorm_backward_reduce:${typeKey(l)}:${relu}`,
       source: () => specialize(backwardReduceSrc, { ...typeParams(l), PARAMS: reduceBlock.wgsl, RELU: relu }),
       buffers: [x.buffer, g.buffer, params.buffer, partial.buffer], uniforms: reduceParams(l, launch),
       workgroups: launch.workgroups, cost: 2 * l.size,
     }), false, 'backward sums') : null;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = Tensor.empty(x.shape);
+      dx = Tensor.empty(x.shape, x.dtype);
       if (l.cs > l.c) fillTensor(dx, 0);
       engine.dispatch({
-        label: `${l.label} backward`, key: `batchnorm_backward:${l.vec}:${relu}:${training}`,
+        label: `${l.label} backward`, key: `batchnorm_backward:${typeKey(l)}:${relu}:${training}`,
         source: () => specialize(backwardSrc, {
           ...typeParams(l), PARAMS: backwardParams.wgsl, RELU: relu,
           SUMS_DECL: training ? '@group(0) @binding(3) var<storage, read> sums: array<vec4<f32>>;' : '',

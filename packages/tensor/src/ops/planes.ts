@@ -9,7 +9,9 @@
 import rowsWgsl from '../../shaders/rows.wgsl';
 import { TensorError } from '../errors.ts';
 import { MAX_WORKGROUPS_PER_DIMENSION as MAX_DIM, ROW_WORKGROUP_SIZE } from '../limits.ts';
+import type { DType } from '../tensor.ts';
 import { specialize } from './kernels.ts';
+import { narrow, storageWgsl } from './storage.ts';
 
 const ROW_WORKGROUP_LOG2 = Math.log2(ROW_WORKGROUP_SIZE);
 
@@ -36,12 +38,14 @@ export function rowLaunch(op: string, rows: number, items: number, perLane: numb
 }
 
 /**
- * Template values for kernels whose lanes each compute 4 neighbouring values `acc` (a vec4) of a
- * row of a [rows, width] output `dx`, starting at column 4q: T is the element type of `dx` and
- * STORE the WGSL that writes them (one vec4 store when width is a multiple of 4).
+ * Template values for kernels whose lanes each compute 4 neighbouring values `acc` (a vec4<f32>)
+ * of a row of a [rows, width] output `dx` of `dtype`, starting at column 4q: T is the element type
+ * of `dx` and STORE the WGSL that writes them (one vec4 store when width is a multiple of 4),
+ * rounding to f16 for a float16 `dx` (whose kernel enables f16).
  */
-export function store4(width: number): { T: string; STORE: string } {
+export function store4(width: number, dtype: DType = 'float32'): { T: string; STORE: string } {
+  const s = storageWgsl(dtype);
   return width % 4 === 0
-    ? { T: 'vec4<f32>', STORE: 'dx[row * (p.W / 4u) + q] = acc;' }
-    : { T: 'f32', STORE: 'for (var j = 0u; j < 4u; j++) { if (q * 4u + j < p.W) { dx[row * p.W + q * 4u + j] = acc[j]; } }' };
+    ? { T: `vec4<${s.T}>`, STORE: `dx[row * (p.W / 4u) + q] = ${s.T === 'f32' ? 'acc' : 'vec4<f16>(acc)'};` }
+    : { T: s.T, STORE: `for (var j = 0u; j < 4u; j++) { if (q * 4u + j < p.W) { dx[row * p.W + q * 4u + j] = ${narrow(s, 'acc[j]')}; } }` };
 }

@@ -1,5 +1,6 @@
 // 2-D pooling over NCHW tensors (maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d) with PyTorch's
-// semantics, each with a gather-formulated backward kernel (no float atomics).
+// semantics, each with a gather-formulated backward kernel (no float atomics). float16 tensors are
+// pooled in their storage (sums in f32), their outputs and gradients float16.
 import avgSrc from '../../shaders/pool_avg.wgsl';
 import avgBackwardSrc from '../../shaders/pool_avg_backward.wgsl';
 import maxSrc from '../../shaders/pool_max.wgsl';
@@ -10,6 +11,7 @@ import { isGradEnabled } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
 import { uniformBlock } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
+import { storageWgsl } from './storage.ts';
 import { rowLaunch, rowsSrc, store4 } from './planes.ts';
 
 /** Outputs each lane of a forward kernel computes along a row. */
@@ -54,7 +56,7 @@ function pair(op: string, name: string, v: Pair, min: number): [number, number] 
 
 function checkNCHW(op: string, x: Tensor): [number, number, number, number] {
   if (x.rank !== 4) throw new TensorError(`${op}: expected an NCHW input of rank 4, got ${x.describe()}`);
-  if (x.dtype !== 'float32') throw new TensorError(`${op}: ${x.describe()} must be float32`);
+  if (x.dtype === 'int32') throw new TensorError(`${op}: ${x.describe()} must be float32 or float16`);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   return [n, c, h, w];
 }
@@ -88,6 +90,12 @@ function geometry(op: string, x: Tensor, opts: MaxPool2dOptions): Geometry {
   return { n, c, h, w, oh, ow, k, s, p };
 }
 
+/** The storage placeholders of a pooling kernel over x: ENABLE and S, the element type of x, y and g. */
+function storage(x: Tensor): { ENABLE: string; S: string } {
+  const s = storageWgsl(x.dtype);
+  return { ENABLE: s.ENABLE, S: s.T };
+}
+
 /** Launch and uniforms of a pooling kernel whose lanes handle `items` items (values or groups of 4) of each of `rows` rows. */
 function launch(label: string, g: Geometry, rows: number, items: number, perLane: number, includePad: boolean): { workgroups: [number, number, number]; uniforms: ArrayBuffer } {
   const l = rowLaunch(label, rows, items, perLane);
@@ -116,14 +124,16 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly [numb
 }
 
 function maxPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor {
-  const y = Tensor.empty([g.n, g.c, g.oh, g.ow]);
+  const y = Tensor.empty([g.n, g.c, g.oh, g.ow], x.dtype);
+  const types = storage(x);
   const withIndices = isGradEnabled() && x.requiresGrad;
   const idx = withIndices ? Tensor.empty(y.shape, 'int32') : null;
   const rows = g.n * g.c * g.oh;
   const label = `${op} ${x.describe()} ${adaptive ? `to ${g.oh}x${g.ow}` : describeGeometry(g)}`;
   getEngine().dispatch({
-    label, key: `pool_max:${adaptive}:${withIndices}`,
+    label, key: `pool_max:${adaptive}:${withIndices}:${types.S}`,
     source: () => specialize(maxSrc, {
+      ...types,
       ROWS: rowsSrc,
       PARAMS: poolParams.wgsl,
       ADAPTIVE: adaptive,
@@ -136,11 +146,11 @@ function maxPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor 
   });
   if (!idx) return y;
   return record(y, op, [x], (grad) => {
-    const dx = Tensor.empty(x.shape);
+    const dx = Tensor.empty(x.shape, x.dtype);
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
-      label: `${label} backward`, key: `pool_max_backward:${adaptive}:${g.w % 4 === 0}`,
-      source: () => specialize(maxBackwardSrc, { ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive, ...store4(g.w) }),
+      label: `${label} backward`, key: `pool_max_backward:${adaptive}:${g.w % 4 === 0}:${types.S}`,
+      source: () => specialize(maxBackwardSrc, { ...types, ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive, ...store4(g.w, x.dtype) }),
       buffers: [grad.buffer, idx.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, false), cost: 2 * y.size + x.size,
     });
@@ -149,21 +159,22 @@ function maxPool(op: string, x: Tensor, g: Geometry, adaptive: boolean): Tensor 
 }
 
 function avgPool(op: string, x: Tensor, g: Geometry, adaptive: boolean, includePad: boolean): Tensor {
-  const y = Tensor.empty([g.n, g.c, g.oh, g.ow]);
+  const y = Tensor.empty([g.n, g.c, g.oh, g.ow], x.dtype);
+  const types = storage(x);
   const rows = g.n * g.c * g.oh;
   const label = `${op} ${x.describe()} ${adaptive ? `to ${g.oh}x${g.ow}` : describeGeometry(g)}`;
   getEngine().dispatch({
-    label, key: `pool_avg:${adaptive}`,
-    source: () => specialize(avgSrc, { ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive }),
+    label, key: `pool_avg:${adaptive}:${types.S}`,
+    source: () => specialize(avgSrc, { ...types, ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive }),
     buffers: [x.buffer, y.buffer],
     ...launch(label, g, rows, g.ow, PER_LANE, includePad), cost: x.size + y.size,
   });
   return record(y, op, [x], (grad) => {
-    const dx = Tensor.empty(x.shape);
+    const dx = Tensor.empty(x.shape, x.dtype);
     const inRows = g.n * g.c * g.h;
     getEngine().dispatch({
-      label: `${label} backward`, key: `pool_avg_backward:${adaptive}:${g.w % 4 === 0}`,
-      source: () => specialize(avgBackwardSrc, { ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive, ...store4(g.w) }),
+      label: `${label} backward`, key: `pool_avg_backward:${adaptive}:${g.w % 4 === 0}:${types.S}`,
+      source: () => specialize(avgBackwardSrc, { ...types, ROWS: rowsSrc, PARAMS: poolParams.wgsl, ADAPTIVE: adaptive, ...store4(g.w, x.dtype) }),
       buffers: [grad.buffer, dx.buffer],
       ...launch(label, g, inRows, Math.ceil(g.w / 4), GROUPS_PER_LANE, includePad), cost: x.size + y.size,
     });
