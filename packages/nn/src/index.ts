@@ -16,6 +16,7 @@ export { Sequential, ModuleList, type Layer } from './layers/containers.ts';
 export { Optimizer, type Hyper, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type SavedGroup } from './optim/optimizer.ts';
 export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
+export { GradScaler, type GradScalerOptions, type GradScalerState } from './optim/grad-scaler.ts';
 export { LRScheduler, StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, SequentialLR, type Schedule, type SchedulerStateDict } from './optim/lr-scheduler.ts';
 export { decodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type HostEntry, type DecodedSafetensors } from './io/safetensors.ts';
 export { loadSafetensors, loadSafetensorsMetadata, saveSafetensors, encodeSafetensors } from './io/weights.ts';
