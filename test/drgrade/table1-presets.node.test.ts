@@ -5,13 +5,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getDevice, tensor, tidy } from '@drgrade/tensor';
+import { getDevice, tensor } from '@drgrade/tensor';
 import { SGD } from '@drgrade/nn';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { preset, resolveConfig, type DrgradeConfig } from '../../packages/drgrade/src/config/index.ts';
 import { runTraining } from '../../packages/drgrade/src/train/cross-validation.ts';
 import { GradingModel } from '../../packages/drgrade/src/train/model.ts';
+import { StepPrecision } from '../../packages/drgrade/src/train/precision.ts';
 import { trainingScheme } from '../../packages/drgrade/src/train/scheme.ts';
 
 const quiet = { write: () => true, isTTY: false };
@@ -47,7 +48,7 @@ test('PMG\'s scheme takes four optimiser steps per batch, one per classifier, ea
   const last = ['classifier1', 'classifier2', 'classifier3', 'classifier_concat'].map((c) => model.net.getSubmodule(`head.${c}.4`).parameters()[0]!);
   optimizer.step = () => { stepped.push(last.map((p) => (p.grad ? '1' : '0')).join('')); step(); };
   const images = tensor(new Float32Array(2 * 3 * 64 * 64).map((_, i) => Math.sin(i)), [2, 3, 64, 64]);
-  const loss = tidy(() => trainingScheme(cfg).trainBatch({ model, optimizer, images, grades: [0, 3], epoch: 0 }));
+  const loss = await trainingScheme(cfg).trainBatch({ model, optimizer, images, grades: [0, 3], epoch: 0, precision: new StepPrecision(cfg) });
   assert.equal(stepped, ['1000', '0100', '0010', '0001']);
   assert.ok(Number.isFinite(await loss.item()));
   [loss, images].forEach((t) => t.dispose());

@@ -48,7 +48,7 @@ export interface DrgradeConfig {
   };
   train: {
     epochs: number; batchSize: number; evalBatchSize: number; folds: number; tta: boolean; gradcamImages: number;
-    selection: 'validation' | 'last'; validationFraction: number;
+    selection: 'validation' | 'last'; validationFraction: number; precision: 'float32' | 'mixed';
   };
 }
 
@@ -169,5 +169,6 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     gradcamImages: int('Validation images with Grad-CAM overlays in the report', 0),
     selection: str('Which epoch\'s model a fold reports and ships: the best kappa on a validation split carved from the training folds (patients grouped, grades stratified), or the last epoch (a fixed schedule). Never the held-out fold', ['validation', 'last']),
     validationFraction: num('Share of the training folds\' patients held apart for selection: validation', 0.05, 0.5),
+    precision: str('float32, or mixed: convolutions and linear layers in float16 from float32 master weights, losses in float32, dynamic loss scaling (PyTorch\'s autocast and GradScaler); needs an adapter with shader-f16. Weights and checkpoints stay float32; evaluation runs in float32', ['float32', 'mixed']),
   }),
 });

@@ -5,7 +5,7 @@
 // and the configuration they were trained with: what `predict`, `eval`, `gradcam` and the
 // browser page load. Both are written atomically (temporary file, then rename).
 import { tensor, type Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
 import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
@@ -21,6 +21,8 @@ export interface TrainingState {
   history: EpochRecord[];
   scheduler: SchedulerStateDict;
   rng: number[];
+  /** The loss scale's state, in mixed precision (train.precision). */
+  scaler?: GradScalerState;
 }
 
 interface OptimMeta { paramGroups: OptimizerStateDict['paramGroups']; keys: [number, string, string][]; numbers: [number, string, number][] }

@@ -8,6 +8,7 @@ import type { DrgradeConfig } from '../config/index.ts';
 import type { DataLoader } from '../data/loader.ts';
 import { batchLoss, classificationLoss } from './loss.ts';
 import type { GradingModel } from './model.ts';
+import type { StepPrecision } from './precision.ts';
 
 export interface BatchStep {
   model: GradingModel;
@@ -15,23 +16,27 @@ export interface BatchStep {
   images: Tensor;
   grades: readonly number[];
   epoch: number;
+  /** Runs the forward pass, backward and optimiser step in the configured precision. */
+  precision: StepPrecision;
 }
 
 export interface TrainingScheme {
   /** Runs once before the first epoch of a fresh run (after any pretrained weights load), over the unaugmented training images. */
   prepare?(model: GradingModel, images: DataLoader): Promise<void>;
-  /** Trains on one batch (one or more optimiser steps) and returns the loss to report. */
-  trainBatch(step: BatchStep): Tensor;
+  /** Trains on one batch (one or more optimiser steps) and returns the loss to report (the caller disposes it). */
+  trainBatch(step: BatchStep): Promise<Tensor>;
 }
 
 /** One step on the configured objective: every classifier's weighted loss, plus the metric term. */
 function singleStep(cfg: DrgradeConfig): TrainingScheme {
   return {
-    trainBatch({ model, optimizer, images, grades, epoch }) {
-      const loss = batchLoss(model, model.forward(images), grades, cfg, epoch).total;
-      loss.backward();
-      optimizer.step();
-      optimizer.zeroGrad();
+    async trainBatch({ model, optimizer, images, grades, epoch, precision }) {
+      const loss = tidy(() => {
+        const total = batchLoss(model, precision.forward(model, images), grades, cfg, epoch).total;
+        precision.backward(total);
+        return total;
+      });
+      await precision.step(optimizer);
       return loss;
     },
   };
@@ -46,18 +51,22 @@ function singleStep(cfg: DrgradeConfig): TrainingScheme {
 function progressive(cfg: DrgradeConfig): TrainingScheme {
   const granularities = [...cfg.model.pmg.granularities, 1];
   return {
-    trainBatch({ model, optimizer, images, grades }) {
-      const losses = granularities.map((n, i) => tidy(() => {
-        // The trainer's generator, so a resumed run draws the same shuffles.
-        const input = n === 1 ? images : jigsaw(images, n, jigsawOrder(n, defaultGenerator));
-        const term = model.forward(input).terms[i]!;
-        const loss = classificationLoss(term.logits, grades, cfg).mul(term.weight * cfg.loss.classificationWeight);
-        loss.backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return loss.detach();
-      }));
-      return losses.slice(1).reduce((s, l) => s.add(l), losses[0]!);
+    async trainBatch({ model, optimizer, images, grades, precision }) {
+      const losses: Tensor[] = [];
+      for (const [i, n] of granularities.entries()) {
+        losses.push(tidy(() => {
+          // The trainer's generator, so a resumed run draws the same shuffles.
+          const input = n === 1 ? images : jigsaw(images, n, jigsawOrder(n, defaultGenerator));
+          const term = precision.forward(model, input).terms[i]!;
+          const loss = classificationLoss(term.logits, grades, cfg).mul(term.weight * cfg.loss.classificationWeight);
+          precision.backward(loss);
+          return loss.detach();
+        }));
+        await precision.step(optimizer);
+      }
+      const sum = tidy(() => losses.slice(1).reduce((s, l) => s.add(l), losses[0]!));
+      for (const l of losses) l.dispose();
+      return sum;
     },
   };
 }

@@ -3,7 +3,7 @@
 // the last checkpoint and the selected model, resume, and a clear stop on NaN.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultGenerator, deviceInfo, tensor, tidy, type Tensor } from '@drgrade/tensor';
+import { defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
 import { loadSafetensors } from '@drgrade/nn';
 import type { DrgradeConfig } from '../config/index.ts';
 import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
@@ -21,6 +21,7 @@ import { decodeCheckpoint, encodeCheckpoint, encodeModelFile, decodeModelFile, t
 import { evaluate, type Evaluation } from './evaluate.ts';
 import { GradingModel } from './model.ts';
 import { RunProblemError } from './run-problems.ts';
+import { checkPrecision, StepPrecision } from './precision.ts';
 import { makeOptimizer, makeScheduler } from './schedule.ts';
 import { trainingScheme } from './scheme.ts';
 import { selectionSplit } from './selection.ts';
@@ -107,12 +108,14 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   const label = job.fold === null ? 'all images' : `fold ${job.fold}`;
   if (train.length === 0 || (job.fold !== null && heldOut.length === 0)) throw new UserError(`${label}: ${train.length} training and ${heldOut.length} held-out images; the data set is too small for ${cfg.train.folds} folds`);
   const { fit, select } = selectionSplit(train, cfg, fold);
+  checkPrecision(cfg, await deviceInfo());
   mkdirSync(job.dir, { recursive: true });
   const ckptPath = join(job.dir, CHECKPOINT);
   const bestPath = join(job.dir, BEST_MODEL);
   const model = new GradingModel(cfg);
   const optimizer = makeOptimizer(model, cfg);
   const scheduler = makeScheduler(optimizer, cfg);
+  const precision = new StepPrecision(cfg);
   let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state() };
   if (job.resume && existsSync(ckptPath)) {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
@@ -120,6 +123,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     model.loadStateDict(ck.model, { strict: true });
     optimizer.loadStateDict(ck.optimizer);
     scheduler.loadStateDict(ck.state.scheduler);
+    precision.resume(ck.state);
     for (const t of ck.model.values()) t.dispose();
     for (const s of Object.values(ck.optimizer.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
     defaultGenerator.setState(ck.state.rng);
@@ -153,9 +157,11 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       let lossSum = 0, seen = 0, b = 0;
       for await (const batch of trainLoader.epoch(epoch)) {
         const grades = Array.from(batch.labels);
-        const loss = tidy(() => scheme.trainBatch({ model, optimizer, images: tensor(batch.images, batch.shape), grades, epoch }));
+        const images = tensor(batch.images, batch.shape);
+        const loss = await scheme.trainBatch({ model, optimizer, images, grades, epoch, precision });
         const value = await loss.item();
         loss.dispose();
+        images.dispose();
         b++;
         if (!Number.isFinite(value)) {
           throw new TrainingDivergedError(`${label}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
@@ -191,7 +197,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       scheduler.step();
       state.epoch = epoch;
       state.rng = defaultGenerator.state();
-      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler, state));
+      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler, { ...state, ...precision.checkpointState() }));
       epochsThisRun++;
     }
   } finally {
