@@ -10,7 +10,11 @@
 // the same step (bench/torch-memory.py, run when /usr/bin/python3 has torch). Then the largest
 // batch of the paper's model at 512x512 that fits in 24 and 80 GiB, from its peak at batch 1
 // and 2 (the peak grows by the same bytes per image).
-//   node bench/train-step.js [--json] [--quick] [--no-tune] [--no-torch] [--peak-tflops N] [--fits-only]
+//   node bench/train-step.js [--json] [--quick] [--no-tune] [--no-torch] [--peak-tflops N] [--fits-only] [--mixed] [--only RE]
+// --mixed measures every row also in mixed precision (autocast: convolutions and linear layers in
+// float16 from float32 master weights; GradScaler: scaled loss, unscaled and checked gradients,
+// one read back per step), as train.precision 'mixed' trains. --only RE keeps the rows whose
+// name matches RE and leaves out the largest-batch part.
 // --quick runs the paper's model at 256x256 instead of 512x512 and ResNet50 at 128x128 (a
 // 512x512 step takes minutes on a CPU adapter). --peak-tflops gives the adapter's FP32 peak when the table below does not know
 // it. --fits-only runs the largest-batch part alone. The kernel autotuner times the variants of every new shape after the first step
@@ -25,6 +29,9 @@ const argv = process.argv.slice(2);
 const args = new Set(argv);
 const json = args.has('--json');
 const quick = args.has('--quick');
+const mixed = args.has('--mixed');
+const onlyArg = argv.indexOf('--only');
+const only = onlyArg >= 0 ? new RegExp(argv[onlyArg + 1] ?? '') : null;
 const peakArg = argv.indexOf('--peak-tflops');
 const peakOption = peakArg >= 0 ? Number(argv[peakArg + 1]) : null;
 if (peakOption !== null && !(peakOption > 0)) {
@@ -87,35 +94,40 @@ const configs = [
 
 const mib = (b) => b / 2 ** 20;
 
-/** Runs `steps` timed steps after two warm-up ones (the first also lets the autotuner time its candidates). */
-async function measure(cfg, steps = cfg.steps) {
+/** Runs `steps` timed steps after two warm-up ones (the first also lets the autotuner time its candidates), in float32 or mixed precision. */
+async function measure(cfg, precision, steps = cfg.steps) {
+  const half = precision === 'mixed';
   const model = cfg.make();
   model.train();
   const opt = new lib.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
   const x = lib.randn([cfg.batch, 3, cfg.size, cfg.size], { seed: 2 });
   const labels = Array.from({ length: cfg.batch }, (_, i) => i % 5);
   const onehot = lib.tensor(labels.flatMap((l) => [0, 1, 2, 3, 4].map((j) => (j === l ? 1 : 0))), [cfg.batch, 5]);
-  const step = () => {
+  const scaler = new lib.GradScaler({ enabled: half });
+  const step = async () => {
     const loss = lib.tidy(() => {
-      const out = model.forward(x);
-      // DrGradeNet (and the ResNet50 row's wrapper) return { logits }; DenseNet the logits.
-      const logits = out.logits ?? out;
+      const logits = lib.autocast(() => {
+        const out = model.forward(x);
+        // DrGradeNet (and the ResNet50 row's wrapper) return { logits }; DenseNet the logits. The loss takes float32.
+        return lib.autocastInput('loss', out.logits ?? out);
+      }, { enabled: half });
       const l = logits.logSoftmax(1).mul(onehot).sum().mul(-1 / cfg.batch);
-      l.backward();
+      scaler.scale(l).backward();
       return l;
     });
-    opt.step();
+    await scaler.step(opt);
+    scaler.update();
     opt.zeroGrad();
     return loss;
   };
-  const first = step();
+  const first = await step();
   await first.item();
   first.dispose();
   const tuneStart = performance.now();
   await lib.tunePending();
   const tuneSeconds = (performance.now() - tuneStart) / 1000;
   // A second warm-up step compiles the kernels the tuner chose (and SGD's momentum now exists).
-  const second = step();
+  const second = await step();
   await second.item();
   second.dispose();
   lib.resetPeakMemory();
@@ -125,7 +137,7 @@ async function measure(cfg, steps = cfg.steps) {
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     const f0 = lib.engineStats().flops;
-    const l = step();
+    const l = await step();
     flops = lib.engineStats().flops - f0;
     lossValue = await l.item();
     l.dispose();
@@ -140,7 +152,7 @@ async function measure(cfg, steps = cfg.steps) {
   lib.trimMemory();
   const tflops = flops / seconds / 1e12;
   return {
-    config: cfg.name, input: `${cfg.batch}x3x${cfg.size}x${cfg.size}`, params, seconds_per_step: seconds,
+    config: `${cfg.name}${half ? ', mixed' : ''}`, input: `${cfg.batch}x3x${cfg.size}x${cfg.size}`, params, seconds_per_step: seconds,
     images_per_s: cfg.batch / seconds, gflop_per_step: flops / 1e9, tflops, peak_fraction: peakTflops ? tflops / peakTflops : null,
     peak_bytes: stats.peakBytesInUse, held_bytes: stats.bytesHeld, loss: lossValue, tune_seconds: tuneSeconds,
   };
@@ -191,24 +203,27 @@ if (!json) {
 }
 const fitsOnly = args.has('--fits-only');
 const rows = [];
-for (const cfg of fitsOnly ? [] : configs) {
-  const r = await measure(cfg);
-  rows.push(r);
-  if (!json) console.log(fmt(r));
+for (const cfg of fitsOnly ? [] : configs.filter((c) => !only || only.test(c.name))) {
+  for (const precision of mixed ? ['float32', 'mixed'] : ['float32']) {
+    const r = await measure(cfg, precision);
+    rows.push(r);
+    if (!json) console.log(fmt(r));
+  }
 }
 
 const torch = fitsOnly ? null : torchMemory();
 if (!json && !fitsOnly) {
   console.log(`\nPeak device memory of one DenseNet169 step at 256x256, batch 2 (MiB); PyTorch: saved activations + parameters, gradients and momentum (${torch ? `torch ${torch[0].torch}, CPU` : 'not measured: no /usr/bin/python3 with torch'})`);
-  for (const [i, r] of rows.filter((row) => row.config.startsWith('DenseNet169')).entries()) {
-    const t = torch?.[i];
+  for (const r of rows.filter((row) => row.config.startsWith('DenseNet169'))) {
+    // torch-memory.py's lines: the plain step, then memoryEfficient's (float32 both).
+    const t = r.config.endsWith(', mixed') ? null : torch?.[r.config.includes('memoryEfficient') ? 1 : 0];
     console.log(`${r.config.padEnd(52)} ours ${fmtNum(mib(r.peak_bytes), 0, 6)}   PyTorch ${t ? `${mib(t.total_bytes).toFixed(0)} (${mib(t.saved_activation_bytes).toFixed(0)} + ${mib(t.param_grad_momentum_bytes).toFixed(0)})` : 'n/a'}`);
   }
 }
 
 // The largest batch of the paper's model that fits: peak(b) = fixed + b · perImage.
 const fits = [];
-for (const memoryEfficient of [false, true]) {
+for (const memoryEfficient of only ? [] : [false, true]) {
   const base = { name: `paper model${memoryEfficient ? ', memoryEfficient' : ''}`, size: paperSize, make: paper(memoryEfficient) };
   const [one, two] = [await firstStepPeak({ ...base, batch: 1 }), await firstStepPeak({ ...base, batch: 2 })];
   const perImage = two - one;
