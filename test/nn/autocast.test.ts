@@ -68,7 +68,7 @@ const RUNNERS: Partial<Record<AutocastOp, () => Tensor>> = {
   adaptiveAvgPool2d: () => adaptiveAvgPool2d(half([1, 2, 4, 4], 1), [2, 2]),
   adaptiveMaxPool2d: () => adaptiveMaxPool2d(half([1, 2, 4, 4], 1), [2, 2]),
   interpolate: () => interpolate(half([1, 2, 2, 2], 1), { size: [4, 4], mode: 'nearest' }),
-  writeChannels: () => writeChannels(channelBuffer([1, 4, 2, 2]), half([1, 2, 2, 2], 1), 0),
+  writeChannels: () => writeChannels(channelBuffer([1, 4, 2, 2], 'float16'), half([1, 2, 2, 2], 1), 0),
   concat: () => concat([half([2, 3], 1), half([2, 1], 2)], 1),
   stack: () => stack([half([2, 3], 1), half([2, 3], 2)], 0),
 };

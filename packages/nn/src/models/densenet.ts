@@ -1,7 +1,7 @@
 // DenseNet (Huang et al.) with torchvision's structure and parameter names, so torchvision's
 // ImageNet weights load by name, plus the DSOD variant (Shen et al.): a stem of three 3x3 convs
 // and transitions that keep the resolution of the late blocks.
-import { channelBuffer, checkpoint, writeChannels, zeros, type Generator, type Tensor } from '@drgrade/tensor';
+import { cast, channelBuffer, checkpoint, writeChannels, zeros, type Generator, type Tensor } from '@drgrade/tensor';
 import { generatorOf, kaimingNormal, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { BatchNorm2d } from '../layers/batchnorm.ts';
@@ -122,11 +122,13 @@ class DenseBlock extends Module {
   forward(x: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw new Error(`dense block: expected an input [N, ${this.inChannels}, H, W], got ${x.describe()}`);
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    let buffer = writeChannels(channelBuffer([n, this.outChannels, h, w]), autocastInput('writeChannels', x), 0);
+    // The buffer takes the dtype autocast gives the block's input; every layer's channels join it in that dtype.
+    const input = autocastInput('writeChannels', x);
+    let buffer = writeChannels(channelBuffer([n, this.outChannels, h, w], input.dtype), input, 0);
     let filled = c;
     for (const layer of this.layers) {
       const y = layer.forward(buffer);
-      buffer = writeChannels(buffer, autocastInput('writeChannels', y), filled);
+      buffer = writeChannels(buffer, y.dtype === buffer.dtype ? y : cast(y, buffer.dtype), filled);
       filled += y.shape[1]!;
     }
     return buffer;
