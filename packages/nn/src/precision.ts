@@ -45,9 +45,9 @@ const RULES = {
 export type AutocastOp = keyof typeof RULES;
 
 /**
- * The 'inputs' ops that @drgrade/tensor runs on float16 tensors (as of its float16 batch norm and pooling). When it gains a float16
- * kernel for another (elementwise, batch norm, pooling, channel buffers), add the op here: its
- * float16 inputs then stay float16 instead of widening to float32.
+ * The 'inputs' ops that @drgrade/tensor runs on float16 tensors. When it gains a float16 kernel
+ * for another (interpolate), add the op here: its float16 inputs then stay float16 instead of
+ * widening to float32.
  */
 const TAKES_FLOAT16: ReadonlySet<AutocastOp> = new Set<AutocastOp>([
   'add', 'mul', 'relu', 'elu', 'max', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'adaptiveMaxPool2d', 'writeChannels', 'concat', 'stack',
