@@ -192,13 +192,13 @@ function torchMemory() {
 }
 
 const fmtNum = (v, digits, width) => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits)).padStart(width);
-const fmt = (r) => `${r.config.padEnd(52)} ${r.input.padEnd(16)} ${fmtNum(r.seconds_per_step, 2, 8)} ${fmtNum(r.images_per_s, 2, 8)} ` +
+const fmt = (r) => `${r.config.padEnd(59)} ${r.input.padEnd(16)} ${fmtNum(r.seconds_per_step, 2, 8)} ${fmtNum(r.images_per_s, 2, 8)} ` +
   `${fmtNum(r.gflop_per_step, 1, 9)} ${r.tflops.toPrecision(3).padStart(8)} ${fmtNum(r.peak_fraction === null ? null : 100 * r.peak_fraction, 1, 7)} ` +
   `${fmtNum(mib(r.peak_bytes), 0, 9)} ${fmtNum(mib(r.held_bytes), 0, 9)} ${fmtNum(r.tune_seconds, 0, 7)}`;
 if (!json) {
   console.log(`SGD training step — adapter: ${adapter}${gpu !== adapter ? ` (${gpu})` : ''}${quick ? ' (--quick: paper model at 256x256, not 512x512)' : ''}` +
     `${tune ? '' : ' (--no-tune: default kernels)'}; FP32 peak ${peakTflops ? `${peakTflops} TFLOP/s` : 'unknown (pass --peak-tflops)'}`);
-  console.log(`${'config'.padEnd(52)} ${'input'.padEnd(16)} ${'s/step'.padStart(8)} ${'img/s'.padStart(8)} ${'GFLOP'.padStart(9)} ` +
+  console.log(`${'config'.padEnd(59)} ${'input'.padEnd(16)} ${'s/step'.padStart(8)} ${'img/s'.padStart(8)} ${'GFLOP'.padStart(9)} ` +
     `${'TFLOP/s'.padStart(8)} ${'% peak'.padStart(7)} ${'peak MiB'.padStart(9)} ${'held MiB'.padStart(9)} ${'tune s'.padStart(7)}`);
 }
 const fitsOnly = args.has('--fits-only');
@@ -217,7 +217,7 @@ if (!json && !fitsOnly) {
   for (const r of rows.filter((row) => row.config.startsWith('DenseNet169'))) {
     // torch-memory.py's lines: the plain step, then memoryEfficient's (float32 both).
     const t = r.config.endsWith(', mixed') ? null : torch?.[r.config.includes('memoryEfficient') ? 1 : 0];
-    console.log(`${r.config.padEnd(52)} ours ${fmtNum(mib(r.peak_bytes), 0, 6)}   PyTorch ${t ? `${mib(t.total_bytes).toFixed(0)} (${mib(t.saved_activation_bytes).toFixed(0)} + ${mib(t.param_grad_momentum_bytes).toFixed(0)})` : 'n/a'}`);
+    console.log(`${r.config.padEnd(59)} ours ${fmtNum(mib(r.peak_bytes), 0, 6)}   PyTorch ${t ? `${mib(t.total_bytes).toFixed(0)} (${mib(t.saved_activation_bytes).toFixed(0)} + ${mib(t.param_grad_momentum_bytes).toFixed(0)})` : 'n/a'}`);
   }
 }
 
