@@ -29,6 +29,8 @@ export interface DeviceInfo {
   subgroupSize: number | null;
   /** The device has `shader-f16`: float16 tensors and the f16 kernel variants are available. */
   f16: boolean;
+  /** The device has `timestamp-query`: `profile()` can time each kernel on the device. */
+  timestamps: boolean;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -114,7 +116,9 @@ async function nodeGpu(): Promise<GPU> {
   } catch (e) {
     throw new NoAdapterError(`The 'webgpu' package (Dawn for Node) failed to load: ${(e as Error).message}. Run npm install.`);
   }
-  return mod.create([]);
+  // Dawn rounds timestamps to 100 µs by default, a browser's defence against timing attacks that a
+  // local process does not need and that would hide every kernel shorter than that from profile().
+  return mod.create(['disable-dawn-features=timestamp_quantization']);
 }
 
 interface Found { gpu: GPU; adapter: GPUAdapter | null }
@@ -183,8 +187,9 @@ async function create(options: DeviceOptions): Promise<Device> {
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
   };
   // Subgroup shuffles let CPU adapters load a value once per subgroup instead of once per lane;
-  // shader-f16 lets float16 tensors be stored and read as f16 in WGSL.
-  const requiredFeatures = (['subgroups', 'shader-f16'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  // shader-f16 lets float16 tensors be stored and read as f16 in WGSL; timestamp-query lets
+  // profile() time kernels on the device (it costs nothing until a pass asks for timestamps).
+  const requiredFeatures = (['subgroups', 'shader-f16', 'timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   const gpuDevice = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'drgrade' });
   const sgInfo = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   const info: DeviceInfo = {
@@ -196,6 +201,7 @@ async function create(options: DeviceOptions): Promise<Device> {
     subgroupSize: gpuDevice.features.has('subgroups') && sgInfo.subgroupMinSize !== undefined && sgInfo.subgroupMinSize === sgInfo.subgroupMaxSize
       ? sgInfo.subgroupMinSize : null,
     f16: gpuDevice.features.has('shader-f16'),
+    timestamps: gpuDevice.features.has('timestamp-query'),
     limits: {
       maxStorageBufferBindingSize: gpuDevice.limits.maxStorageBufferBindingSize,
       maxBufferSize: gpuDevice.limits.maxBufferSize,

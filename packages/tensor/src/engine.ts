@@ -3,6 +3,7 @@ import { deviceSync, uncaptured, type Device } from './device.ts';
 import { GPUOpError } from './errors.ts';
 import { BufferPool } from './memory.ts';
 import { Pacer } from './pacer.ts';
+import { DispatchTimer } from './profiler.ts';
 
 /** One compute dispatch, as an op describes it. */
 export interface KernelCall {
@@ -58,6 +59,8 @@ export class Engine {
   dispatches = 0;
   submits = 0;
   readonly pacer: Pacer;
+  /** Set while profile() runs: each dispatch gets a timestamped pass of its own. */
+  private timer: DispatchTimer | null = null;
 
   constructor(private device: Device) {
     this.pacer = new Pacer(device.info.runtime === 'node' && device.info.kind === 'cpu');
@@ -125,11 +128,13 @@ export class Engine {
       if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear();
       this.bindGroups.set(key, bindGroup);
     }
-    if (!this.pass) this.pass = this.encoder!.beginComputePass();
+    if (this.timer && this.pass) { this.pass.end(); this.pass = null; }
+    if (!this.pass) this.pass = this.encoder!.beginComputePass(this.timer?.passFor(call.key, call.label));
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     const [x, y, z] = call.workgroups;
     if (x > 0 && y > 0 && z > 0) this.pass.dispatchWorkgroups(x, y, z);
+    if (this.timer) { this.pass.end(); this.pass = null; }
     this.labels.push(call.label);
     this.dispatches++;
     this.pacer.add(call.cost ?? x * y * z * 64, call.key);
@@ -184,6 +189,7 @@ export class Engine {
   flush(): void {
     if (!this.encoder) return;
     if (this.pass) { this.pass.end(); this.pass = null; }
+    this.timer?.resolve(this.encoder);
     this.gpu.queue.submit([this.encoder.finish()]);
     this.submits++;
     this.pacer.submitted();
@@ -200,6 +206,26 @@ export class Engine {
     this.encoder = null;
     this.labels = [];
     this.pool.recycle();
+  }
+
+  /**
+   * Starts timing every dispatch on the device (profile()); what was recorded before is submitted
+   * first, so it is not counted.
+   */
+  startTimer(): void {
+    if (!this.device.info.timestamps) throw new GPUOpError(`profile: the adapter ${this.device.info.name} has no 'timestamp-query' feature, so kernels cannot be timed on it`);
+    if (this.timer) throw new GPUOpError('profile: already profiling (profile() calls do not nest)');
+    this.flush();
+    this.timer = new DispatchTimer(this.gpu, MAX_DISPATCHES_PER_SUBMIT);
+  }
+
+  /** Stops timing: submits what is recorded and returns the timer, whose result() waits for the device. */
+  stopTimer(): DispatchTimer {
+    const timer = this.timer;
+    if (!timer) throw new GPUOpError('profile: not profiling');
+    this.flush();
+    this.timer = null;
+    return timer;
   }
 
   /** Copies `bytes` of a buffer back to the CPU. */

@@ -6,7 +6,8 @@ export { getDevice, deviceInfo, describeDevice, hasF16, type Device, type Device
 export { TensorError, GPUOpError, DeviceLostError, NoAdapterError } from './errors.ts';
 export { tidy, keep, noGrad, isGradEnabled, setGradEnabled } from './scope.ts';
 export { Generator, manualSeed, defaultGenerator } from './random.ts';
-export { memoryStats, resetPeakMemory, sync, trimMemory, engineStats } from './stats.ts';
+export { memoryStats, resetPeakMemory, sync, trimMemory, engineStats, profile } from './stats.ts';
+export type { Profile, KernelTime, OpTime } from './profiler.ts';
 export type { MemoryStats } from './memory.ts';
 export { sizeOf, stridesOf, broadcastShapes } from './shape.ts';
 export * from './ops/index.ts';

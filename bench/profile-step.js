@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Where a training step's time goes: one SGD step of torchvision's DenseNet169 (5 classes) at
+// 256x256, batch 2, timed (median of three after two warm-up steps), then one more step profiled
+// with profile() (every kernel timed on the device by timestamp queries), beside PyTorch's step on
+// this machine's CPU profiled by torch.profiler (bench/torch-step-profile.py, when /usr/bin/python3
+// has torch). The families compare our device time with PyTorch's self time of the ATen ops doing the
+// same work; "everything else" is each profile's total (our device time, PyTorch's self times)
+// less the families. PyTorch's OpenMP threads slow down many times over when other processes
+// share the cores (0.4–2.8 s for the same step here), so read its figures from a quiet machine.
+//   node bench/profile-step.js [--json] [--no-torch] [--kernels N]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const kernelsArg = argv.indexOf('--kernels');
+const topKernels = kernelsArg >= 0 ? Number(argv[kernelsArg + 1]) : 12;
+if (!(topKernels >= 0)) {
+  console.error(`bench/profile-step.js: --kernels needs a count, got '${argv[kernelsArg + 1] ?? ''}'`);
+  process.exit(2);
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outfile = `${root}build/bench/profile-step-lib.js`;
+// @drgrade/nn and @drgrade/tensor bundled together, so both share one device and one engine.
+await build({
+  stdin: { contents: "export * from '@drgrade/tensor'; export * from '@drgrade/nn';", resolveDir: root, loader: 'ts' },
+  bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, loader: { '.wgsl': 'text' },
+  tsconfig: `${root}tsconfig.json`, external: ['webgpu', 'node:*'], logLevel: 'warning',
+});
+const lib = await import(outfile);
+await lib.getDevice();
+const info = await lib.deviceInfo();
+if (!info.timestamps) {
+  console.error(`bench/profile-step.js: the adapter ${info.name} has no 'timestamp-query' feature, so its kernels cannot be timed`);
+  process.exit(1);
+}
+
+const batch = 2, size = 256;
+const model = lib.densenet169({ numClasses: 5, generator: new lib.Generator(1) });
+model.train();
+const opt = new lib.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+const x = lib.randn([batch, 3, size, size], { seed: 2 });
+const onehot = lib.tensor([1, 0, 0, 0, 0, 0, 1, 0, 0, 0], [batch, 5]);
+const step = async () => {
+  const loss = lib.tidy(() => {
+    const l = model.forward(x).logSoftmax(1).mul(onehot).sum().mul(-1 / batch);
+    l.backward();
+    return l;
+  });
+  opt.step();
+  opt.zeroGrad();
+  await loss.item();
+  loss.dispose();
+};
+// Warm-up: compiles the kernels, lets the autotuner choose (persisted), creates SGD's momentum.
+await step();
+await lib.tunePending();
+await step();
+const times = [];
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  await step();
+  times.push(performance.now() - t0);
+}
+const oursMs = times.sort((a, b) => a - b)[1];
+const prof = await lib.profile(step);
+
+/** Families of work, each named by our op names and by PyTorch's ATen op names. */
+const FAMILIES = [
+  { name: 'convolution forward', ours: (op) => op === 'conv2d', torch: /^aten::(mkldnn_convolution|_slow_conv2d_forward|thnn_conv2d|conv2d|_convolution|convolution)$/ },
+  { name: 'convolution gradients', ours: (op) => op.startsWith('conv2d backward'), torch: /convolution_backward|conv2d_backward/ },
+  { name: 'batch norm (forward and backward)', ours: (op) => op.startsWith('batchNorm'), torch: /batch_norm/i },
+];
+
+function torchProfile() {
+  if (argv.includes('--no-torch')) return null;
+  const py = spawnSync('/usr/bin/python3', [`${root}bench/torch-step-profile.py`], { encoding: 'utf8' });
+  if (py.status !== 0) return null;
+  return JSON.parse(py.stdout.trim().split('\n').pop());
+}
+const torch = torchProfile();
+
+const rows = FAMILIES.map((f) => ({
+  family: f.name,
+  oursMs: prof.ops.filter((o) => f.ours(o.op)).reduce((s, o) => s + o.ms, 0),
+  torchMs: torch ? Object.entries(torch.ops).filter(([k]) => f.torch.test(k)).reduce((s, [, v]) => s + v[1], 0) : null,
+}));
+const torchTotal = torch ? Object.values(torch.ops).reduce((s, v) => s + v[1], 0) : null;
+rows.push(
+  { family: 'everything else', oursMs: prof.deviceMs - rows.reduce((s, r) => s + r.oursMs, 0), torchMs: torch ? torchTotal - rows.reduce((s, r) => s + r.torchMs, 0) : null },
+  { family: 'profiled step', oursMs: prof.deviceMs, torchMs: torchTotal },
+  { family: 'step, not profiled (median of 3 / of 5)', oursMs, torchMs: torch ? torch.seconds * 1000 : null },
+);
+
+if (json) {
+  console.log(JSON.stringify({ adapter: info.name, stepMs: oursMs, profile: prof, rows, torch }));
+} else {
+  console.log(`DenseNet169 (torchvision, 5 classes), one SGD step at ${batch}x3x${size}x${size} — adapter: ${info.name}` +
+    `; PyTorch: ${torch ? `${torch.torch}, CPU, ${torch.threads} threads` : 'not measured (no /usr/bin/python3 with torch)'}`);
+  console.log(`Profiled step: ${prof.dispatches} dispatches, ${prof.deviceMs.toFixed(0)} ms of device time.\n`);
+  console.log('| work | ours ms | PyTorch ms | ours / PyTorch |\n|---|---:|---:|---:|');
+  for (const r of rows) {
+    const t = r.torchMs === null ? '–' : r.torchMs.toFixed(0);
+    const ratio = r.torchMs ? `${(r.oursMs / r.torchMs).toFixed(1)}x` : '–';
+    console.log(`| ${r.family} | ${r.oursMs.toFixed(0)} | ${t} | ${ratio} |`);
+  }
+  console.log('\n| op | calls | device ms | share |\n|---|---:|---:|---:|');
+  for (const o of prof.ops) console.log(`| ${o.op} | ${o.calls} | ${o.ms.toFixed(1)} | ${(100 * o.ms / prof.deviceMs).toFixed(1)} % |`);
+  console.log(`\n| kernel (top ${topKernels}) | op | calls | device ms |\n|---|---|---:|---:|`);
+  for (const k of prof.kernels.slice(0, topKernels)) console.log(`| \`${k.kernel}\` | ${k.op} | ${k.calls} | ${k.ms.toFixed(1)} |`);
+}
