@@ -9,7 +9,7 @@
 #                               (scripts/shrink-dataset.py re-encodes a data set to fit)
 #   bash bench/gpu.sh run       # there (device tool, carry [".gpu"]): JSON and logs under $OUT
 #   bash bench/gpu.sh kernels   # there: the recording cost per op, the conv and matmul benches (after kernel changes)
-#   bash bench/gpu.sh training  # there: the recording cost per op, the training step, then the conv bench
+#   bash bench/gpu.sh training  # there: the recording cost per op, the training step, where a DenseNet169 step's device time goes, then the conv bench
 #   bash bench/gpu.sh ablation  # there: scripts/ablation.sh with its four rows at once; tables under $OUT
 #   bash bench/gpu.sh realdata <data-dir> [recipe ...]  # there: scripts/real-cv.sh, every real-data recipe, folds side by side
 #
@@ -129,7 +129,8 @@ case "${1:-}" in
   run) run ;;
   conv) setup && step conv 170 node bench/conv.js --json ;;
   kernels) setup && step dispatch 40 node bench/dispatch.js --json && step conv 300 node bench/conv.js --json && step matmul 80 node bench/matmul.js --json ;;
-  training) setup && step dispatch 40 node bench/dispatch.js --json && step train-step 100 node bench/train-step.js --json && step conv 150 node bench/conv.js --json ;;
+  training) setup && step dispatch 40 node bench/dispatch.js --json && step train-step 100 node bench/train-step.js --json &&
+    step profile-step 60 node bench/profile-step.js --json --no-torch && step conv 150 node bench/conv.js --json ;;
   ablation) ablation ;;
   realdata) shift; realdata "$@" ;;
   *) echo "usage: bash bench/gpu.sh pack | run | conv | kernels | training | ablation | realdata <data-dir>" >&2; exit 2 ;;
