@@ -1,5 +1,5 @@
 // GPU-side failures surface as thrown errors that name the op and shapes, not as console noise.
-import { getDevice, GPUOpError, tensor, Tensor } from '@drgrade/tensor';
+import { AdapterLimitError, deviceInfo, getDevice, GPUOpError, memoryStats, tensor, Tensor, zeros } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getEngine } from '../../packages/tensor/src/engine.ts';
@@ -19,6 +19,21 @@ test('a WebGPU validation error is thrown at the next sync, naming the op and it
   assert.instance(caught, GPUOpError);
   assert.match(String((caught as Error).message), /brokenOp tensor \[3\]/);
   // The library keeps working afterwards.
+  assert.equal(Array.from(await tensor([1], [1]).add(1).toArray()), [2]);
+});
+
+test('a tensor past the adapter\'s binding limit is refused at once, in one line naming its shape and the limit', async () => {
+  const { limits } = await deviceInfo();
+  const floats = limits.maxStorageBufferBindingSize / 4 + 1;
+  const held = memoryStats().bytesHeld;
+  let caught: unknown = null;
+  try { zeros([floats]); } catch (e) { caught = e; }
+  assert.instance(caught, AdapterLimitError);
+  const message = (caught as Error).message;
+  assert.ok(message.includes(`[${floats}]`) && message.includes('maxStorageBufferBindingSize'), message);
+  assert.not.match(message, /\n/);
+  // Nothing was allocated, and the library goes on.
+  assert.is(memoryStats().bytesHeld, held);
   assert.equal(Array.from(await tensor([1], [1]).add(1).toArray()), [2]);
 });
 

@@ -13,6 +13,14 @@ export class DeviceLostError extends TensorError {
   override name = 'DeviceLostError';
 }
 
+/**
+ * A tensor larger than the adapter lets one kernel bind (maxStorageBufferBindingSize: 128 MiB on
+ * lavapipe, GiBs on GPUs): a limit of the machine, not a bug; the message names the tensor.
+ */
+export class AdapterLimitError extends TensorError {
+  override name = 'AdapterLimitError';
+}
+
 /** No WebGPU adapter could be found; the message says what to install. */
 export class NoAdapterError extends TensorError {
   override name = 'NoAdapterError';

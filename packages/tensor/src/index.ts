@@ -3,7 +3,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 export { Tensor, Storage, liveTensors, record, elementBytes, type DType, type GradNode } from './tensor.ts';
 export { getDevice, deviceInfo, describeDevice, hasF16, type Device, type DeviceInfo, type DeviceOptions, type AdapterChoice } from './device.ts';
-export { TensorError, GPUOpError, DeviceLostError, NoAdapterError } from './errors.ts';
+export { TensorError, GPUOpError, DeviceLostError, NoAdapterError, AdapterLimitError } from './errors.ts';
 export { tidy, keep, noGrad, isGradEnabled, setGradEnabled } from './scope.ts';
 export { Generator, manualSeed, defaultGenerator } from './random.ts';
 export { memoryStats, resetPeakMemory, sync, trimMemory, engineStats, profile } from './stats.ts';

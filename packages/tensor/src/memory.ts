@@ -23,8 +23,13 @@ export class BufferPool {
     return Math.ceil(n / step) * step;
   }
 
+  /** The size class of `bytes` on this device: kernels bind whole buffers, so it stays within the binding limit that the bytes fit. */
+  private bufferSize(bytes: number): number {
+    return Math.min(BufferPool.sizeClass(bytes), Math.max(bytes, deviceSync().info.limits.maxStorageBufferBindingSize));
+  }
+
   acquire(bytes: number, forUpload = false): GPUBuffer {
-    const size = BufferPool.sizeClass(bytes);
+    const size = this.bufferSize(bytes);
     let buf: GPUBuffer | undefined;
     if (!forUpload) {
       const i = this.pending.findIndex((b) => b.size === size);
@@ -46,7 +51,7 @@ export class BufferPool {
 
   /** True when an upload of `bytes` would need a new buffer although one is waiting for the next submit. */
   uploadWouldWait(bytes: number): boolean {
-    const size = BufferPool.sizeClass(bytes);
+    const size = this.bufferSize(bytes);
     return !this.free.get(size)?.length && this.pending.some((b) => b.size === size);
   }
 

@@ -1,4 +1,5 @@
 import { SafetensorsError, StateDictError } from '@drgrade/nn';
+import { AdapterLimitError, NoAdapterError } from '@drgrade/tensor';
 import { DRGRADE_VERSION } from '../version.ts';
 import { ImageDecodeError, UsageError, UserError, errorMessage, fileSystemMessage } from '../util/errors.ts';
 import { parseArgs, suggest } from './args.ts';
@@ -17,11 +18,13 @@ function findCommand(argv: readonly string[], commands: readonly Command[]): { c
 }
 
 /**
- * What a failure tells the user: the message of an error their input caused (a UserError, a file
- * that is not an image or not safetensors, a path the file system refuses), or null for a bug.
+ * What a failure tells the user: the message of an error their input or their machine caused (a
+ * UserError, a file that is not an image or not safetensors, a path the file system refuses, no
+ * WebGPU adapter, a tensor past the adapter's limits), or null for a bug.
  */
 function userMessage(error: unknown): string | null {
   if (error instanceof UserError || error instanceof ImageDecodeError || error instanceof SafetensorsError || error instanceof StateDictError) return error.message;
+  if (error instanceof NoAdapterError || error instanceof AdapterLimitError) return error.message;
   return fileSystemMessage(error);
 }
 
