@@ -61,6 +61,23 @@ test('resuming continues a run of the same configuration only', () => {
   assert.equal(refusal(() => checkRunFolder(run(false), request({ resume: true, overwrite: true }))), { kind: 'resume-and-overwrite' });
 });
 
+test('a run started by an earlier version, whose config.json lacks fields added since, resumes; one with another value does not', () => {
+  const out = run(false);
+  // train.precision and model.densenet.memoryEfficient came after the first runs: an older
+  // config.json has neither, and their defaults are what those runs did.
+  const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  delete saved.train.precision;
+  delete saved.model.densenet.memoryEfficient;
+  put(out, 'config.json', JSON.stringify(saved));
+  checkRunFolder(out, request({ resume: true }));
+  checkRunFolder(out, request({ folds: [1] }));
+  // A field the current version does not know, or a value that differs, is another configuration.
+  put(out, 'config.json', JSON.stringify({ ...saved, train: { ...saved.train, epochs: saved.train.epochs + 1 } }));
+  assert.is(refusal(() => checkRunFolder(out, request({ resume: true }))).kind, 'run-config-differs');
+  put(out, 'config.json', JSON.stringify({ ...saved, retired: true }));
+  assert.is(refusal(() => checkRunFolder(out, request({ resume: true }))).kind, 'run-config-differs');
+});
+
 test('fold jobs of one run share the folder: another fold is not an overwrite, the same fold or another configuration is', () => {
   const out = run(true);
   checkRunFolder(out, request({ folds: [1] }));

@@ -1,6 +1,6 @@
 // Reading a configuration: a preset name or a JSON file, CLI overrides, validation.
 import { CONFIG_SPEC, type DrgradeConfig } from './config.ts';
-import { preset, PRESET_NAMES } from './presets.ts';
+import { PAPER, preset, PRESET_NAMES } from './presets.ts';
 import { ConfigError, merge, parseOverride, setPath, validate } from './schema.ts';
 
 /** Validates a full or partial config (merged over the paper's defaults); throws ConfigError naming each bad field. */
@@ -35,6 +35,20 @@ function checkConsistency(cfg: DrgradeConfig, source: string): void {
     if (r[0]! > r[1]!) problems.push(`${k}: range [${r.join(', ')}] is reversed`);
   }
   if (problems.length) throw new ConfigError(problems, source);
+}
+
+/**
+ * Whether a configuration saved by this or an earlier version (a run's config.json, a checkpoint's)
+ * is `config`, compared as this version resolves it: a field added since takes its default, which
+ * keeps the old behaviour, so a run started before the field existed can still be resumed.
+ */
+export function sameConfig(saved: unknown, config: DrgradeConfig, source: string): boolean {
+  try {
+    return JSON.stringify(resolveConfig(PAPER, saved, source)) === JSON.stringify(config);
+  } catch (e) {
+    if (e instanceof ConfigError) return false;
+    throw e;
+  }
 }
 
 /** The preset of that name; a lookup by a user's string, so only the listed names count (not `constructor`). */

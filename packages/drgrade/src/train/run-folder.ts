@@ -3,7 +3,7 @@
 // separate jobs of one run, a fold each (a SLURM array), share a folder whose config.json is theirs.
 import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { DrgradeConfig } from '../config/index.ts';
+import { sameConfig, type DrgradeConfig } from '../config/index.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { RunProblemError } from './run-problems.ts';
@@ -36,9 +36,10 @@ function configText(config: DrgradeConfig): string {
 }
 
 /** Whether out/config.json describes exactly this configuration (a fold job of the same run). */
-function sameConfig(out: string, config: DrgradeConfig): boolean {
+function sameRunConfig(out: string, config: DrgradeConfig): boolean {
+  const file = join(out, 'config.json');
   try {
-    return JSON.stringify(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))) === JSON.stringify(config);
+    return sameConfig(JSON.parse(readFileSync(file, 'utf8')), config, file);
   } catch {
     return false;
   }
@@ -60,11 +61,11 @@ export function checkRunFolder(out: string, request: RunFolderRequest): void {
   if (all.length === 0) return;
   const hasConfig = all.includes('config.json');
   if (resume) {
-    if (hasConfig && !sameConfig(out, config)) throw new RunProblemError({ kind: 'run-config-differs', file: join(out, 'config.json') });
+    if (hasConfig && !sameRunConfig(out, config)) throw new RunProblemError({ kind: 'run-config-differs', file: join(out, 'config.json') });
     return;
   }
   // Fold jobs of one run: the folder's configuration is this one and these folds have no results yet.
-  if (folds && hasConfig && sameConfig(out, config) && runArtefacts(out, folds).every((f) => !f.startsWith('fold-'))) return;
+  if (folds && hasConfig && sameRunConfig(out, config) && runArtefacts(out, folds).every((f) => !f.startsWith('fold-'))) return;
   throw new RunProblemError({ kind: 'run-exists', out, artefacts: all });
 }
 
@@ -112,5 +113,5 @@ export function claimRunFolder(out: string, request: RunFolderRequest): string |
 
 /** Writes config.json once the inputs are validated, atomically; a fold job finds it already equal. */
 export function writeRunConfig(out: string, config: DrgradeConfig): void {
-  if (!sameConfig(out, config)) writeFileAtomic(join(out, 'config.json'), configText(config));
+  if (!sameRunConfig(out, config)) writeFileAtomic(join(out, 'config.json'), configText(config));
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
 import { loadSafetensors } from '@drgrade/nn';
-import type { DrgradeConfig } from '../config/index.ts';
+import { sameConfig, type DrgradeConfig } from '../config/index.ts';
 import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
 import { DataLoader } from '../data/loader.ts';
 import { splitFold, type FoldAssignment } from '../data/folds.ts';
@@ -119,7 +119,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state() };
   if (job.resume && existsSync(ckptPath)) {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
-    if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) throw new RunProblemError({ kind: 'checkpoint-config-differs', file: ckptPath });
+    if (!sameConfig(ck.config, cfg, ckptPath)) throw new RunProblemError({ kind: 'checkpoint-config-differs', file: ckptPath });
     model.loadStateDict(ck.model, { strict: true });
     optimizer.loadStateDict(ck.optimizer);
     scheduler.loadStateDict(ck.state.scheduler);
