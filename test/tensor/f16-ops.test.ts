@@ -5,7 +5,7 @@
 // (inputs rounded to half, computed in float64, results rounded to half). Where the adapter lacks
 // shader-f16 (SwiftShader in Chromium) the tests return at once: f16.test.ts checks the clear error.
 import {
-  adaptiveAvgPool2d, avgPool2d, batchNorm, channelBuffer, getDevice, hasF16, maxPool2d, max, mean, sum, tensor, tidy, writeChannels, type Tensor,
+  adaptiveAvgPool2d, argmax, avgPool2d, batchNorm, interpolate, softmax, channelBuffer, getDevice, hasF16, maxPool2d, max, mean, sum, tensor, tidy, writeChannels, type Tensor,
 } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -204,6 +204,16 @@ test('f16 channel buffer: writeChannels copies float16 channels exactly, routes 
   assert.throws(() => writeChannels(other, tensor(a, [1, 2, 2, 2]), 0), (e: Error) => /must match the buffer in every dimension but channels, and in dtype/.test(e.message) && !e.message.includes('\n'));
   assert.throws(() => channelBuffer([1, 2], 'int32'), /dtype must be float32 or float16/);
   for (const t of [xa, xb, buf, other]) t.dispose();
+});
+
+test('float32-only ops refuse a float16 tensor with one line that says so', () => {
+  if (!f16) return;
+  const h = tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'float16' });
+  const oneLine = (re: RegExp) => (e: Error) => re.test(e.message) && !e.message.includes('\n');
+  assert.throws(() => argmax(h, 1), oneLine(/argmax: tensor \[1, 1, 2, 2\] float16 must be float32/));
+  assert.throws(() => softmax(h, 1), oneLine(/must be float32/));
+  assert.throws(() => interpolate(h, { size: [4, 4], mode: 'nearest' }), oneLine(/must be float32/));
+  h.dispose();
 });
 
 test.run();

@@ -87,6 +87,7 @@ function argReduce(name: string, cmp: string, x: Tensor, axis: number, keepdim: 
   const outer = sizeOf(x.shape.slice(0, a));
   const R = x.shape[a]!;
   const inner = sizeOf(x.shape.slice(a + 1));
+  if (x.dtype !== 'float32') throw new TensorError(`${name}: ${x.describe()} must be float32 (${name} has no float16 kernel; cast with float())`);
   if (R === 0) throw new TensorError(`${name}: ${x.describe()} is empty along axis ${axis}`);
   const shape = keepdim ? keptShape(x.shape, [a]) : x.shape.filter((_, i) => i !== a);
   const y = Tensor.empty(shape, 'int32');

@@ -142,9 +142,9 @@ export function conv2dVariants(xShape: readonly number[], wShape: readonly numbe
   return { forward: names('forward'), backwardInput: names('backwardInput'), backwardWeight: names('backwardWeight') };
 }
 
-/** The kernel each op would use now for these shapes: the autotuner's choice, or the adapter default. */
-export function conv2dKernels(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } {
+/** The kernel each op would use now for these shapes and operand dtype: the autotuner's choice, or the adapter default. */
+export function conv2dKernels(xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}, dtype: DType = 'float32'): { forward: ConvVariant; backwardInput: ConvVariant; backwardWeight: ConvVariant } {
   const g = geometry('conv2dKernels', xShape, wShape, opts, [`[${xShape.join(', ')}]`, `[${wShape.join(', ')}]`]);
-  const name = (op: ConvOp) => formatConvVariant(pick('conv2dKernels', op, g, opts));
+  const name = (op: ConvOp) => formatConvVariant(pick('conv2dKernels', op, g, opts, dtype));
   return { forward: name('forward'), backwardInput: name('backwardInput'), backwardWeight: name('backwardWeight') };
 }
