@@ -1,19 +1,21 @@
 // float16 storage through the ops a DenseNet/FPN/HBP step passes besides conv and matmul:
 // element-wise maps with broadcasting, batch norm (float32 statistics and parameters), max,
-// average and adaptive average pooling, sum/mean/max reductions and writeChannels, forward and
-// backward, against the emulated PyTorch half-precision goldens of test/fixtures/gen_f16_goldens.py
+// average and adaptive average pooling, sum/mean/max reductions, writeChannels, and the FPN/HBP
+// ops (interpolate, the HBP interaction, bilinear pooling, normalize, signed square root), forward
+// and backward, against the emulated PyTorch half-precision goldens of test/fixtures/gen_f16_goldens.py
 // (inputs rounded to half, computed in float64, results rounded to half). Where the adapter lacks
 // shader-f16 (SwiftShader in Chromium) the tests return at once: f16.test.ts checks the clear error.
 import {
-  adaptiveAvgPool2d, argmax, avgPool2d, batchNorm, interpolate, softmax, channelBuffer, getDevice, hasF16, maxPool2d, max, mean, sum, tensor, tidy, writeChannels, type Tensor,
+  adaptiveAvgPool2d, argmax, avgPool2d, batchNorm, bilinearPool, hbpInteraction, interpolate, normalize, signedSqrt, softmax, channelBuffer, getDevice, hasF16,
+  maxPool2d, max, mean, sum, tensor, tidy, writeChannels, type Tensor,
 } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadGolden, loadGoldenCases } from '../helpers/index.ts';
+import { loadGolden, loadGoldenCases, randomArray } from '../helpers/index.ts';
 
 interface OpCase {
   name: string; op: string; shapes?: number[][]; shape?: number[]; axes?: number[]; training?: boolean; relu?: boolean;
-  kernel_size?: number; stride?: number; padding?: number; output_size?: number;
+  kernel_size?: number; stride?: number; padding?: number; output_size?: number; mode?: 'nearest' | 'bilinear'; size?: [number, number]; dim?: number;
 }
 
 const golden = await loadGolden('f16');
@@ -206,13 +208,100 @@ test('f16 channel buffer: writeChannels copies float16 channels exactly, routes 
   for (const t of [xa, xb, buf, other]) t.dispose();
 });
 
+test('f16 interpolate (nearest, bilinear up and down; vec4 and scalar gradient stores) against PyTorch half goldens', async () => {
+  if (!f16) return;
+  for (const c of byPrefix('interp_')) {
+    const [, , H, W] = c.shape! as [number, number, number, number];
+    const [OH, OW] = c.size!;
+    // Nearest copies a float16 value (exact); bilinear blends 4 terms with f32 weights. Each input's
+    // gradient sums the outputs that read it: at most (ceil(O / I) + 1) per axis.
+    const terms = (Math.ceil(OH / H) + 1) * (Math.ceil(OW / W) + 1);
+    const [gx] = await runCase(c.name, [true], ([x]) => interpolate(x!, { size: [OH, OW], mode: c.mode! }),
+      (ref) => (c.mode === 'nearest' ? () => 0 : gated(ref, g(`${c.name}.ygate`).data, 0, 8)));
+    const ref = g(`${c.name}.grad0`).data;
+    assertWithin(gx!, ref, gated(ref, g(`${c.name}.gate0`).data, 0, 2 * terms), `${c.name} grad x`);
+  }
+});
+
+test('f16 HBP interaction and bilinear pooling (vec4 and scalar rows, a partial block) sum over H·W in float32 and round once', async () => {
+  if (!f16) return;
+  for (const c of byPrefix('hbp_')) {
+    const [, , H, W] = c.shape! as [number, number, number, number];
+    const grads = await runCase(c.name, [true, true], ([a, b]) => hbpInteraction(a!, b!), (ref) => gated(ref, g(`${c.name}.ygate`).data, 0, H * W));
+    // da = g·b: one product of float16 values (exact in f32), rounded once.
+    grads.forEach((gr, i) => { const ref = g(`${c.name}.grad${i}`).data; assertWithin(gr, ref, gated(ref, g(`${c.name}.gate${i}`).data, 0, 1), `${c.name} grad ${i}`); });
+  }
+  for (const c of byPrefix('gram_')) {
+    const [, C, H, W] = c.shape! as [number, number, number, number];
+    const [gx] = await runCase(c.name, [true], ([x]) => bilinearPool(x!), (ref) => gated(ref, g(`${c.name}.ygate`).data, 0, H * W + 1));
+    // dX = ((G + Gᵀ)/HW, rounded to float16) · X: one rounding of each term, 2C float32 terms.
+    const ref = g(`${c.name}.grad0`).data;
+    assertWithin(gx!, ref, gated(ref, g(`${c.name}.gate0`).data, 1, 2 * C + 2), `${c.name} grad x`);
+  }
+});
+
+test('f16 normalize and signed square root against PyTorch half goldens', async () => {
+  if (!f16) return;
+  for (const c of byPrefix('norm_')) {
+    // Sums of squares and of g·x in float32 (blocks of 64): error far below a float16 step of the largest value.
+    const [gx] = await runCase(c.name, [true], ([x]) => normalize(x!, { dim: c.dim! }), (ref) => { const m = maxAbs(ref); return (i) => halfStep(ref[i]!) + 1e-5 * m; });
+    const ref = g(`${c.name}.grad0`).data, m = maxAbs(ref);
+    assertWithin(gx!, ref, (i) => halfStep(ref[i]!) + 1e-4 * m, `${c.name} grad x`);
+  }
+  const [gx] = await runCase('ssqrt_mixed', [true], ([x]) => signedSqrt(x!), (ref) => gated(ref, g('ssqrt_mixed.ygate').data, 0, 2));
+  const ref = g('ssqrt_mixed.grad0').data;
+  assertWithin(gx!, ref, gated(ref, g('ssqrt_mixed.gate0').data, 0, 4), 'ssqrt_mixed grad x');
+});
+
+test('f16 FPN/HBP ops agree with their float32 path on fresh random inputs, forward and backward', async () => {
+  if (!f16) return;
+  const ops: [string, number[][], (xs: Tensor[]) => Tensor][] = [
+    ['interpolate nearest x2', [[2, 8, 6, 8]], ([x]) => interpolate(x!, { scaleFactor: 2 })],
+    ['interpolate bilinear', [[2, 5, 7, 10]], ([x]) => interpolate(x!, { size: [16, 23], mode: 'bilinear' })],
+    ['hbpInteraction vec4', [[2, 16, 8, 8], [2, 16, 8, 8]], ([a, b]) => hbpInteraction(a!, b!)],
+    ['hbpInteraction scalar', [[1, 7, 5, 5], [1, 7, 5, 5]], ([a, b]) => hbpInteraction(a!, b!)],
+    ['bilinearPool', [[2, 10, 6, 6]], ([x]) => bilinearPool(x!)],
+    ['normalize', [[2, 2048]], ([x]) => normalize(x!)],
+    ['signedSqrt', [[3, 333]], ([x]) => signedSqrt(x!)],
+  ];
+  let seed = 1;
+  for (const [name, shapes, fn] of ops) {
+    const half = shapes.map((s) => tensor(randomArray(size(s), seed++, -2, 2), s, { dtype: 'float16', requiresGrad: true }));
+    const full = await Promise.all(half.map(async (h) => tensor(await h.toArray(), h.shape, { requiresGrad: true })));
+    const run = (xs: Tensor[], rSeed: number) => tidy(() => {
+      const y = fn(xs);
+      y.float().mul(tensor(randomArray(y.size, rSeed), y.shape)).sum().backward();
+      return y.keep();
+    });
+    const rSeed = seed++;
+    const [y16, y32] = [run(half, rSeed), run(full, rSeed)];
+    assert.is(y16.dtype, 'float16', `${name}: output dtype`);
+    // float16 rounds once where float32 keeps 24 bits; the float16 gradients also round their inputs' partial products.
+    const close = (got: ArrayLike<number>, ref: ArrayLike<number>, label: string) => { const m = maxAbs(ref); assertWithin(got, ref, (i) => halfStep(ref[i]!) + 4e-3 * m, label); };
+    close(await y16.toArray(), await y32.toArray(), `${name} y`);
+    for (const [i, h] of half.entries()) {
+      assert.is(h.grad!.dtype, 'float16', `${name}: grad ${i} dtype`);
+      close(await h.grad!.toArray(), await full[i]!.grad!.toArray(), `${name} grad ${i}`);
+    }
+    for (const t of [y16, y32, ...half, ...full]) t.dispose();
+  }
+});
+
+test('f16 hbpInteraction and bilinearPool refuse mixed or int32 maps in one line', () => {
+  if (!f16) return;
+  const h = tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'float16' }), f = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+  const oneLine = (re: RegExp) => (e: Error) => re.test(e.message) && !e.message.includes('\n');
+  assert.throws(() => hbpInteraction(h, f), oneLine(/hbpInteraction: .* must all be float32 or all float16/));
+  assert.throws(() => bilinearPool(tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'int32' })), oneLine(/bilinearPool: .* must all be float32 or all float16/));
+  for (const t of [h, f]) t.dispose();
+});
+
 test('float32-only ops refuse a float16 tensor with one line that says so', () => {
   if (!f16) return;
   const h = tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'float16' });
   const oneLine = (re: RegExp) => (e: Error) => re.test(e.message) && !e.message.includes('\n');
   assert.throws(() => argmax(h, 1), oneLine(/argmax: tensor \[1, 1, 2, 2\] float16 must be float32/));
   assert.throws(() => softmax(h, 1), oneLine(/must be float32/));
-  assert.throws(() => interpolate(h, { size: [4, 4], mode: 'nearest' }), oneLine(/must be float32/));
   h.dispose();
 });
 

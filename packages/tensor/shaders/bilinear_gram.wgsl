@@ -1,12 +1,15 @@
 // B-CNN bilinear pooling: y[n] = X·Xᵀ·scale for X = x[n] viewed as [C, L] (L = H·W, scale = 1/L).
 // Register-blocked, no workgroup memory: invocation (bj, bi, n) computes the 4x4 block of rows
-// 4bi.. and columns 4bj.. as dot products of rows of X read along L (T = vec4<f32> when L is a
+// 4bi.. and columns 4bj.. as dot products of rows of X read along L (T = vec4 when L is a
 // multiple of 4, then X is read as vec4 of L / 4). y is symmetric, so only blocks with bi <= bj
 // are computed and each is written to both (i, j) and (j, i): half the work, exactly symmetric.
+// X and y are of S (f32, or f16 with ENABLE's `enable f16;`); dot products and sums are f32 (ACC,
+// T's f32 counterpart) and y is rounded once.
+{{ENABLE}}
 {{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<{{T}}>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{S}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 fn d(a: {{T}}, b: {{T}}) -> f32 { return {{DOT}}; }
@@ -54,8 +57,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var c = 0u; c < 4u; c++) {
       let j = bj * 4u + c;
       if (j >= p.C) { break; }
-      y[out + i * p.C + j] = block[r][c];
-      y[out + j * p.C + i] = block[r][c];
+      y[out + i * p.C + j] = {{S}}(block[r][c]);
+      y[out + j * p.C + i] = {{S}}(block[r][c]);
     }
   }
 }

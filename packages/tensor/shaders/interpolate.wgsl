@@ -4,13 +4,15 @@
 //   nearest:  src = min(floor(dst·scale), in − 1)  (dst itself when sizes are equal, dst/2 when doubled)
 //   bilinear: src = max(scale·(dst + 0.5) − 0.5, 0), blended from floor(src) and the next cell
 //             (clamped at the edge), both axes; identity when sizes are equal.
-// Rows are output rows (rows.wgsl); lanes step through their columns.
+// Rows are output rows (rows.wgsl); lanes step through their columns. x and y are of S (f32, or
+// f16 with ENABLE's `enable f16;`); the blend is computed in f32 and rounded once.
+{{ENABLE}}
 {{PARAMS}}
 
 {{INTERPOLATE_INDEX}}
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{S}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 {{ROWS}}
@@ -30,9 +32,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let r1 = base + lh.i1 * p.W;
     for (var ow = rl.y; ow < p.OW; ow += rl.z) {
       let lw = linear(ow, p.W, p.OW, p.scaleW);
-      let top = (1.0 - lw.l1) * x[r0 + lw.i0] + lw.l1 * x[r0 + lw.i1];
-      let bottom = (1.0 - lw.l1) * x[r1 + lw.i0] + lw.l1 * x[r1 + lw.i1];
-      y[row * p.OW + ow] = (1.0 - lh.l1) * top + lh.l1 * bottom;
+      let top = (1.0 - lw.l1) * f32(x[r0 + lw.i0]) + lw.l1 * f32(x[r0 + lw.i1]);
+      let bottom = (1.0 - lw.l1) * f32(x[r1 + lw.i0]) + lw.l1 * f32(x[r1 + lw.i1]);
+      y[row * p.OW + ow] = {{S}}((1.0 - lh.l1) * top + lh.l1 * bottom);
     }
   } else {
     let r = base + nearest(oh, p.H, p.OH, p.scaleH) * p.W;

@@ -5,12 +5,14 @@
 // corrected by stepping with the forward formula itself, so the range agrees with the forward
 // pass bit for bit. Each lane writes 4 neighbouring inputs of a row at once (a vec4 store when W
 // is a multiple of 4), reading each output that reads any of them once. Rows are input rows
-// (rows.wgsl); lanes step through groups of 4 columns.
+// (rows.wgsl); lanes step through groups of 4 columns. g and dx are of S (f32, or f16 with
+// ENABLE's `enable f16;`); the sums are f32, rounded once at the store (T is dx's element or vec4 type).
+{{ENABLE}}
 {{PARAMS}}
 
 {{INTERPOLATE_INDEX}}
 
-@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(0) var<storage, read> g: array<{{S}}>;
 @group(0) @binding(1) var<storage, read_write> dx: array<{{T}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
@@ -65,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var oh = rh.x; oh < rh.y; oh++) {
       let rowBase = gBase + oh * p.OW;
       var racc = vec4<f32>(0.0);
-      for (var ow = first; ow < end; ow++) { racc += weights(ow, w, p.W, p.OW, p.scaleW) * g[rowBase + ow]; }
+      for (var ow = first; ow < end; ow++) { racc += weights(ow, w, p.W, p.OW, p.scaleW) * f32(g[rowBase + ow]); }
       acc += weights(oh, vec4<u32>(h), p.H, p.OH, p.scaleH).x * racc;
     }
     {{STORE}}

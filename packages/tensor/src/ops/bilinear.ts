@@ -1,5 +1,7 @@
 // Bilinear pooling: the HBP interaction (Yu et al. 2018), B-CNN's outer product (Lin et al. 2015),
-// and the signed square root and L2 normalisation both apply to the pooled vector.
+// and the signed square root and L2 normalisation both apply to the pooled vector. float16 maps
+// are read in their storage with products and sums over space in f32, each output rounded once
+// to float16; outputs and gradients keep the inputs' dtype.
 import gramSrc from '../../shaders/bilinear_gram.wgsl';
 import hbpSrc from '../../shaders/bilinear_hbp.wgsl';
 import hbpBackwardSrc from '../../shaders/bilinear_hbp_backward.wgsl';
@@ -15,6 +17,7 @@ import { specialize } from './kernels.ts';
 import { matmulInto } from './matmul/matmul.ts';
 import { transpose } from './movement.ts';
 import { rowLaunch, rowsSrc } from './planes.ts';
+import { storageWgsl, type StorageWgsl } from './storage.ts';
 
 /** Values (of T) each lane of the HBP backward kernel writes. */
 const PER_LANE = 4;
@@ -24,11 +27,19 @@ const hbpBackwardParams = uniformBlock({ rows: 'u32', L: 'u32', shift: 'u32' });
 const gramParams = uniformBlock({ C: 'u32', L: 'u32', scale: 'f32' });
 const normalizeParams = uniformBlock({ outer: 'u32', R: 'u32', inner: 'u32', eps: 'f32' });
 
-function checkMaps(op: string, ...ts: Tensor[]): void {
+/** Checks the maps are [N, C, H, W] of one float dtype and returns its storage. */
+function checkMaps(op: string, ...ts: Tensor[]): StorageWgsl {
+  const all = ts.map((u) => u.describe()).join(' and ');
   for (const t of ts) {
-    if (t.rank !== 4) throw new TensorError(`${op}: expected [N, C, H, W] feature maps, got ${ts.map((u) => u.describe()).join(' and ')}`);
-    if (t.dtype !== 'float32') throw new TensorError(`${op}: ${t.describe()} must be float32`);
+    if (t.rank !== 4) throw new TensorError(`${op}: expected [N, C, H, W] feature maps, got ${all}`);
+    if (t.dtype === 'int32' || t.dtype !== ts[0]!.dtype) throw new TensorError(`${op}: ${all} must all be float32 or all float16`);
   }
+  return storageWgsl(ts[0]!.dtype);
+}
+
+/** Template values for maps read along L as T (vec4 when `vec`) of storage `s`, summed as ACC (T's f32 counterpart). */
+function lanes(s: StorageWgsl, vec: boolean): { ENABLE: string; S: string; T: string; ACC: string } {
+  return { ENABLE: s.ENABLE, S: s.T, T: vec ? `vec4<${s.T}>` : s.T, ACC: vec ? 'vec4<f32>' : 'f32' };
 }
 
 /**
@@ -36,16 +47,16 @@ function checkMaps(op: string, ...ts: Tensor[]): void {
  * one kernel (no [N, D, H, W] product is materialised). Gradients: da = g ⊗ b, db = g ⊗ a.
  */
 export function hbpInteraction(a: Tensor, b: Tensor): Tensor {
-  checkMaps('hbpInteraction', a, b);
+  const s = checkMaps('hbpInteraction', a, b);
   if (!sameShape(a.shape, b.shape)) throw new TensorError(`hbpInteraction: ${a.describe()} and ${b.describe()} must have the same shape`);
   const [n, d, h, w] = a.shape as [number, number, number, number];
   const rows = n * d;
   const L = h * w;
   const vec = L % 4 === 0;
-  const y = Tensor.empty([n, d]);
+  const y = Tensor.empty([n, d], a.dtype);
   getEngine().dispatch({
-    label: `hbpInteraction ${a.describe()} ${b.describe()}`, key: `bilinear_hbp:${vec}`,
-    source: () => specialize(hbpSrc, { PARAMS: hbpParams.wgsl, T: vec ? 'vec4<f32>' : 'f32', TOTAL: vec ? 'acc.x + acc.y + acc.z + acc.w' : 'acc', WORKGROUP_SIZE }),
+    label: `hbpInteraction ${a.describe()} ${b.describe()}`, key: `bilinear_hbp:${s.T}:${vec}`,
+    source: () => specialize(hbpSrc, { PARAMS: hbpParams.wgsl, ...lanes(s, vec), TOTAL: vec ? 'acc.x + acc.y + acc.z + acc.w' : 'acc', WORKGROUP_SIZE }),
     buffers: [a.buffer, b.buffer, y.buffer], uniforms: hbpParams.pack({ rows, L: vec ? L / 4 : L }),
     workgroups: elementGrid(rows), cost: 2 * a.size,
   });
@@ -53,10 +64,10 @@ export function hbpInteraction(a: Tensor, b: Tensor): Tensor {
     const label = `hbpInteraction ${a.describe()} backward`;
     const launch = rowLaunch(label, rows, vec ? L / 4 : L, PER_LANE);
     const spread = (other: Tensor) => {
-      const out = Tensor.empty(a.shape);
+      const out = Tensor.empty(a.shape, a.dtype);
       getEngine().dispatch({
-        label, key: `bilinear_hbp_backward:${vec}`,
-        source: () => specialize(hbpBackwardSrc, { T: vec ? 'vec4<f32>' : 'f32', ROWS: rowsSrc, PARAMS: hbpBackwardParams.wgsl }),
+        label, key: `bilinear_hbp_backward:${s.T}:${vec}`,
+        source: () => specialize(hbpBackwardSrc, { ...lanes(s, vec), ROWS: rowsSrc, PARAMS: hbpBackwardParams.wgsl }),
         buffers: [g.buffer, other.buffer, out.buffer], uniforms: hbpBackwardParams.pack({ rows, L: vec ? L / 4 : L, shift: launch.shift }),
         workgroups: launch.workgroups, cost: 2 * a.size,
       });
@@ -71,17 +82,17 @@ export function hbpInteraction(a: Tensor, b: Tensor): Tensor {
  * y is [N, C, C]. Gradient: dX = (G + Gᵀ)·X / (H·W) for any upstream G (not assumed symmetric).
  */
 export function bilinearPool(x: Tensor): Tensor {
-  checkMaps('bilinearPool', x);
+  const s = checkMaps('bilinearPool', x);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const L = h * w;
   const vec = L % 4 === 0;
-  const y = Tensor.empty([n, c, c]);
+  const y = Tensor.empty([n, c, c], x.dtype);
   const label = `bilinearPool ${x.describe()}`;
   const blocks = Math.ceil(c / 4);
   if (n > MAX_WORKGROUPS_PER_DIMENSION) throw new TensorError(`${label}: batch ${n} exceeds ${MAX_WORKGROUPS_PER_DIMENSION}`);
   getEngine().dispatch({
-    label, key: `bilinear_gram:${vec}`,
-    source: () => specialize(gramSrc, { T: vec ? 'vec4<f32>' : 'f32', DOT: vec ? 'dot(a, b)' : 'a * b', PARAMS: gramParams.wgsl }),
+    label, key: `bilinear_gram:${s.T}:${vec}`,
+    source: () => specialize(gramSrc, { ...lanes(s, vec), DOT: vec ? 'dot(vec4<f32>(a), vec4<f32>(b))' : 'f32(a) * f32(b)', PARAMS: gramParams.wgsl }),
     buffers: [x.buffer, y.buffer], uniforms: gramParams.pack({ C: c, L: vec ? L / 4 : L, scale: 1 / L }),
     workgroups: [Math.ceil(blocks / 8), Math.ceil(blocks / 8), n], cost: (n * c * (c + 4) * L) / 2,
   });
@@ -89,7 +100,7 @@ export function bilinearPool(x: Tensor): Tensor {
     const gt = transpose(g);
     const sym = mapKernel(`${label} backward (G + Gᵀ)/HW`, '(x + y) * p.alpha', [g, gt], 1 / L);
     gt.dispose();
-    const dx = Tensor.empty(x.shape);
+    const dx = Tensor.empty(x.shape, x.dtype);
     matmulInto(`${label} backward`, sym, x, dx, n, c, c, L, c * c, c * L);
     sym.dispose();
     return [dx];
@@ -111,7 +122,8 @@ export interface NormalizeOptions {
 
 /** L2 normalisation as torch.nn.functional.normalize: x / max(‖x‖₂, eps) along `dim`. */
 export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
-  if (x.dtype !== 'float32') throw new TensorError(`normalize: ${x.describe()} must be float32`);
+  if (x.dtype === 'int32') throw new TensorError(`normalize: ${x.describe()} must be float32 or float16`);
+  const s = storageWgsl(x.dtype);
   const dim = normalizeAxis('normalize', opts.dim ?? 1, x.rank);
   const eps = opts.eps ?? 1e-12;
   const outer = sizeOf(x.shape.slice(0, dim));
@@ -119,15 +131,17 @@ export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
   const inner = sizeOf(x.shape.slice(dim + 1));
   const label = `normalize ${x.describe()} dim ${dim}`;
   const run = (g: Tensor | null): Tensor => {
-    const out = Tensor.empty(x.shape);
+    const out = Tensor.empty(x.shape, x.dtype);
     if (out.size === 0) return out;
     const backward = g !== null;
     getEngine().dispatch({
-      label: `${label}${backward ? ' backward' : ''}`, key: `normalize:${backward}`,
+      label: `${label}${backward ? ' backward' : ''}`, key: `normalize:${s.T}:${backward}`,
       source: () => specialize(normalizeSrc, {
+        ENABLE: s.ENABLE,
+        S: s.T,
         BACKWARD: backward,
-        GRAD_DECL: backward ? '@group(0) @binding(1) var<storage, read> g: array<f32>;' : '',
-        UPSTREAM: backward ? 'return g[k];' : 'return 0.0;',
+        GRAD_DECL: backward ? `@group(0) @binding(1) var<storage, read> g: array<${s.T}>;` : '',
+        UPSTREAM: backward ? 'return f32(g[k]);' : 'return 0.0;',
         OUT_BINDING: backward ? 2 : 1,
         PARAM_BINDING: backward ? 3 : 2,
         WORKGROUP_SIZE,

@@ -1,5 +1,7 @@
 // Spatial resizing of NCHW tensors, as torch.nn.functional.interpolate with align_corners = false
-// ('nearest' and 'bilinear'), with a gather-formulated backward kernel.
+// ('nearest' and 'bilinear'), with a gather-formulated backward kernel. float16 tensors are
+// resized in their storage (blends and gradient sums in f32, rounded once), their outputs and
+// gradients float16.
 import fwdSrc from '../../shaders/interpolate.wgsl';
 import bwdSrc from '../../shaders/interpolate_backward.wgsl';
 import indexSrc from '../../shaders/interpolate_index.wgsl';
@@ -9,6 +11,7 @@ import { record, Tensor } from '../tensor.ts';
 import { uniformBlock } from '../uniforms.ts';
 import { specialize } from './kernels.ts';
 import { rowLaunch, rowsSrc, store4 } from './planes.ts';
+import { storageWgsl } from './storage.ts';
 
 /** Outputs each lane of the forward kernel computes along a row (the backward kernel's lanes take groups of 4 inputs). */
 const PER_LANE = 4;
@@ -34,7 +37,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const mode = opts.mode ?? 'nearest';
   const label = `interpolate ${x.describe()} ${mode}`;
   if (x.rank !== 4) throw new TensorError(`${label}: expected an NCHW input of rank 4`);
-  if (x.dtype !== 'float32') throw new TensorError(`${label}: input must be float32`);
+  if (x.dtype === 'int32') throw new TensorError(`${label}: input must be float32 or float16`);
   if (mode !== 'nearest' && mode !== 'bilinear') throw new TensorError(`${label}: mode must be 'nearest' or 'bilinear'`);
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) {
     throw new TensorError(`${label}: give exactly one of size and scaleFactor`);
@@ -59,20 +62,23 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   }
   const bilinear = mode === 'bilinear';
   const planes = n * c;
+  const s = storageWgsl(x.dtype);
   const run = (src: Tensor, dst: Tensor, rows: number, width: number, backward: boolean) => {
     const l = backward ? rowLaunch(label, rows, Math.ceil(width / 4), 1) : rowLaunch(label, rows, width, PER_LANE);
     getEngine().dispatch({
-      label: `${label} to ${oh}x${ow}${backward ? ' backward' : ''}`, key: `interpolate:${backward}:${bilinear}:${backward && w % 4 === 0}`,
-      source: () => specialize(backward ? bwdSrc : fwdSrc, { PARAMS: interpolateParams.wgsl, ROWS: rowsSrc, INTERPOLATE_INDEX: indexSrc, BILINEAR: bilinear, ...store4(w) }),
+      label: `${label} to ${oh}x${ow}${backward ? ' backward' : ''}`, key: `interpolate:${s.T}:${backward}:${bilinear}:${backward && w % 4 === 0}`,
+      source: () => specialize(backward ? bwdSrc : fwdSrc, {
+        ENABLE: s.ENABLE, S: s.T, PARAMS: interpolateParams.wgsl, ROWS: rowsSrc, INTERPOLATE_INDEX: indexSrc, BILINEAR: bilinear, ...store4(w, x.dtype),
+      }),
       buffers: [src.buffer, dst.buffer],
       uniforms: interpolateParams.pack({ rows, H: h, W: w, OH: oh, OW: ow, shift: l.shift, scaleH, scaleW }),
       workgroups: l.workgroups, cost: src.size + dst.size,
     });
   };
-  const y = Tensor.empty([n, c, oh, ow]);
+  const y = Tensor.empty([n, c, oh, ow], x.dtype);
   run(x, y, planes * oh, ow, false);
   return record(y, 'interpolate', [x], (g) => {
-    const dx = Tensor.empty(x.shape);
+    const dx = Tensor.empty(x.shape, x.dtype);
     run(g, dx, planes * h, w, true);
     return [dx];
   });
