@@ -10,7 +10,7 @@ import { cast, type DType, type Tensor } from '@drgrade/tensor';
 type Rule =
   /** To float16: the convolutions and matrix products (PyTorch's float16 list), which sum in float32 inside the kernel. */
   | 'float16'
-  /** To float32: sums over many elements, exponentials, square roots and norms, whose range or rounding float16 cannot hold (PyTorch's float32 list). */
+  /** To float32: the loss and what leads to it (means to the logits, log-softmax), whose range or rounding float16 cannot hold (PyTorch's float32 list). */
   | 'float32'
   /** The widest of the inputs' dtypes, where the op takes float16 (TAKES_FLOAT16); float32 otherwise. */
   | 'inputs';
@@ -21,10 +21,6 @@ const RULES = {
   matmul: 'float16',
   mean: 'float32',
   logSoftmax: 'float32',
-  normalize: 'float32',
-  signedSqrt: 'float32',
-  hbpInteraction: 'float32',
-  bilinearPool: 'float32',
   loss: 'float32',
   add: 'inputs',
   mul: 'inputs',
@@ -37,6 +33,13 @@ const RULES = {
   adaptiveAvgPool2d: 'inputs',
   adaptiveMaxPool2d: 'inputs',
   interpolate: 'inputs',
+  // The bilinear heads: their kernels sum over space and norms in float32 and round once. The HBP
+  // interaction's float16 output holds a sum over H·W (at most 65504: at the paper's 16x16 grid a
+  // mean |a·b| below 256); signedSqrt and normalize bring it back to [-1, 1] for the classifier.
+  hbpInteraction: 'inputs',
+  bilinearPool: 'inputs',
+  signedSqrt: 'inputs',
+  normalize: 'inputs',
   writeChannels: 'inputs',
   concat: 'inputs',
   stack: 'inputs',
@@ -45,12 +48,13 @@ const RULES = {
 export type AutocastOp = keyof typeof RULES;
 
 /**
- * The 'inputs' ops that @drgrade/tensor runs on float16 tensors. When it gains a float16 kernel
- * for another (interpolate), add the op here: its float16 inputs then stay float16 instead of
- * widening to float32.
+ * The 'inputs' ops that @drgrade/tensor runs on float16 tensors (all of them now). When another
+ * 'inputs' op is added before its float16 kernel, leave it out here: its float16 inputs then widen
+ * to float32 instead of being refused.
  */
 const TAKES_FLOAT16: ReadonlySet<AutocastOp> = new Set<AutocastOp>([
-  'add', 'mul', 'relu', 'elu', 'max', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'adaptiveMaxPool2d', 'writeChannels', 'concat', 'stack',
+  'add', 'mul', 'relu', 'elu', 'max', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'adaptiveMaxPool2d', 'interpolate',
+  'hbpInteraction', 'bilinearPool', 'signedSqrt', 'normalize', 'writeChannels', 'concat', 'stack',
 ]);
 
 /** The ops that keep float16 inputs (for tests that check each really takes them). */

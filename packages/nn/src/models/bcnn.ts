@@ -22,7 +22,8 @@ export class BCNN extends Module<Tensor, HeadOutput> {
 
   forward(x: Tensor): HeadOutput {
     const [n, c] = x.shape as [number, number];
-    const embedding = normalize(signedSqrt(bilinearPool(autocastInput('bilinearPool', x)).reshape([n, c * c])), { dim: 1 });
+    const pooled = bilinearPool(autocastInput('bilinearPool', x)).reshape([n, c * c]);
+    const embedding = normalize(autocastInput('normalize', signedSqrt(autocastInput('signedSqrt', pooled))), { dim: 1 });
     return { logits: this.fc.forward(embedding), embedding };
   }
 }

@@ -78,8 +78,10 @@ export class HBP extends Module<Tensor[], HeadOutput> {
     if (maps.length !== 3) throw new Error(`HBP: expected three feature maps, got ${maps.length}`);
     const target = this.targetGrid(maps);
     const [u, v, s] = maps.map((m, i) => this.projections[i]!.forward(this.resize(m, target))) as [Tensor, Tensor, Tensor];
-    // Float32 from the interaction on: it sums over space, beyond float16's range on large maps.
-    const branch = (a: Tensor, b: Tensor) => normalize(signedSqrt(hbpInteraction(...autocastInputs('hbpInteraction', [a, b]))), { dim: 1 });
+    const branch = (a: Tensor, b: Tensor) => {
+      const z = hbpInteraction(...autocastInputs('hbpInteraction', [a, b]));
+      return normalize(autocastInput('normalize', signedSqrt(autocastInput('signedSqrt', z))), { dim: 1 });
+    };
     const embedding = concat(autocastInputs('concat', [branch(u, v), branch(u, s), branch(v, s)]), 1);
     return { logits: this.fcConcat.forward(embedding), embedding };
   }
