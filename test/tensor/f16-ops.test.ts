@@ -12,6 +12,7 @@ import {
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadGolden, loadGoldenCases, randomArray } from '../helpers/index.ts';
+import { assertWithin, halfStep } from '../helpers/half.ts';
 
 interface OpCase {
   name: string; op: string; shapes?: number[][]; shape?: number[]; axes?: number[]; training?: boolean; relu?: boolean;
@@ -25,20 +26,6 @@ const g = (key: string) => { const t = golden.get(key); if (!t) throw new Error(
 
 let f16 = false;
 test.before(async () => { await getDevice(); f16 = hasF16(); });
-
-/** The distance from |v| to the next float16 above it (subnormal spacing 2^-24 below 2^-14). */
-function halfStep(v: number): number {
-  const a = Math.abs(v);
-  return a < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(a)) - 10);
-}
-
-function assertWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: (i: number) => number, label: string): void {
-  assert.is(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!);
-    if (!(d <= bound(i))) assert.unreachable(`${label}: element ${i} got ${actual[i]}, expected ${expected[i]} (|diff| ${d.toExponential(3)} > ${bound(i).toExponential(3)})`);
-  }
-}
 
 const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1);
 const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);

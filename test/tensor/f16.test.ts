@@ -5,6 +5,7 @@ import { cast, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dVariants
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadGolden, loadGoldenCases } from '../helpers/index.ts';
+import { assertWithin, halfStep } from '../helpers/half.ts';
 
 interface MatmulCase { name: string; batch: number; M: number; K: number; N: number }
 interface ConvCase {
@@ -20,21 +21,6 @@ const g = (key: string) => { const t = golden.get(key); if (!t) throw new Error(
 
 let f16 = false;
 test.before(async () => { await getDevice(); f16 = hasF16(); });
-
-/** The distance from |v| to the next float16 above it (subnormal spacing 2^-24 below 2^-14). */
-function halfStep(v: number): number {
-  const a = Math.abs(v);
-  return a < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(a)) - 10);
-}
-
-/** |actual − expected| ≤ bound(i) elementwise, naming the worst element otherwise. */
-function assertWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, bound: (i: number) => number, label: string): void {
-  assert.is(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!);
-    if (!(d <= bound(i))) assert.unreachable(`${label}: element ${i} got ${actual[i]}, expected ${expected[i]} (|diff| ${d.toExponential(3)} > ${bound(i).toExponential(3)})`);
-  }
-}
 
 test('without shader-f16 a float16 tensor is refused with one clear line', () => {
   if (f16) return;
