@@ -3,7 +3,8 @@
 // (statistics are constants): dx = g'·invstd·weight. Training mode (statistics depend on x,
 // M = N·H·W values per channel): dx = invstd·weight·(g' − Σg'/M − xhat·Σ(g'·xhat)/M), with the
 // sums from batchnorm_backward_reduce.wgsl. Rows are planes (rows.wgsl); lanes step through them.
-// x and dx may have CS ≥ C channels per image (see batchnorm_apply.wgsl); this writes their first C.
+// x may have CS ≥ C channels per image (see batchnorm_apply.wgsl); dx has the C normalised ones
+// only (a channel-range gradient, ops/channel_grad.ts), laid out as g.
 // x, g and dx are stored as S and computed as T (see batchnorm_apply.wgsl).
 {{ENABLE}}
 {{PARAMS}}
@@ -43,6 +44,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let d = {{T}}(x[xbase + s]) - pr.x;
     var gv = {{T}}(g[base + s]);
     if (RELU) { gv = select({{T}}(0.0), gv, d * scale + pr.w > {{T}}(0.0)); }
-    dx[xbase + s] = {{S}}(scale * gv + kx * d + k0);
+    dx[base + s] = {{S}}(scale * gv + kx * d + k0);
   }
 }

@@ -2,6 +2,7 @@ import { deviceSync } from './device.ts';
 import { getEngine } from './engine.ts';
 import { AdapterLimitError, TensorError, describeShape } from './errors.ts';
 import { halfToFloat } from './half.ts';
+import type { ChannelGrad } from './ops/channel_grad.ts';
 import { isGradEnabled, keep, setTensorCheck, track } from './scope.ts';
 import { sizeOf, type Shape } from './shape.ts';
 
@@ -25,11 +26,14 @@ export class Storage {
   constructor(public buffer: GPUBuffer, public readonly bytes: number) {}
 }
 
-/** How an op's output differentiates: `backward` maps the output's gradient to one per input. */
+/**
+ * How an op's output differentiates: `backward` maps the output's gradient to one per input (a
+ * ChannelGrad for an input it read a channel range of; autograd.ts).
+ */
 export interface GradNode {
   op: string;
   inputs: Tensor[];
-  backward: (grad: Tensor) => (Tensor | null)[];
+  backward: (grad: Tensor) => (Tensor | ChannelGrad | null)[];
 }
 
 let nextId = 1;

@@ -4,6 +4,7 @@ import { keep, noGrad, tidy } from '../scope.ts';
 import { sameShape } from '../shape.ts';
 import { nextTensorId, Tensor } from '../tensor.ts';
 import { cast } from './cast.ts';
+import { addChannelsInto, channelGradMismatch, materialise, type ChannelGrad } from './channel_grad.ts';
 import { add } from './elementwise.ts';
 import { ones } from './creation.ts';
 import { clone } from './movement.ts';
@@ -33,6 +34,24 @@ function sumInto(a: Tensor, b: Tensor): Tensor {
   const rounded = cast(sum, a.dtype);
   sum.dispose();
   return rounded;
+}
+
+/**
+ * prev + part: an input's pending gradient plus a gradient over a channel range of it. When the
+ * pass owns prev (nothing else can read it) and prev is float32, part is added into it in place,
+ * over its channels only: no zero-padded temporary, no add over the whole tensor. Otherwise into a
+ * float32 copy of prev (a float16 gradient's running sum is kept in float32, as sumAsFloat32's),
+ * or, with no prev, into zeros of the input's shape in part's dtype.
+ */
+function addChannelGrad(prev: Tensor | undefined, part: ChannelGrad, input: Tensor, owned: boolean): Tensor {
+  if (!prev) return materialise(part, input);
+  if (owned && prev.dtype === 'float32') {
+    addChannelsInto(prev, part);
+    return prev;
+  }
+  const sum = prev.dtype === 'float32' ? clone(prev) : cast(prev, 'float32');
+  addChannelsInto(sum, part);
+  return sum;
 }
 
 function topoOrder(root: Tensor): Tensor[] {
@@ -81,6 +100,12 @@ export function backward(root: Tensor, grad?: Tensor): void {
       pending.delete(g);
       if (g.id >= firstId) g.dispose();
     };
+    // Whether a pending gradient may be changed in place: only when nothing else can read it. It was
+    // made by this pass (not the caller's `grad`, nor a forward tensor a rule returned), it is
+    // pending for one tensor only (a rule may pass its upstream gradient on, to several inputs), and
+    // no view shares its storage (a leaf's .grad is a view of the gradient it was given; a rule may
+    // return a view of its upstream gradient).
+    const owns = (t: Tensor) => t.id >= firstId && pending.get(t) === 1 && t.storage.refs === 1;
     const start = grad ?? ones(root.shape);
     grads.set(root, start);
     hold(start);
@@ -110,18 +135,27 @@ export function backward(root: Tensor, grad?: Tensor): void {
       node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
-        if (!sameShape(gi.shape, input.shape)) {
-          throw new TensorError(`backward of ${node.op}: gradient ${gi.describe()} does not match input ${input.describe()}`);
-        }
         const prev = grads.get(input);
-        if (!prev) { grads.set(input, gi); hold(gi); return; }
-        const sum = sumAsFloat32(prev, gi);
+        let sum: Tensor;
+        if (gi instanceof Tensor) {
+          if (!sameShape(gi.shape, input.shape)) {
+            throw new TensorError(`backward of ${node.op}: gradient ${gi.describe()} does not match input ${input.describe()}`);
+          }
+          if (!prev) { grads.set(input, gi); hold(gi); return; }
+          sum = sumAsFloat32(prev, gi);
+        } else {
+          const mismatch = channelGradMismatch(gi, input);
+          if (mismatch) throw new TensorError(`backward of ${node.op}: ${mismatch}`);
+          sum = addChannelGrad(prev, gi, input, !!prev && owns(prev));
+          if (sum === prev) return;
+        }
         grads.set(input, sum);
         hold(sum);
-        release(prev);
+        if (prev) release(prev);
       });
       // Gradients summed into another, or made for an input that wants none, are spent.
-      for (const gi of new Set(inputGrads)) if (gi && gi !== g && !pending.has(gi) && gi.id >= firstId) gi.dispose();
+      const given = inputGrads.map((gi) => (gi instanceof Tensor ? gi : gi?.grad));
+      for (const gi of new Set(given)) if (gi && gi !== g && !pending.has(gi) && gi.id >= firstId) gi.dispose();
       release(g);
     }
   }));

@@ -17,7 +17,8 @@ import { isGradEnabled } from '../scope.ts';
 import { sizeOf } from '../shape.ts';
 import { record, Tensor } from '../tensor.ts';
 import { uniformBlock } from '../uniforms.ts';
-import { fillTensor, full, gatherStrided, specialize } from './kernels.ts';
+import { channelGrad, type ChannelGrad } from './channel_grad.ts';
+import { full, gatherStrided, specialize } from './kernels.ts';
 import { isRecomputing } from './checkpoint.ts';
 import { rowLaunch, rowsSrc, type RowLaunch } from './planes.ts';
 
@@ -51,7 +52,8 @@ export interface BatchNormOptions {
   /**
    * Normalises only channels [0, channels) of x, read in place (default: all): a dense layer
    * reads the first channels of its block's buffer this way instead of from a copy. The output
-   * has `channels` channels; x's gradient has x's shape, zero past them.
+   * has `channels` channels; x's gradient is zero past them, so backward returns those channels
+   * only (a ChannelGrad, which autograd adds into the buffer's gradient in place).
    */
   channels?: number;
 }
@@ -204,8 +206,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
     }), false, 'backward sums') : null;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = Tensor.empty(x.shape, x.dtype);
-      if (l.cs > l.c) fillTensor(dx, 0);
+      dx = Tensor.empty(y.shape, x.dtype);
       engine.dispatch({
         label: `${l.label} backward`, key: `batchnorm_backward:${typeKey(l)}:${relu}:${training}`,
         source: () => specialize(backwardSrc, {
@@ -221,7 +222,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
       });
     }
     const component = (i: number, what: string) => gatherStrided(`${l.label} ${what} gradient`, sums!, [l.c], [4], i);
-    const grads: (Tensor | null)[] = [dx];
+    const grads: (Tensor | ChannelGrad | null)[] = [dx && l.cs > l.c ? channelGrad(dx, 0) : dx];
     if (weight) grads.push(weight.requiresGrad ? component(1, 'weight') : null);
     if (bias) grads.push(bias.requiresGrad ? component(0, 'bias') : null);
     sums?.dispose();
