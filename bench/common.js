@@ -2,20 +2,41 @@
 // the same adapter, timing, and table / JSON output.
 import { performance } from 'node:perf_hooks';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, with a trailing slash. */
+export const root = fileURLToPath(new URL('..', import.meta.url));
 
 export const args = new Set(process.argv.slice(2));
 export const json = args.has('--json');
 export const quick = args.has('--quick');
 
 const dist = new URL('../packages/tensor/dist/index.js', import.meta.url);
-if (!existsSync(dist)) {
-  console.error('bench: packages/tensor/dist/index.js is missing; run `npm run build` first.');
-  process.exit(1);
-}
 
 /** Loads @drgrade/tensor (must happen before TF.js installs navigator.gpu). */
 export async function loadOurs() {
+  if (!existsSync(dist)) {
+    console.error('bench: packages/tensor/dist/index.js is missing; run `npm run build` first.');
+    process.exit(1);
+  }
   const lib = await import(dist.href);
+  await lib.getDevice();
+  return lib;
+}
+
+/**
+ * @drgrade/tensor and @drgrade/nn bundled together from the sources into build/bench/<name>-lib.js,
+ * so both share one device and one engine; the device is opened. For the benches of whole models.
+ */
+export async function loadTensorAndNn(name) {
+  const { build } = await import('esbuild');
+  const outfile = `${root}build/bench/${name}-lib.js`;
+  await build({
+    stdin: { contents: "export * from '@drgrade/tensor'; export * from '@drgrade/nn';", resolveDir: root, loader: 'ts' },
+    bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, loader: { '.wgsl': 'text' },
+    tsconfig: `${root}tsconfig.json`, external: ['webgpu', 'node:*'], logLevel: 'warning',
+  });
+  const lib = await import(outfile);
   await lib.getDevice();
   return lib;
 }

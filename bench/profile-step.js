@@ -8,10 +8,9 @@
 // less the families. PyTorch's OpenMP threads slow down many times over when other processes
 // share the cores (0.4–2.8 s for the same step here), so read its figures from a quiet machine.
 //   node bench/profile-step.js [--json] [--no-torch] [--kernels N]
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { loadTensorAndNn, root } from './common.js';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -22,16 +21,7 @@ if (!(topKernels >= 0)) {
   process.exit(2);
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = `${root}build/bench/profile-step-lib.js`;
-// @drgrade/nn and @drgrade/tensor bundled together, so both share one device and one engine.
-await build({
-  stdin: { contents: "export * from '@drgrade/tensor'; export * from '@drgrade/nn';", resolveDir: root, loader: 'ts' },
-  bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, loader: { '.wgsl': 'text' },
-  tsconfig: `${root}tsconfig.json`, external: ['webgpu', 'node:*'], logLevel: 'warning',
-});
-const lib = await import(outfile);
-await lib.getDevice();
+const lib = await loadTensorAndNn('profile-step');
 const info = await lib.deviceInfo();
 if (!info.timestamps) {
   console.error(`bench/profile-step.js: the adapter ${info.name} has no 'timestamp-query' feature, so its kernels cannot be timed`);

@@ -20,10 +20,9 @@
 // it. --fits-only runs the largest-batch part alone. The kernel autotuner times the variants of every new shape after the first step
 // (persisted, so only the first run pays; its time is reported apart); --no-tune keeps the
 // fixed default kernels instead.
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { loadTensorAndNn, root } from './common.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -39,16 +38,7 @@ if (peakOption !== null && !(peakOption > 0)) {
   process.exit(2);
 }
 
-// @drgrade/nn and @drgrade/tensor bundled together, so both share one device and one engine.
-const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = `${root}build/bench/train-step-lib.js`;
-await build({
-  stdin: { contents: "export * from '@drgrade/tensor'; export * from '@drgrade/nn';", resolveDir: root, loader: 'ts' },
-  bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile, loader: { '.wgsl': 'text' },
-  tsconfig: `${root}tsconfig.json`, external: ['webgpu', 'node:*'], logLevel: 'warning',
-});
-const lib = await import(outfile);
-await lib.getDevice();
+const lib = await loadTensorAndNn('train-step');
 if (args.has('--no-tune')) lib.setAutotune({ enabled: false });
 const tune = lib.autotuneEnabled();
 const info = await lib.deviceInfo();
