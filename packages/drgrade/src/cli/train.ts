@@ -4,6 +4,7 @@ import { decodeSafetensors } from '@drgrade/nn';
 import { getDevice, describeDevice } from '@drgrade/tensor';
 import { loadConfig, PRESET_NAMES } from '../config/index.ts';
 import { FINAL_DIR, runTraining, SYNTHETIC_DEFAULT } from '../train/cross-validation.ts';
+import { checkPrecision } from '../train/precision.ts';
 import { checkRunFolder } from '../train/run-folder.ts';
 import { RunProblemError } from '../train/run-problems.ts';
 import { UsageError, UserError } from '../util/errors.ts';
@@ -48,6 +49,8 @@ async function train(args: ParsedArgs, context: CliContext): Promise<number> {
   const cache = path('cache');
   const device = await getDevice();
   context.stderr.write(`${describeDevice(device.info)}\n`);
+  // Before any data is generated or preprocessed (the trainer checks again for other callers).
+  checkPrecision(config, device.info);
   const workers = numberOption(args, 'workers');
   const summary = await runTraining({
     config, out, log: context.stderr, format: formatOption(args), resume, overwrite, skipBad: booleanOption(args, 'skip-bad'), final,
