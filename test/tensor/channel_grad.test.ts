@@ -5,7 +5,7 @@
 // channel-range gradient arises), and hand-derived gradients of the tensors that share a pending
 // gradient with the buffer, which an in-place add must leave alone.
 import {
-  add, batchNorm, cast, channelBuffer, concat, conv2d, deviceInfo, full, getDevice, hasF16, profile, slice, tensor, tidy, writeChannels, type Tensor,
+  add, batchNorm, cast, channelBuffer, checkpoint, concat, conv2d, deviceInfo, full, getDevice, hasF16, profile, slice, tensor, tidy, writeChannels, type Tensor,
 } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -33,9 +33,10 @@ function blockInputs(seed: number): BlockInputs {
 /**
  * Σ r·block(x) of a dense block (BN-ReLU-1x1 conv per layer, in `dtype`), with each layer's batch
  * norm reading a prefix of one channel buffer, or (`concatenated`) a concatenation of the block
- * input and all earlier layers' outputs, as torchvision builds it.
+ * input and all earlier layers' outputs, as torchvision builds it; `checkpointed` recomputes each
+ * layer in backward (memoryEfficient), whose rule hands the prefix gradient on as such.
  */
-function denseBlockLoss(p: BlockInputs, concatenated: boolean, dtype: 'float32' | 'float16' = 'float32'): Tensor {
+function denseBlockLoss(p: BlockInputs, concatenated: boolean, dtype: 'float32' | 'float16' = 'float32', checkpointed = false): Tensor {
   const x = dtype === 'float32' ? p.x : cast(p.x, dtype);
   const features = [x];
   let buffer = concatenated ? x : writeChannels(channelBuffer([n, total, h, w], dtype), x, 0);
@@ -43,9 +44,9 @@ function denseBlockLoss(p: BlockInputs, concatenated: boolean, dtype: 'float32' 
     const c = c0 + i * growth;
     const stats = [full([c], 0), full([c], 1)] as const;
     const input = concatenated ? concat([...features], 1) : buffer;
-    const normed = batchNorm(input, stats[0], stats[1], p.gammas[i]!, p.betas[i]!,
-      { training: true, activation: 'relu', ...(concatenated ? {} : { channels: c }) });
-    const y = conv2d(normed, dtype === 'float32' ? p.weights[i]! : cast(p.weights[i]!, dtype));
+    const layer = (t: Tensor) => conv2d(batchNorm(t, stats[0], stats[1], p.gammas[i]!, p.betas[i]!,
+      { training: true, activation: 'relu', ...(concatenated ? {} : { channels: c }) }), dtype === 'float32' ? p.weights[i]! : cast(p.weights[i]!, dtype));
+    const y = checkpointed ? checkpoint(layer, [input], [p.gammas[i]!, p.betas[i]!, p.weights[i]!]) : layer(input);
     features.push(y);
     if (!concatenated) buffer = writeChannels(buffer, y, c);
   }
@@ -73,21 +74,33 @@ test('a dense block through a channel buffer (prefix gradients added in place) h
   [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
 });
 
-test("the buffer path's backward adds each layer's prefix gradient into the block gradient in place", async () => {
-  if (!(await deviceInfo()).timestamps) return;
-  const p = blockInputs(451);
-  const loss = denseBlockLoss(p, false);
-  const run = await profile(() => tidy(() => loss.backward()));
-  const calls = (op: string) => run.ops.find((o) => o.op === op)?.calls ?? 0;
-  // One in-place add per layer; no add over the whole buffer, and no fill but backward's seed (the
-  // padded path filled and added a buffer-sized gradient per layer).
-  assert.is(calls('accumulate'), layers);
-  assert.is(calls('add'), 0);
-  assert.is(calls('fill'), 1);
-  loss.dispose();
-  await gradients(p);
+test('with each layer checkpointed (recomputed in backward), the buffer path has the gradients of the concatenated block', async () => {
+  const p = blockInputs(421);
+  tidy(() => denseBlockLoss(p, true).backward());
+  const expected = await gradients(p);
+  tidy(() => denseBlockLoss(p, false, 'float32', true).backward());
+  const actual = await gradients(p);
+  actual.forEach((a, i) => assertClose(a, expected[i]!, { rtol: 1e-5, atol: 1e-6, label: names[i] }));
   [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
 });
+
+for (const checkpointed of [false, true]) {
+  test(`the buffer path's backward${checkpointed ? ' (layers checkpointed)' : ''} adds each layer's prefix gradient into the block gradient in place`, async () => {
+    if (!(await deviceInfo()).timestamps) return;
+    const p = blockInputs(451);
+    const loss = denseBlockLoss(p, false, 'float32', checkpointed);
+    const run = await profile(() => tidy(() => loss.backward()));
+    const calls = (op: string) => run.ops.find((o) => o.op === op)?.calls ?? 0;
+    // One in-place add per layer; no add over the whole buffer, and no fill but backward's seed (the
+    // padded path filled and added a buffer-sized gradient per layer).
+    assert.is(calls('accumulate'), layers);
+    assert.is(calls('add'), 0);
+    assert.is(calls('fill'), 1);
+    loss.dispose();
+    await gradients(p);
+    [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
+  });
+}
 
 test('float16: a dense block through a channel buffer has the gradients of the concatenated block (sums in float32)', async () => {
   if (!hasF16()) return;

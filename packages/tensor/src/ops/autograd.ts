@@ -6,7 +6,7 @@ import { nextTensorId, Tensor } from '../tensor.ts';
 import { cast } from './cast.ts';
 import { addChannelsInto, channelGradMismatch, materialise, type ChannelGrad } from './channel_grad.ts';
 import { add } from './elementwise.ts';
-import { ones } from './creation.ts';
+import { ones, zeros } from './creation.ts';
 import { clone } from './movement.ts';
 
 /** Backward rules read their saved inputs; a disposed one gets a clear error instead of a GPU fault. */
@@ -36,20 +36,33 @@ function sumInto(a: Tensor, b: Tensor): Tensor {
   return rounded;
 }
 
+/** A pending gradient: a whole one, or one over a channel range of its tensor. */
+type Gradient = Tensor | ChannelGrad;
+
+const tensorOf = (g: Gradient): Tensor => (g instanceof Tensor ? g : g.grad);
+
 /**
- * prev + part: an input's pending gradient plus a gradient over a channel range of it. When the
- * pass owns prev (nothing else can read it) and prev is float32, part is added into it in place,
- * over its channels only: no zero-padded temporary, no add over the whole tensor. Otherwise into a
- * float32 copy of prev (a float16 gradient's running sum is kept in float32, as sumAsFloat32's),
- * or, with no prev, into zeros of the input's shape in part's dtype.
+ * The sum of two gradients of `input`, the one decision of how gradients add up. Two whole ones
+ * are summed as float32 (sumAsFloat32). A channel-range one goes into a whole one in place, over
+ * its channels only (no zero-padded temporary, no add over the whole tensor), when the pass owns
+ * that whole one (`owns`: nothing else can read it) and it is float32; otherwise into a float32
+ * copy of it (a float16 gradient's running sum is kept in float32, as sumAsFloat32's). Two
+ * channel-range ones go into float32 zeros of the input's shape.
  */
-function addChannelGrad(prev: Tensor | undefined, part: ChannelGrad, input: Tensor, owned: boolean): Tensor {
-  if (!prev) return materialise(part, input);
-  if (owned && prev.dtype === 'float32') {
-    addChannelsInto(prev, part);
-    return prev;
+function addGradients(a: Gradient, b: Gradient, input: Tensor, owns: (t: Tensor) => boolean): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor) return sumAsFloat32(a, b);
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    const sum = zeros(input.shape);
+    addChannelsInto(sum, a);
+    addChannelsInto(sum, b);
+    return sum;
   }
-  const sum = prev.dtype === 'float32' ? clone(prev) : cast(prev, 'float32');
+  const [whole, part] = a instanceof Tensor ? [a, b as ChannelGrad] : [b as Tensor, a as ChannelGrad];
+  if (owns(whole) && whole.dtype === 'float32') {
+    addChannelsInto(whole, part);
+    return whole;
+  }
+  const sum = whole.dtype === 'float32' ? clone(whole) : cast(whole, 'float32');
   addChannelsInto(sum, part);
   return sum;
 }
@@ -83,37 +96,64 @@ function topoOrder(root: Tensor): Tensor[] {
  * 716 MiB beyond the forward's activations.
  */
 export function backward(root: Tensor, grad?: Tensor): void {
+  gradientPass(root, grad, []);
+}
+
+/**
+ * backward(root, grad), except that the gradients of `leaves` (tensors without a node) are
+ * returned rather than stored in their .grad, one per leaf (null where root does not depend on
+ * it), a channel-range one as such: what a checkpoint's rule hands on to the outer pass.
+ */
+export function leafGradients(root: Tensor, grad: Tensor, leaves: readonly Tensor[]): (Gradient | null)[] {
+  return gradientPass(root, grad, leaves);
+}
+
+function gradientPass(root: Tensor, grad: Tensor | undefined, returned: readonly Tensor[]): (Gradient | null)[] {
   if (!root.requiresGrad) throw new TensorError(`backward(): ${root.describe()} does not require grad (no input had requiresGrad, or it was made under noGrad)`);
   if (!grad && root.size !== 1) throw new TensorError(`backward(): ${root.describe()} is not a scalar; pass the upstream gradient`);
   if (grad && !sameShape(grad.shape, root.shape)) throw new TensorError(`backward(): gradient ${grad.describe()} does not match ${root.describe()}`);
   const order = topoOrder(root);
-  noGrad(() => tidy(() => {
+  const wanted = new Set(returned);
+  return noGrad(() => tidy(() => {
     // Tensors made by this pass have ids from here on; only those may be freed early (never the
     // caller's `grad`, nor a forward tensor a rule might return as a gradient).
     const firstId = nextTensorId();
-    const grads = new Map<Tensor, Tensor>();
+    const grads = new Map<Tensor, Gradient>();
     const pending = new Map<Tensor, number>();
-    const hold = (g: Tensor) => { pending.set(g, (pending.get(g) ?? 0) + 1); };
-    const release = (g: Tensor) => {
-      const n = (pending.get(g) ?? 0) - 1;
-      if (n > 0) { pending.set(g, n); return; }
-      pending.delete(g);
-      if (g.id >= firstId) g.dispose();
+    const hold = (g: Gradient) => { const t = tensorOf(g); pending.set(t, (pending.get(t) ?? 0) + 1); };
+    const release = (g: Gradient) => {
+      const t = tensorOf(g);
+      const n = (pending.get(t) ?? 0) - 1;
+      if (n > 0) { pending.set(t, n); return; }
+      pending.delete(t);
+      if (t.id >= firstId) t.dispose();
     };
-    // Whether a pending gradient may be changed in place: only when nothing else can read it. It was
+    // Whether a whole gradient may be changed in place: only when nothing else can read it. It was
     // made by this pass (not the caller's `grad`, nor a forward tensor a rule returned), it is
-    // pending for one tensor only (a rule may pass its upstream gradient on, to several inputs), and
-    // no view shares its storage (a leaf's .grad is a view of the gradient it was given; a rule may
-    // return a view of its upstream gradient).
-    const owns = (t: Tensor) => t.id >= firstId && pending.get(t) === 1 && t.storage.refs === 1;
+    // pending for one tensor at most (a rule may pass its upstream gradient on, to several inputs),
+    // and no view shares its storage (a leaf's .grad is a view of the gradient it was given; a
+    // rule may return a view of its upstream gradient). `given` counts the tensors the rule being
+    // summed returned: one it returned for two inputs is not owned by either.
+    let given = new Map<Tensor, number>();
+    const owns = (t: Tensor) => t.id >= firstId && (pending.get(t) ?? 0) + (given.get(t) ?? 0) === 1 && t.storage.refs === 1;
+    const found = new Map<Tensor, Gradient>();
     const start = grad ?? ones(root.shape);
     grads.set(root, start);
     hold(start);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
-      let g = grads.get(t);
-      if (!g) continue;
+      const p = grads.get(t);
+      if (!p) continue;
       grads.delete(t);
+      let g: Tensor;
+      if (p instanceof Tensor) g = p;
+      else if (wanted.has(t)) { found.set(t, p); continue; }
+      else {
+        // A channel-range gradient is made whole where it is consumed: by a rule, or as a leaf's .grad.
+        g = materialise(p, t);
+        hold(g);
+        release(p);
+      }
       if (t.dtype === 'float16' && g.dtype === 'float32') {
         // A float16 tensor's gradients summed in float32 (sumAsFloat32): round once, here.
         const rounded = cast(g, t.dtype);
@@ -121,6 +161,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
         release(g);
         g = rounded;
       }
+      if (wanted.has(t)) { found.set(t, g); continue; }
       if (!t.node) {
         const acc = t.grad ? sumInto(t.grad, g) : g === grad ? clone(g) : g;
         if (t.grad && t.grad !== acc) t.grad.dispose();
@@ -132,31 +173,32 @@ export function backward(root: Tensor, grad?: Tensor): void {
       assertAlive(t);
       const node = t.node;
       const inputGrads = tidy(() => node.backward(g));
+      given = new Map();
+      for (const gi of inputGrads) if (gi) given.set(tensorOf(gi), (given.get(tensorOf(gi)) ?? 0) + 1);
       node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
+        const mismatch = gi instanceof Tensor
+          ? (sameShape(gi.shape, input.shape) ? null : `gradient ${gi.describe()} does not match input ${input.describe()}`)
+          : channelGradMismatch(gi, input);
+        if (mismatch) throw new TensorError(`backward of ${node.op}: ${mismatch}`);
         const prev = grads.get(input);
-        let sum: Tensor;
-        if (gi instanceof Tensor) {
-          if (!sameShape(gi.shape, input.shape)) {
-            throw new TensorError(`backward of ${node.op}: gradient ${gi.describe()} does not match input ${input.describe()}`);
-          }
-          if (!prev) { grads.set(input, gi); hold(gi); return; }
-          sum = sumAsFloat32(prev, gi);
-        } else {
-          const mismatch = channelGradMismatch(gi, input);
-          if (mismatch) throw new TensorError(`backward of ${node.op}: ${mismatch}`);
-          sum = addChannelGrad(prev, gi, input, !!prev && owns(prev));
-          if (sum === prev) return;
-        }
+        const sum = prev ? addGradients(prev, gi, input, owns) : gi;
+        const taken = tensorOf(gi);
+        given.set(taken, given.get(taken)! - 1);
+        if (prev && sum === prev) return;
         grads.set(input, sum);
         hold(sum);
         if (prev) release(prev);
       });
+      given = new Map();
       // Gradients summed into another, or made for an input that wants none, are spent.
-      const given = inputGrads.map((gi) => (gi instanceof Tensor ? gi : gi?.grad));
-      for (const gi of new Set(given)) if (gi && gi !== g && !pending.has(gi) && gi.id >= firstId) gi.dispose();
+      for (const gi of new Set(inputGrads.map((x) => x && tensorOf(x)))) {
+        if (gi && gi !== g && !pending.has(gi) && gi.id >= firstId) gi.dispose();
+      }
       release(g);
     }
+    // Returned, these escape this tidy; what the pass made for them is the caller's now.
+    return returned.map((leaf) => found.get(leaf) ?? null);
   }));
 }

@@ -2,7 +2,7 @@
 // for backward but recomputed there from its inputs, trading a second forward of it for memory.
 import { isGradEnabled, noGrad, setGradEnabled, tidy } from '../scope.ts';
 import { record, Tensor } from '../tensor.ts';
-import { backward } from './autograd.ts';
+import { leafGradients } from './autograd.ts';
 
 let recomputing = 0;
 
@@ -29,13 +29,9 @@ export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]
     recomputing++;
     let y: Tensor;
     try { y = fn(...leaves); } finally { recomputing--; setGradEnabled(wasEnabled); }
-    if (y.requiresGrad) backward(y, g);
-    const grads = leaves.map((leaf) => {
-      // Taken off the leaf, which its rule's tidy disposes (and a tensor disposes its .grad).
-      const grad = leaf.grad;
-      leaf.grad = null;
-      return grad;
-    });
+    // Taken from the pass rather than the leaves' .grad: a channel-range gradient (fn read a
+    // prefix of a dense block's buffer) reaches the outer pass as such, to be added in place there.
+    const grads = y.requiresGrad ? leafGradients(y, g, leaves) : leaves.map(() => null);
     return [...grads, ...params.map(() => null)];
   });
 }
