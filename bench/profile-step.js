@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Where a training step's time goes: one SGD step of torchvision's DenseNet169 (5 classes) at
-// 256x256, batch 2, timed (median of three after two warm-up steps), then one more step profiled
+// 256x256, batch 2 (or, with --model small, of the `real` preset's network: DenseNet 16/(4,4,4,4)/32
+// + FPN 64 + HBP 256 at 16x128x128, without PyTorch beside it), timed (median of three after two
+// warm-up steps), then one more step profiled
 // with profile() (every kernel timed on the device by timestamp queries), beside PyTorch's step on
 // this machine's CPU profiled by torch.profiler (bench/torch-step-profile.py, when /usr/bin/python3
 // has torch). The families compare our device time with PyTorch's self time of the ATen ops doing the
 // same work; "everything else" is each profile's total (our device time, PyTorch's self times)
 // less the families. PyTorch's OpenMP threads slow down many times over when other processes
 // share the cores (0.4–2.8 s for the same step here), so read its figures from a quiet machine.
-//   node bench/profile-step.js [--json] [--no-torch] [--kernels N]
+//   node bench/profile-step.js [--json] [--no-torch] [--kernels N] [--model densenet169|small]
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { loadTensorAndNn, root } from './common.js';
@@ -21,22 +23,39 @@ if (!(topKernels >= 0)) {
   process.exit(2);
 }
 
+const modelArg = argv.indexOf('--model');
+const modelName = modelArg >= 0 ? argv[modelArg + 1] : 'densenet169';
+
 const lib = await loadTensorAndNn('profile-step');
+const MODELS = {
+  densenet169: { title: 'DenseNet169 (torchvision, 5 classes)', batch: 2, size: 256, torch: true, make: () => lib.densenet169({ numClasses: 5, generator: new lib.Generator(1) }) },
+  small: {
+    title: 'the real preset\'s network (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256)', batch: 16, size: 128, torch: false,
+    make: () => new lib.DrGradeNet({ backbone: { growthRate: 16, blockConfig: [4, 4, 4, 4], numInitFeatures: 32, dsodStemWidth: 32 }, fpnChannels: 64, projDim: 256, generator: new lib.Generator(1) }),
+  },
+};
+const spec = MODELS[modelName];
+if (!spec) {
+  console.error(`bench/profile-step.js: --model must be one of ${Object.keys(MODELS).join(', ')}, got '${modelName ?? ''}'`);
+  process.exit(2);
+}
 const info = await lib.deviceInfo();
 if (!info.timestamps) {
   console.error(`bench/profile-step.js: the adapter ${info.name} has no 'timestamp-query' feature, so its kernels cannot be timed`);
   process.exit(1);
 }
 
-const batch = 2, size = 256;
-const model = lib.densenet169({ numClasses: 5, generator: new lib.Generator(1) });
+const { batch, size } = spec;
+const model = spec.make();
 model.train();
 const opt = new lib.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
 const x = lib.randn([batch, 3, size, size], { seed: 2 });
-const onehot = lib.tensor([1, 0, 0, 0, 0, 0, 1, 0, 0, 0], [batch, 5]);
+const onehot = lib.tensor(Array.from({ length: batch }, (_, i) => [0, 1, 2, 3, 4].map((j) => (j === i % 5 ? 1 : 0))).flat(), [batch, 5]);
 const step = async () => {
   const loss = lib.tidy(() => {
-    const l = model.forward(x).logSoftmax(1).mul(onehot).sum().mul(-1 / batch);
+    // DrGradeNet returns { logits }; DenseNet the logits.
+    const out = model.forward(x);
+    const l = (out.logits ?? out).logSoftmax(1).mul(onehot).sum().mul(-1 / batch);
     l.backward();
     return l;
   });
@@ -66,7 +85,7 @@ const FAMILIES = [
 ];
 
 function torchProfile() {
-  if (argv.includes('--no-torch')) return null;
+  if (argv.includes('--no-torch') || !spec.torch) return null;
   const py = spawnSync('/usr/bin/python3', [`${root}bench/torch-step-profile.py`], { encoding: 'utf8' });
   if (py.status !== 0) return null;
   return JSON.parse(py.stdout.trim().split('\n').pop());
@@ -88,8 +107,8 @@ rows.push(
 if (json) {
   console.log(JSON.stringify({ adapter: info.name, stepMs: oursMs, profile: prof, rows, torch }));
 } else {
-  console.log(`DenseNet169 (torchvision, 5 classes), one SGD step at ${batch}x3x${size}x${size} — adapter: ${info.name}` +
-    `; PyTorch: ${torch ? `${torch.torch}, CPU, ${torch.threads} threads` : 'not measured (no /usr/bin/python3 with torch)'}`);
+  console.log(`${spec.title}, one SGD step at ${batch}x3x${size}x${size} — adapter: ${info.name}` +
+    `; PyTorch: ${torch ? `${torch.torch}, CPU, ${torch.threads} threads` : spec.torch ? 'not measured (no /usr/bin/python3 with torch, or --no-torch)' : 'not measured for this model'}`);
   console.log(`Profiled step: ${prof.dispatches} dispatches, ${prof.deviceMs.toFixed(0)} ms of device time.\n`);
   console.log('| work | ours ms | PyTorch ms | ours / PyTorch |\n|---|---:|---:|---:|');
   for (const r of rows) {
