@@ -17,7 +17,7 @@
 // name matches RE and leaves out the largest-batch part.
 // --quick runs the paper's model at 256x256 instead of 512x512 and ResNet50 at 128x128 (a
 // 512x512 step takes minutes on a CPU adapter). --peak-tflops gives the adapter's FP32 peak when the table below does not know
-// it. --fits-only runs the largest-batch part alone. The kernel autotuner times the variants of every new shape after the first step
+// it. --fits-only runs the largest-batch part alone (with --mixed, also in mixed precision). The kernel autotuner times the variants of every new shape after the first step
 // (persisted, so only the first run pays; its time is reported apart); --no-tune keeps the
 // fixed default kernels instead.
 import { spawnSync } from 'node:child_process';
@@ -153,14 +153,16 @@ async function measure(cfg, precision, steps = cfg.steps) {
  * on timing), plus SGD's momentum, which exists from the second step on (as many bytes as the
  * parameters): the peak of every later step, at a third of the cost.
  */
-async function firstStepPeak(cfg) {
+async function firstStepPeak(cfg, precision) {
   const model = cfg.make();
   model.train();
   const opt = new lib.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   const x = lib.randn([cfg.batch, 3, cfg.size, cfg.size], { seed: 2 });
   lib.resetPeakMemory();
   const loss = lib.tidy(() => {
-    const l = model.forward(x).logits.mean();
+    // In mixed precision as measure() runs it (the loss scale does not change the bytes).
+    const logits = lib.autocast(() => lib.autocastInput('loss', model.forward(x).logits), { enabled: precision === 'mixed' });
+    const l = logits.mean();
     l.backward();
     return l;
   });
@@ -213,9 +215,9 @@ if (!json && !fitsOnly) {
 
 // The largest batch of the paper's model that fits: peak(b) = fixed + b · perImage.
 const fits = [];
-for (const memoryEfficient of only ? [] : [false, true]) {
-  const base = { name: `paper model${memoryEfficient ? ', memoryEfficient' : ''}`, size: paperSize, make: paper(memoryEfficient) };
-  const [one, two] = [await firstStepPeak({ ...base, batch: 1 }), await firstStepPeak({ ...base, batch: 2 })];
+for (const [memoryEfficient, precision] of only ? [] : [[false, 'float32'], [true, 'float32'], ...(mixed ? [[false, 'mixed'], [true, 'mixed']] : [])]) {
+  const base = { name: `paper model${memoryEfficient ? ', memoryEfficient' : ''}${precision === 'mixed' ? ', mixed' : ''}`, size: paperSize, make: paper(memoryEfficient) };
+  const [one, two] = [await firstStepPeak({ ...base, batch: 1 }, precision), await firstStepPeak({ ...base, batch: 2 }, precision)];
   const perImage = two - one;
   const fixed = one - perImage;
   const largest = (gib) => Math.floor((gib * 2 ** 30 - fixed) / perImage);
