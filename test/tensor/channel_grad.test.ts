@@ -16,12 +16,14 @@ test.before(async () => { await getDevice(); });
 const n = 2, c0 = 3, growth = 2, layers = 3, h = 4, w = 4;
 const total = c0 + layers * growth;
 
-interface BlockInputs { x: Tensor; weights: Tensor[]; gammas: Tensor[]; betas: Tensor[]; r: Tensor }
+interface BlockInputs { h: number; w: number; x: Tensor; weights: Tensor[]; gammas: Tensor[]; betas: Tensor[]; r: Tensor }
 
-function blockInputs(seed: number): BlockInputs {
+/** Leaves of a dense block on [h, w] maps (a plane of 16 takes the vec4 kernels, one of 15 the scalar ones). */
+function blockInputs(seed: number, [h, w]: readonly [number, number] = [4, 4]): BlockInputs {
   const leaf = (shape: number[], s: number, lo = -1, hi = 1) => tensor(randomArray(shape.reduce((a, b) => a * b, 1), s, lo, hi), shape, { requiresGrad: true });
   const widths = Array.from({ length: layers }, (_, i) => c0 + i * growth);
   return {
+    h, w,
     x: leaf([n, c0, h, w], seed, -2, 2),
     weights: widths.map((c, i) => leaf([growth, c, 1, 1], seed + 1 + i)),
     gammas: widths.map((c, i) => leaf([c], seed + 11 + i, 0.5, 1.5)),
@@ -37,6 +39,7 @@ function blockInputs(seed: number): BlockInputs {
  * layer in backward (memoryEfficient), whose rule hands the prefix gradient on as such.
  */
 function denseBlockLoss(p: BlockInputs, concatenated: boolean, dtype: 'float32' | 'float16' = 'float32', checkpointed = false): Tensor {
+  const { h, w } = p;
   const x = dtype === 'float32' ? p.x : cast(p.x, dtype);
   const features = [x];
   let buffer = concatenated ? x : writeChannels(channelBuffer([n, total, h, w], dtype), x, 0);
@@ -64,15 +67,17 @@ async function gradients(p: BlockInputs): Promise<ArrayLike<number>[]> {
 const names = ['x', ...Array.from({ length: layers }, (_, i) => `conv${i + 1}.weight`),
   ...Array.from({ length: layers }, (_, i) => `norm${i + 1}.weight`), ...Array.from({ length: layers }, (_, i) => `norm${i + 1}.bias`)];
 
-test('a dense block through a channel buffer (prefix gradients added in place) has the gradients of the concatenated block', async () => {
-  const p = blockInputs(401);
-  tidy(() => denseBlockLoss(p, true).backward());
-  const expected = await gradients(p);
-  tidy(() => denseBlockLoss(p, false).backward());
-  const actual = await gradients(p);
-  actual.forEach((a, i) => assertClose(a, expected[i]!, { rtol: 1e-5, atol: 1e-6, label: names[i] }));
-  [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
-});
+for (const plane of [[4, 4], [3, 5]] as const) {
+  test(`a dense block through a channel buffer (prefix gradients added in place) on ${plane.join('x')} maps has the gradients of the concatenated block`, async () => {
+    const p = blockInputs(401 + plane[1], plane);
+    tidy(() => denseBlockLoss(p, true).backward());
+    const expected = await gradients(p);
+    tidy(() => denseBlockLoss(p, false).backward());
+    const actual = await gradients(p);
+    actual.forEach((a, i) => assertClose(a, expected[i]!, { rtol: 1e-5, atol: 1e-6, label: names[i] }));
+    [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
+  });
+}
 
 test('with each layer checkpointed (recomputed in backward), the buffer path has the gradients of the concatenated block', async () => {
   const p = blockInputs(421);
@@ -102,17 +107,19 @@ for (const checkpointed of [false, true]) {
   });
 }
 
-test('float16: a dense block through a channel buffer has the gradients of the concatenated block (sums in float32)', async () => {
-  if (!hasF16()) return;
-  const p = blockInputs(501);
-  tidy(() => denseBlockLoss(p, true, 'float16').backward());
-  const expected = await gradients(p);
-  tidy(() => denseBlockLoss(p, false, 'float16').backward());
-  const actual = await gradients(p);
-  // Both round each layer's float16 gradients once; they differ in which partial sums are rounded.
-  actual.forEach((a, i) => assertClose(a, expected[i]!, { rtol: 2e-2, atol: 2e-3, label: names[i] }));
-  [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
-});
+for (const plane of [[4, 4], [3, 5]] as const) {
+  test(`float16: a dense block through a channel buffer on ${plane.join('x')} maps has the gradients of the concatenated block (sums in float32)`, async () => {
+    if (!hasF16()) return;
+    const p = blockInputs(501 + plane[1], plane);
+    tidy(() => denseBlockLoss(p, true, 'float16').backward());
+    const expected = await gradients(p);
+    tidy(() => denseBlockLoss(p, false, 'float16').backward());
+    const actual = await gradients(p);
+    // Both round each layer's float16 gradients once; they differ in which partial sums are rounded.
+    actual.forEach((a, i) => assertClose(a, expected[i]!, { rtol: 2e-2, atol: 2e-3, label: names[i] }));
+    [p.x, ...p.weights, ...p.gammas, ...p.betas, p.r].forEach((t) => t.dispose());
+  });
+}
 
 /** Gradient of Σ r·batchNorm(x[:, :c]) (training, ReLU) with respect to x, through a slice: zero past c. */
 async function prefixNormGradient(xData: Float32Array, c: number, r: Float32Array): Promise<ArrayLike<number>> {
