@@ -191,7 +191,6 @@ function gradientPass(root: Tensor, grad: Tensor | undefined, returned: readonly
         hold(sum);
         if (prev) release(prev);
       });
-      given = new Map();
       // Gradients summed into another, or made for an input that wants none, are spent.
       for (const gi of new Set(inputGrads.map((x) => x && tensorOf(x)))) {
         if (gi && gi !== g && !pending.has(gi) && gi.id >= firstId) gi.dispose();
