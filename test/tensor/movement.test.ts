@@ -66,6 +66,20 @@ test('concat and stack along inner axes with gradients', async () => {
   assert.throws(() => concat([a, tensor(iota(3), [3, 1])], 1), /concat: tensor \[3, 1\] does not match/);
 });
 
+test('concat\'s gradients follow the parts it was given, whatever the caller does to its array afterwards', async () => {
+  const a = tensor([1, 2], [2], { requiresGrad: true });
+  const b = tensor([3], [1], { requiresGrad: true });
+  const parts = [a, b];
+  const c = concat(parts);
+  // A dense block's loop pushes each new map to the array it concatenates.
+  parts.push(tensor([9], [1], { requiresGrad: true }));
+  parts.reverse();
+  c.mul(tensor([10, 20, 30], [3])).sum().backward();
+  assert.equal(Array.from(await a.grad!.toArray()), [10, 20]);
+  assert.equal(Array.from(await b.grad!.toArray()), [30]);
+  assert.is(parts[0]!.grad, null);
+});
+
 test('pad with a value and its gradient', async () => {
   const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
   const y = x.pad([[1, 0], [0, 2]], -1);

@@ -252,7 +252,8 @@ setTensorCheck((v: unknown): v is Tensor => v instanceof Tensor);
 export function record(out: Tensor, op: string, inputs: Tensor[], backward: GradNode['backward']): Tensor {
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.node = { op, inputs, backward };
+    // A copy: the caller may change its array later (push another part), which the graph must not see.
+    out.node = { op, inputs: [...inputs], backward };
   }
   return out;
 }

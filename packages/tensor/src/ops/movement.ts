@@ -135,7 +135,9 @@ export function pad(x: Tensor, pads: [number, number][], value = 0): Tensor {
 }
 
 /** Joins tensors of equal shape except along `axis`. */
-export function concat(tensors: Tensor[], axis = 0): Tensor {
+export function concat(given: readonly Tensor[], axis = 0): Tensor {
+  // The backward rule keeps the parts: a copy, so a caller that later pushes to its array changes nothing here.
+  const tensors = [...given];
   if (tensors.length === 0) throw new TensorError('concat: no tensors given');
   const first = tensors[0]!;
   const a = normalizeAxis('concat', axis, first.rank);
