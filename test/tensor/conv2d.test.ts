@@ -78,12 +78,21 @@ type Op = 'forward' | 'backwardInput' | 'backwardWeight';
 
 const TILE_CASES = ['k3_relu', 'k3x2_mixed', 'k3_long_reduction', 'k3s2_narrow', 'k3_column'];
 
+/**
+ * Weight-gradient shapes (x, w) whose column counts Cg * 3 * 3 (216 to 1440) and 16 output channels
+ * make the tuner offer register blocks of every pixel count, full and half width, that the small
+ * cases' columns do not: the blocks are sized to the columns (candidates.ts, weightPixels). Only
+ * their variant lists are read; the variants then run the cases.
+ */
+const WIDE_WEIGHT_SHAPES = [24, 32, 48, 128, 160].map((c) => [[2, c, 8, 8], [16, c, 3, 3]] as const);
+
 /** The variants any case can run on this adapter, plus the fallbacks for adapters without subgroups and for GPUs. */
 function variantsFor(op: Op): string[] {
   // Split-K (k<S>) is for the forward pass and the input gradient only.
   const splits = op === 'backwardWeight' ? [] : ['t64x64k2', 't32x32k4'];
   const names = new Set(['reg4x4', ...tileShapes(), ...splits]);
   for (const c of cases) for (const v of conv2dVariants(get(c.name, 'x').shape, get(c.name, 'w').shape, options(c))[op]) names.add(v);
+  if (op === 'backwardWeight') for (const [x, w] of WIDE_WEIGHT_SHAPES) for (const v of conv2dVariants([...x], [...w], { padding: 1 })[op]) names.add(v);
   return [...names];
 }
 

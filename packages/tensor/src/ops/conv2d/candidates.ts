@@ -45,6 +45,33 @@ function blockKernels(): BlockKernel[] {
 }
 
 /**
+ * Pixels per invocation that suit a weight gradient of `cols` = Cg * KH * KW columns, best first.
+ * Its workgroups cover 64 * pl columns, and the stem's and early blocks' 3x3 convolutions have
+ * few (27 or 288): lanes past the end run every load and FMA of a real one, so the fixed 4, 6
+ * and 8 idled up to 90 % of them. The cost of a pl is its workgroups times (3 + pl): each row
+ * step pays about three columns' worth for its shared dY loads and shuffles (fitted on lavapipe,
+ * cols 288: x 5 73 ms, x 6 79, x 3 95, x 4 127; bench/RESULTS.md, 2026-12-04).
+ */
+function weightPixels(cols: number): number[] {
+  const cost = (pl: number) => Math.ceil(cols / (BLOCK_WORKGROUP_SIZE * pl)) * (3 + pl);
+  return [8, 7, 6, 5, 4, 3, 2, 1].sort((a, b) => cost(a) - cost(b));
+}
+
+/**
+ * The weight gradient's extra register blocks on adapters with narrow subgroups: the two pixel
+ * counts that cover its columns best (weightPixels) and, when its output channels fill half a
+ * shared block or less (growth convolutions of 16 channels), half-width blocks with the best one.
+ */
+function weightKernels(g: ConvGeom): BlockKernel[] {
+  const sg = narrowSubgroup();
+  if (sg === null) return [];
+  const rv = sharedRv(sg);
+  const best = weightPixels(g.Cg * g.KH * g.KW);
+  const narrow = rv > 1 && 2 * g.Og <= sg * rv ? [block('sg', rv / 2, best[0]!)] : [];
+  return [...best.slice(0, 2).map((pl) => block('sg', rv, pl)), ...narrow];
+}
+
+/**
  * The row-shared blocks of the forward pass (rows of width Wo) or the input gradient (rows of
  * width W): 3x3, stride 1, no dilation, rows a multiple of the pixel count, on adapters with
  * narrow subgroups (the CPU drivers, where each storage load costs dozens of FMAs).
@@ -124,7 +151,10 @@ export function runsAsMatmul(g: ConvGeom): boolean {
  */
 export function convCandidates(g: ConvGeom, op: ConvOp): ConvKernel[] {
   const conv = convKernels(g, op);
-  if (op === 'backwardWeight') return conv;
+  if (op === 'backwardWeight') {
+    const extra = weightKernels(g).filter((k) => !conv.some((c) => formatConvVariant(c) === formatConvVariant(k)));
+    return [...conv, ...extra];
+  }
   const rows = rowKernels(g, op);
   if (!runsAsMatmul(g)) return [...conv, ...rows];
   const [M, K, N] = op === 'forward' ? [g.Og, g.Cg, g.Ho * g.Wo] : [g.Cg, g.Og, g.H * g.W];
