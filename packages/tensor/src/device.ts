@@ -116,8 +116,9 @@ async function nodeGpu(): Promise<GPU> {
   } catch (e) {
     throw new NoAdapterError(`The 'webgpu' package (Dawn for Node) failed to load: ${(e as Error).message}. Run npm install.`);
   }
-  // Dawn rounds timestamps to 100 µs by default, a browser's defence against timing attacks that a
-  // local process does not need and that would hide every kernel shorter than that from profile().
+  // Dawn quantizes timestamps by default (here to multiples of 2^18 ns, about 0.26 ms), a browser's
+  // defence against timing attacks that a local process does not need and that would hide every
+  // kernel shorter than that from profile().
   return mod.create(['disable-dawn-features=timestamp_quantization']);
 }
 
