@@ -42,7 +42,7 @@ const MAX_DISPATCHES_PER_SUBMIT = 64;
  * distinct content in a slot that is never rewritten while a bind group may point at it.
  */
 export class Engine {
-  readonly pool = new BufferPool();
+  readonly pool: BufferPool;
   private pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -63,6 +63,7 @@ export class Engine {
   private timer: DispatchTimer | null = null;
 
   constructor(private device: Device) {
+    this.pool = new BufferPool(device.info.limits.maxStorageBufferBindingSize);
     this.pacer = new Pacer(device.info.runtime === 'node' && device.info.kind === 'cpu');
   }
 

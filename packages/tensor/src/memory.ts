@@ -16,6 +16,9 @@ export class BufferPool {
   peakBytesInUse = 0;
   buffersCreated = 0;
 
+  /** @param maxBindingBytes the adapter's maxStorageBufferBindingSize: kernels bind whole buffers, so no tensor may be larger. */
+  constructor(readonly maxBindingBytes: number) {}
+
   static sizeClass(bytes: number): number {
     const n = Math.max(bytes, 16);
     const p = 2 ** Math.floor(Math.log2(n));
@@ -23,9 +26,9 @@ export class BufferPool {
     return Math.ceil(n / step) * step;
   }
 
-  /** The size class of `bytes` on this device: kernels bind whole buffers, so it stays within the binding limit that the bytes fit. */
+  /** The size class of `bytes` on this device: it stays within the binding limit that the bytes fit. */
   private bufferSize(bytes: number): number {
-    return Math.min(BufferPool.sizeClass(bytes), Math.max(bytes, deviceSync().info.limits.maxStorageBufferBindingSize));
+    return Math.min(BufferPool.sizeClass(bytes), Math.max(bytes, this.maxBindingBytes));
   }
 
   acquire(bytes: number, forUpload = false): GPUBuffer {

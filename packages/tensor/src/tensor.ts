@@ -68,12 +68,12 @@ export class Tensor {
     checkDtype(dtype);
     // Buffers are sized in whole 32-bit words (copies and readbacks move words).
     const bytes = Math.ceil(Math.max(sizeOf(shape), 1) * elementBytes(dtype) / 4) * 4;
-    const { name, limits } = deviceSync().info;
-    if (bytes > limits.maxStorageBufferBindingSize) {
-      const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-      throw new AdapterLimitError(`a tensor ${describeShape(shape)}${dtype === 'float32' ? '' : ` ${dtype}`} takes ${mb(bytes)}, more than the ${mb(limits.maxStorageBufferBindingSize)} one kernel can bind on adapter "${name}" (maxStorageBufferBindingSize); use a GPU adapter, or a smaller model or batch`);
-    }
     const engine = getEngine();
+    const limit = engine.pool.maxBindingBytes;
+    if (bytes > limit) {
+      const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+      throw new AdapterLimitError(`a tensor ${describeShape(shape)}${dtype === 'float32' ? '' : ` ${dtype}`} takes ${mb(bytes)}, more than the ${mb(limit)} one kernel can bind on adapter "${deviceSync().info.name}" (maxStorageBufferBindingSize); use a GPU adapter, or a smaller model or batch`);
+    }
     // Submitting early lets an upload reuse a released buffer instead of growing the pool.
     if (forUpload && engine.pool.uploadWouldWait(bytes)) engine.flush();
     return new Tensor(new Storage(engine.pool.acquire(bytes, forUpload), bytes), shape, dtype);
