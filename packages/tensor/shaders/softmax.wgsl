@@ -1,9 +1,12 @@
 // Numerically stable softmax (LOG = false) or log-softmax (true) along R of x viewed as
 // [outer, R, inner]: one invocation per (o, i) row; neighbouring invocations read neighbouring i.
+// x and y are of S (f32, or f16 with ENABLE's `enable f16;`); the maximum, the sum of exponentials
+// and each output are computed in f32 and rounded once, as PyTorch's half softmax accumulates in float.
+{{ENABLE}}
 {{PARAMS}}
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{S}}>;
+@group(0) @binding(1) var<storage, read_write> y: array<{{S}}>;
 @group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
@@ -13,13 +16,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = t % p.inner;
   let o = t / p.inner;
   let base = o * p.R * p.inner + i;
-  var m = x[base];
-  for (var r = 1u; r < p.R; r++) { m = max(m, x[base + r * p.inner]); }
+  var m = f32(x[base]);
+  for (var r = 1u; r < p.R; r++) { m = max(m, f32(x[base + r * p.inner])); }
   var s = 0.0;
-  for (var r = 0u; r < p.R; r++) { s += exp(x[base + r * p.inner] - m); }
+  for (var r = 0u; r < p.R; r++) { s += exp(f32(x[base + r * p.inner]) - m); }
   let ls = log(s);
   for (var r = 0u; r < p.R; r++) {
     let k = base + r * p.inner;
-    if ({{LOG}}) { y[k] = x[k] - m - ls; } else { y[k] = exp(x[k] - m) / s; }
+    let v = f32(x[k]) - m;
+    if ({{LOG}}) { y[k] = {{S}}(v - ls); } else { y[k] = {{S}}(exp(v) / s); }
   }
 }

@@ -1,4 +1,6 @@
-// softmax and logSoftmax along any axis, numerically stable (max subtracted first).
+// softmax and logSoftmax along any axis, numerically stable (max subtracted first), on float32 or
+// float16 storage (f32 arithmetic, each output rounded once; the backward rules' element-wise ops and
+// sums have float16 kernels too, so a float16 input gets a float16 gradient).
 import softmaxSrc from '../../shaders/softmax.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
@@ -9,20 +11,22 @@ import { uniformBlock } from '../uniforms.ts';
 import { exp, mul, sub } from './elementwise.ts';
 import { specialize } from './kernels.ts';
 import { sum } from './reduce.ts';
+import { storageWgsl } from './storage.ts';
 
 const params = uniformBlock({ outer: 'u32', R: 'u32', inner: 'u32' });
 
 function run(name: string, x: Tensor, axis: number, log: boolean): Tensor {
-  if (x.dtype !== 'float32') throw new TensorError(`${name}: ${x.describe()} must be float32`);
+  if (x.dtype === 'int32') throw new TensorError(`${name}: ${x.describe()} must be float32 or float16`);
+  const s = storageWgsl(x.dtype);
   const a = normalizeAxis(name, axis, x.rank);
   const outer = sizeOf(x.shape.slice(0, a));
   const R = x.shape[a] ?? 1;
   const inner = sizeOf(x.shape.slice(a + 1));
-  const y = Tensor.empty(x.shape);
+  const y = Tensor.empty(x.shape, x.dtype);
   if (y.size === 0) return y;
   getEngine().dispatch({
-    label: `${name} ${x.describe()} axis ${a}`, key: `softmax:${log}`,
-    source: () => specialize(softmaxSrc, { PARAMS: params.wgsl, LOG: log, WORKGROUP_SIZE }),
+    label: `${name} ${x.describe()} axis ${a}`, key: `softmax:${s.T}:${log}`,
+    source: () => specialize(softmaxSrc, { ENABLE: s.ENABLE, S: s.T, PARAMS: params.wgsl, LOG: log, WORKGROUP_SIZE }),
     buffers: [x.buffer, y.buffer], uniforms: params.pack({ outer, R, inner }),
     workgroups: elementGrid(outer * inner),
   });
