@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeImage, preprocessFundus, readDataset, runCli } from 'drgrade';
-import { parseArgs } from '../../packages/drgrade/src/cli/args.ts';
+import { givenBooleanOption, parseArgs } from '../../packages/drgrade/src/cli/args.ts';
 import { Progress } from '../../packages/drgrade/src/util/progress.ts';
 import { SAMPLE_IMAGES, buildWorkers, captureContext, put, repoRoot, sampleRoot, tempDir, tinyImage } from './helpers.ts';
 
@@ -128,6 +128,10 @@ test('argument parser: --name=value, --no-flag, defaults, --, negative numbers',
   assert.throws(() => parseArgs(['--name'], [], options), /--name needs a value/);
   assert.throws(() => parseArgs(['-x'], [], options), /unknown option -x/);
   assert.throws(() => parseArgs(['a', 'b'], [{ name: 'a', description: '' }], options), /unexpected argument "b"/);
+  // A flag left out is undefined (the model file's default applies), unlike --no-flag.
+  assert.is(givenBooleanOption(parsed, 'mask'), false);
+  assert.is(givenBooleanOption(parseArgs(['--mask'], [], options), 'mask'), true);
+  assert.is(givenBooleanOption(parseArgs([], [], options), 'mask'), undefined);
 });
 
 test('progress bar: rate and ETA on a terminal, a few lines in a log', () => {

@@ -1,7 +1,8 @@
 // Test-time flips and the input pipeline are one path for prediction and evaluation: predict's
 // flip average equals the average of plain predictions of the photograph flipped on the CPU
 // (flipHorizontal / flipVertical, independent of the tensor flips), and evaluate() over a data
-// loader gives predictImage's probabilities, with and without flips.
+// loader gives predictImage's probabilities, with and without flips; and a model whose
+// configuration says `train.tta` is graded with flips unless the caller says otherwise.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
@@ -16,6 +17,7 @@ import { preprocessFundus } from '../../packages/drgrade/src/image/preprocess.ts
 import { predictImage, predictPreprocessed } from '../../packages/drgrade/src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../../packages/drgrade/src/train/checkpoint.ts';
 import { evaluate } from '../../packages/drgrade/src/train/evaluate.ts';
+import { GradingModel } from '../../packages/drgrade/src/train/model.ts';
 import { repoRoot, sampleRoot } from './helpers.ts';
 
 const maxDiff = (a: readonly number[], b: readonly number[]): number => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
@@ -59,6 +61,30 @@ test('evaluate over a loader of photographs gives predictImage\'s probabilities,
       assert.ok(maxDiff(ev.probabilities[i]!, p.probabilities) < 1e-5, `${item.id} (flips ${tta}): evaluate ${ev.probabilities[i]} vs predict ${p.probabilities}`);
       assert.is(ev.predictions[i], p.grade);
     }
+  }
+});
+
+test('a model configured with train.tta is graded with flips by default, in prediction and evaluation; tta false still turns them off', async () => {
+  const { model, config } = loaded;
+  assert.is(config.train.tta, false, 'the fixture model was evaluated without flips');
+  const flipsModel = new GradingModel({ ...config, train: { ...config.train, tta: true } });
+  flipsModel.loadStateDict(model.stateDict());
+  try {
+    const photos = items();
+    for (const item of photos) {
+      const image = preprocessFundus(decodeImage(readFileSync(item.path)), preprocessOptions(config));
+      const [plain, flipped] = [await predictPreprocessed(model, image, { tta: false }), await predictPreprocessed(model, image, { tta: true })];
+      assert.ok(maxDiff(plain.probabilities, flipped.probabilities) > 1e-4, `${item.id}: flips change this photograph's probabilities`);
+      assert.ok(maxDiff((await predictPreprocessed(model, image)).probabilities, plain.probabilities) < 1e-6, `${item.id}: train.tta false → no flips by default`);
+      assert.ok(maxDiff((await predictPreprocessed(flipsModel, image)).probabilities, flipped.probabilities) < 1e-6, `${item.id}: train.tta true → flips by default`);
+      assert.ok(maxDiff((await predictPreprocessed(flipsModel, image, { tta: false })).probabilities, plain.probabilities) < 1e-6, `${item.id}: tta false overrides the model`);
+    }
+    const loader = new DataLoader(evaluationLoaderOptions(config, photos, { preprocessed: false, workers: 0 }));
+    const [byDefault, withFlips] = [await evaluate(flipsModel, loader), await evaluate(model, loader, { tta: true })];
+    await loader.close();
+    for (const i of photos.keys()) assert.ok(maxDiff(byDefault.probabilities[i]!, withFlips.probabilities[i]!) < 1e-6, `evaluate: ${photos[i]!.id}`);
+  } finally {
+    flipsModel.dispose();
   }
 });
 

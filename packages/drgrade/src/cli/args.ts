@@ -155,3 +155,9 @@ export function numberOption(args: ParsedArgs, name: string): number | undefined
 export function booleanOption(args: ParsedArgs, name: string): boolean {
   return args.options[name] === true;
 }
+
+/** A boolean option that was not given is undefined, so a default from elsewhere (a model file) can apply. */
+export function givenBooleanOption(args: ParsedArgs, name: string): boolean | undefined {
+  const v = args.options[name];
+  return typeof v === 'boolean' ? v : undefined;
+}

@@ -10,7 +10,7 @@ import { drMetrics } from '../metrics/dr-metrics.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { f3 } from '../report/format.ts';
 import { UserError } from '../util/errors.ts';
-import { booleanOption, numberOption, stringOption } from './args.ts';
+import { booleanOption, givenBooleanOption, numberOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
 import { FORMAT_OPTION, JSON_LISTS_ALL, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
 import { readModelFile } from './model-file.ts';
@@ -23,7 +23,7 @@ export const evalCommand: Command = {
     { name: 'checkpoint', type: 'string', required: true, placeholder: '<model.safetensors>', description: 'model file' },
     { name: 'data', type: 'string', required: true, placeholder: '<dir>', description: 'data-set folder' },
     FORMAT_OPTION,
-    { name: 'tta', type: 'boolean', description: 'average over flips' },
+    { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips (default: as the model was evaluated, its train.tta; --no-tta turns them off)' },
     { name: 'json', type: 'boolean', description: 'print the result as JSON' },
     { name: 'workers', type: 'integer', placeholder: '<n>', description: 'image decoding threads' },
     SKIP_BAD_OPTION,
@@ -39,7 +39,7 @@ export const evalCommand: Command = {
     if (hasErrors(problems) && !booleanOption(args, 'skip-bad')) throw new UserError('the data set has errors (listed above); pass --skip-bad to evaluate the rest');
     if (checked.items.length === 0) throw new UserError('no usable images left to evaluate');
     const loader = new DataLoader(evaluationLoaderOptions(config, checked.items, { preprocessed: false, workers: numberOption(args, 'workers') }));
-    const ev = await evaluate(model, loader, { tta: booleanOption(args, 'tta') });
+    const ev = await evaluate(model, loader, { tta: givenBooleanOption(args, 'tta') });
     await loader.close();
     model.dispose();
     const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);

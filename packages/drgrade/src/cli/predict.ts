@@ -6,7 +6,7 @@ import { UserError } from '../util/errors.ts';
 import { isDirectory } from '../data/image-files.ts';
 import { GRADE_NAMES } from '../data/types.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import { booleanOption, stringOption } from './args.ts';
+import { booleanOption, givenBooleanOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
 import { chooseModel, describeChoice } from './default-model.ts';
 import { readModelFile } from './model-file.ts';
@@ -28,7 +28,7 @@ export const predictCommand: Command = {
     { name: 'checkpoint', type: 'string', placeholder: '<model.safetensors>', description: 'model file (model-best.safetensors of a run; default: the shipped models/drgrade-real.safetensors)' },
     { name: 'json', type: 'boolean', description: 'print JSON: [{image, model, grade, gradeName, probabilities, reason?}]' },
     { name: 'csv', type: 'string', placeholder: '<file.csv>', description: 'also write a table: image, grade, grade_name, p0..p4, reason (why a photograph has no grade)' },
-    { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips' },
+    { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips (default: as the model was evaluated, its train.tta; --no-tta turns them off)' },
     PHOTO_SKIP_BAD_OPTION,
   ],
   examples: [
@@ -59,7 +59,7 @@ export const predictCommand: Command = {
           return;
         }
         oneShot.beforeRun();
-        const p = await predictImage(model, photo, { tta: booleanOption(args, 'tta') });
+        const p = await predictImage(model, photo, { tta: givenBooleanOption(args, 'tta') });
         const gradeName = GRADE_NAMES[p.grade] ?? String(p.grade);
         results.push({ image: input.name, model: choice.path, grade: p.grade, gradeName, probabilities: p.probabilities });
         say(`${input.name}: grade ${p.grade} (${gradeName}); probabilities ${p.probabilities.map((v) => v.toFixed(4)).join(' ')}\n`);

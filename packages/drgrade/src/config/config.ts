@@ -165,7 +165,7 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     batchSize: int('Batch size', 1),
     evalBatchSize: int('Batch size for validation and prediction', 1),
     folds: int('Cross-validation folds', 2),
-    tta: bool('Test-time flips (average over horizontal and vertical flips) in evaluation'),
+    tta: bool('Test-time flips (average over horizontal and vertical flips) in the held-out evaluation; a model file keeps it, and predict, eval and the page then use flips by default'),
     gradcamImages: int('Validation images with Grad-CAM overlays in the report', 0),
     selection: str('Which epoch\'s model a fold reports and ships: the best kappa on a validation split carved from the training folds (patients grouped, grades stratified), or the last epoch (a fixed schedule). Never the held-out fold', ['validation', 'last']),
     validationFraction: num('Share of the training folds\' patients held apart for selection: validation', 0.05, 0.5),

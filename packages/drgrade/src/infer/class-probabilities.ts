@@ -1,5 +1,7 @@
 // Class probabilities of a batch, with or without test-time flips: the one path of evaluation
-// (held-out folds, drgrade eval) and prediction (drgrade predict, gradcam, the page).
+// (held-out folds, drgrade eval) and prediction (drgrade predict, gradcam, the page), and the one
+// place that decides whether flips are used when the caller does not say: as the model's own
+// configuration (`train.tta`) says, so a model is graded everywhere as its cross-validation was.
 import { concat, tensor, type Tensor } from '@drgrade/tensor';
 import type { GradingModel } from '../train/model.ts';
 
@@ -12,11 +14,11 @@ export function flip(x: Tensor, axis: number): Tensor {
 /**
  * Softmax of `logits` [N, C], the model's output for the normalised batch `x` [N, 3, H, W]
  * (evaluation needs the logits for its loss, so they are passed in, not recomputed). With
- * `flips`, the softmax averaged over x and its horizontal, vertical and double flips. Each view
- * is its own forward pass, so memory stays that of one batch.
+ * `flips`, the softmax averaged over x and its horizontal, vertical and double flips (undefined:
+ * the model's `train.tta`). Each view is its own forward pass, so memory stays that of one batch.
  */
-export function classProbabilities(model: GradingModel, x: Tensor, logits: Tensor, flips: boolean): Tensor {
-  if (!flips) return logits.softmax(1);
+export function classProbabilities(model: GradingModel, x: Tensor, logits: Tensor, flips: boolean | undefined): Tensor {
+  if (!(flips ?? model.config.train.tta)) return logits.softmax(1);
   const [n, C] = logits.shape as [number, number];
   const flipped = [flip(x, 3), flip(x, 2), flip(flip(x, 2), 3)].map((v) => model.forward(v).logits);
   return concat([logits, ...flipped].map((l) => l.softmax(1)), 0).reshape([4, n, C]).mean(0);

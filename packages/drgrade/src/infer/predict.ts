@@ -28,13 +28,14 @@ export function imageTensor(image: RgbImage, config: DrgradeConfig): Tensor {
 
 /**
  * Grade probabilities for a preprocessed image (`preprocessFundus` output). With `tta`, the
- * probabilities are averaged over the image and its horizontal, vertical and double flips.
+ * probabilities are averaged over the image and its horizontal, vertical and double flips
+ * (default: the model's `train.tta`).
  */
 export async function predictPreprocessed(model: GradingModel, image: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction> {
   model.eval();
   const probs = noGrad(() => tidy(() => {
     const x = imageTensor(image, model.config);
-    return classProbabilities(model, x, model.forward(x).logits, opts.tta ?? false);
+    return classProbabilities(model, x, model.forward(x).logits, opts.tta);
   }));
   const probabilities = Array.from((await probs.toArray()) as Float32Array);
   probs.dispose();

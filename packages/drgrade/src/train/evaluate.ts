@@ -21,7 +21,7 @@ export interface Evaluation {
   confusion: number[][];
 }
 
-/** Runs the model over every batch of `loader` (epoch 0, unshuffled) in eval mode. */
+/** Runs the model over every batch of `loader` (epoch 0, unshuffled) in eval mode; `tta` as classProbabilities. */
 export async function evaluate(model: GradingModel, loader: DataLoader, opts: { tta?: boolean } = {}): Promise<Evaluation> {
   const C = model.config.model.numClasses;
   model.eval();
@@ -32,7 +32,7 @@ export async function evaluate(model: GradingModel, loader: DataLoader, opts: { 
     const { probs, loss } = noGrad(() => tidy(() => {
       const x = tensor(batch.images, batch.shape);
       const logits = model.forward(x).logits;
-      return { probs: classProbabilities(model, x, logits, opts.tta ?? false), loss: crossEntropy(logits, Array.from(batch.labels)).mul(n) };
+      return { probs: classProbabilities(model, x, logits, opts.tta), loss: crossEntropy(logits, Array.from(batch.labels)).mul(n) };
     }));
     const pv = (await probs.toArray()) as Float32Array;
     lossSum += await loss.item();
