@@ -1,6 +1,9 @@
 // `drgrade eval --json` on the eleven real sample photographs with the repository's test model:
 // the fields DR papers report, consistent with the sample's labels and the printed confusion matrix
-// (the metric functions themselves are checked against scikit-learn in metrics.node.test.ts).
+// (the metric functions themselves are checked against scikit-learn in metrics.node.test.ts); and
+// --folds-file/--fold, which evaluates one fold's images as a data set of just those photographs would.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -51,6 +54,44 @@ test('eval --json: kappa, referable DR, per-class precision and recall, confusio
     if (n === 0) assert.is(v, null);
     else assert.ok(Math.abs(v! - (100 * m[i]![j]!) / n) < 1e-12);
   }));
+});
+
+test('eval --folds-file --fold: one fold\'s photographs, as a data set holding only them gives; one line for a fold that is not there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drgrade-eval-fold-'));
+  try {
+    const model = join(repoRoot(), 'test', 'fixtures', 'models', 'tiny-synthetic.safetensors');
+    const items = readDataset(sampleRoot()).items;
+    const inFold = new Set(items.filter((_, i) => i % 3 === 1).map((i) => i.id));
+    writeFileSync(join(dir, 'folds.csv'), `id,fold\n${items.map((it) => `${it.id},${inFold.has(it.id) ? 1 : 0}`).join('\n')}\n`);
+    // The same photographs copied into a data set of their own, labels file filtered to them.
+    const grading = join(dir, 'subset', 'B. Disease Grading');
+    const images = join(grading, '1. Original Images', 'a. Training Set'), truths = join(grading, '2. Groundtruths');
+    mkdirSync(images, { recursive: true });
+    mkdirSync(truths, { recursive: true });
+    for (const it of items) if (inFold.has(it.id)) cpSync(it.path, join(images, it.path.split(/[\\/]/).pop()!));
+    const labels = join(sampleRoot(), 'B. Disease Grading', '2. Groundtruths', 'a. IDRiD_Disease Grading_Training Labels.csv');
+    const lines = readFileSync(labels, 'utf8').split('\n');
+    writeFileSync(join(truths, 'a. IDRiD_Disease Grading_Training Labels.csv'), [lines[0], ...lines.slice(1).filter((l) => inFold.has(l.split(',')[0]!))].join('\n') + '\n');
+    const run = async (args: string[]) => { const ctx = captureContext(); const code = await runCli(['eval', '--checkpoint', model, '--json', '--workers', '0', ...args], ctx); return { code, ctx }; };
+    const fold = await run(['--data', sampleRoot(), '--folds-file', join(dir, 'folds.csv'), '--fold', '1']);
+    const subset = await run(['--data', join(dir, 'subset')]);
+    assert.is(fold.code, 0, fold.ctx.stderr.text);
+    assert.is(subset.code, 0, subset.ctx.stderr.text);
+    const [a, b] = [JSON.parse(fold.ctx.stdout.text) as EvalJson, JSON.parse(subset.ctx.stdout.text) as EvalJson];
+    assert.is(a.images, inFold.size);
+    assert.ok(a.images < items.length);
+    assert.equal(a.confusion, b.confusion);
+    assert.is(a.kappa, b.kappa);
+    const missing = await run(['--data', sampleRoot(), '--folds-file', join(dir, 'folds.csv'), '--fold', '4']);
+    assert.is(missing.code, 1);
+    assert.match(missing.ctx.stderr.text, /folds\.csv: no image of .* is in fold 4 \(folds found: 0, 1\)/);
+    assert.is(missing.ctx.stderr.text.trim().split('\n').length, 1, missing.ctx.stderr.text);
+    const alone = await run(['--data', sampleRoot(), '--fold', '1']);
+    assert.is(alone.code, 2, alone.ctx.stderr.text);
+    assert.match(alone.ctx.stderr.text, /--folds-file and --fold go together/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

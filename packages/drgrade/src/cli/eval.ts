@@ -2,18 +2,34 @@ import { resolve } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
 import { evaluationLoaderOptions } from '../config/runtime.ts';
 import { checkImages } from '../data/check-images.ts';
+import { readFoldsFile } from '../data/folds.ts';
 import { formatProblems } from '../data/problem-list.ts';
 import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
-import { GRADE_NAMES, hasErrors } from '../data/types.ts';
+import { GRADE_NAMES, hasErrors, type Dataset } from '../data/types.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { f3 } from '../report/format.ts';
-import { UserError } from '../util/errors.ts';
-import { booleanOption, givenBooleanOption, numberOption, stringOption } from './args.ts';
-import type { Command } from './command.ts';
+import { UsageError, UserError } from '../util/errors.ts';
+import { booleanOption, givenBooleanOption, numberOption, stringOption, type ParsedArgs } from './args.ts';
+import type { Command, CliContext } from './command.ts';
 import { FORMAT_OPTION, JSON_LISTS_ALL, SKIP_BAD_OPTION, formatOption } from './dataset-options.ts';
 import { readModelFile } from './model-file.ts';
+
+/** The data set, or with --folds-file and --fold only that fold's images (and the folds file's problems). */
+function oneFold(args: ParsedArgs, context: CliContext, ds: Dataset): Dataset {
+  const file = stringOption(args, 'folds-file'), fold = numberOption(args, 'fold');
+  if (file === undefined && fold === undefined) return ds;
+  if (file === undefined || fold === undefined) throw new UsageError('--folds-file and --fold go together: the folds file of a run and the fold whose held-out images to evaluate');
+  const { folds, problems } = readFoldsFile(resolve(context.cwd, file), ds.items);
+  if (hasErrors(problems)) {
+    context.stderr.write(formatProblems(problems, 10));
+    throw new UserError(`${file}: the folds file has errors (listed above)`);
+  }
+  const items = ds.items.filter((item) => folds.get(item.id) === fold);
+  if (items.length === 0) throw new UserError(`${file}: no image of ${ds.root} is in fold ${fold} (folds found: ${[...new Set(folds.values())].sort((a, b) => a - b).join(', ') || 'none'})`);
+  return { ...ds, items, problems: [...ds.problems, ...problems] };
+}
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -22,6 +38,8 @@ export const evalCommand: Command = {
   options: [
     { name: 'checkpoint', type: 'string', required: true, placeholder: '<model.safetensors>', description: 'model file' },
     { name: 'data', type: 'string', required: true, placeholder: '<dir>', description: 'data-set folder' },
+    { name: 'folds-file', type: 'string', placeholder: '<folds.csv>', description: "a run's folds (id,fold; with --fold): evaluate one fold's held-out images only" },
+    { name: 'fold', type: 'integer', placeholder: '<k>', description: 'the fold of --folds-file to evaluate (a cross-validation fold model on the images it never trained on)' },
     FORMAT_OPTION,
     { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips (default: as the model was evaluated, its train.tta; --no-tta turns them off)' },
     { name: 'json', type: 'boolean', description: 'print the result as JSON' },
@@ -32,9 +50,10 @@ export const evalCommand: Command = {
     await getDevice();
     const { model, config } = readModelFile(resolve(context.cwd, stringOption(args, 'checkpoint') as string));
     const ds = readDataset(resolve(context.cwd, stringOption(args, 'data') as string), formatOption(args));
+    const heldOut = oneFold(args, context, ds);
     // Undecodable and ungradable photographs are found before evaluation, so --skip-bad can leave them out.
-    const checked = await checkImages(ds, { gradability: true });
-    const problems = [...ds.problems, ...checked.problems];
+    const checked = await checkImages(heldOut, { gradability: true });
+    const problems = [...heldOut.problems, ...checked.problems];
     if (problems.length) context.stderr.write(formatProblems(problems, 50, JSON_LISTS_ALL));
     if (hasErrors(problems) && !booleanOption(args, 'skip-bad')) throw new UserError('the data set has errors (listed above); pass --skip-bad to evaluate the rest');
     if (checked.items.length === 0) throw new UserError('no usable images left to evaluate');
