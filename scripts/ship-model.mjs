@@ -3,10 +3,12 @@
 // --final` trained on every image, with the model card's key figures from the same recipe's
 // cross-validation in the file's own metadata (key `card`, JSON), so a copy that travels alone
 // still says what it is. The recipe must equal the named preset field for field (name and
-// description aside); the configuration is then stored under the preset's name.
+// description aside, and the fields that only say how the model is evaluated, which are taken from
+// the preset); the configuration is then stored under the preset's name. With --flips-run, the card
+// also gives the effect of test-time flips measured on that cross-validation (scripts/real-tta.mjs).
 //
 //   node scripts/ship-model.mjs <final-model.safetensors> <cv-run-dir> <out.safetensors> \
-//        --preset real --data "<what it was trained on>"
+//        --preset real --data "<what it was trained on>" [--flips-run <cv-run-dir scored by real-tta.mjs>]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +18,10 @@ const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
 const presetName = flag('preset');
 const data = flag('data');
+const flipsRun = flag('flips-run');
 const [modelPath, cvDir, outPath] = args;
 if (!modelPath || !cvDir || !outPath || !presetName || !data) {
-  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>"');
+  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>" [--flips-run <dir>]');
   process.exit(2);
 }
 const fail = (message) => { console.error(`ship-model: ${message}`); process.exit(1); };
@@ -42,11 +45,25 @@ const scratch = mkdtempSync(join(tmpdir(), 'ship-model-'));
 writeFileSync(join(scratch, 'config.json'), meta.config);
 const resolved = show(join(scratch, 'config.json'));
 rmSync(scratch, { recursive: true });
-const strip = ({ name, description, ...rest }) => JSON.stringify(rest);
+// train.tta only says whether evaluation averages over flips, not how the weights were trained:
+// the shipped file takes the preset's, so predict, eval and the page grade as the preset says.
+const strip = ({ name, description, train: { tta, ...train }, ...rest }) => JSON.stringify({ ...rest, train });
 if (strip(resolved) !== strip(preset)) fail(`the model's configuration "${config.name}" differs from preset ${presetName} in more than its name`);
 
 const report = JSON.parse(readFileSync(join(cvDir, 'report.json'), 'utf8'));
 if (report.provenance.config.name !== config.name || strip(report.provenance.config) !== strip(config)) fail(`${cvDir} cross-validated another configuration (${report.provenance.config.name})`);
+const meanStd = (xs) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean: m, std: xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0, perFold: xs };
+};
+// The flips' effect, from a cross-validation of the same recipe whose folds real-tta.mjs scored both ways.
+const flips = flipsRun === undefined ? undefined : (() => {
+  const flipsReport = JSON.parse(readFileSync(join(flipsRun, 'report.json'), 'utf8'));
+  if (strip(flipsReport.provenance.config) !== strip(config)) fail(`${flipsRun} cross-validated another configuration (${flipsReport.provenance.config.name})`);
+  const folds = flipsReport.folds.map((f) => f.fold);
+  const kappas = (name) => folds.map((k) => JSON.parse(readFileSync(join(flipsRun, `fold-${k}`, `eval-${name}.json`), 'utf8')).kappa);
+  return { seed: flipsReport.provenance.config.seed, adapter: flipsReport.adapter, folds: folds.length, kappaWithout: meanStd(kappas('plain')), kappaWith: meanStd(kappas('flips')) };
+})();
 const pooled = report.outOfFold?.pooled ?? fail(`${cvDir}/report.json has no out-of-fold predictions`);
 const card = {
   preset: presetName,
@@ -65,11 +82,13 @@ const card = {
     adapter: report.adapter,
     fingerprint: report.provenance.fingerprint.sha256,
   },
+  evaluation: { testTimeFlips: preset.train.tta, ...(flips ? { flipsMeasured: flips } : {}) },
   drgradeVersion: report.provenance.drgradeVersion,
   date: new Date().toISOString().slice(0, 10),
   limits: 'Research software, not a medical device. Trained from scratch on 348 photographs of one source; not validated on other cameras, populations or image quality.',
 };
-const shipped = { ...header, __metadata__: { ...meta, config: JSON.stringify({ ...resolved, name: preset.name, description: preset.description }), card: JSON.stringify(card) } };
+const shippedConfig = { ...resolved, name: preset.name, description: preset.description, train: { ...resolved.train, tta: preset.train.tta } };
+const shipped = { ...header, __metadata__: { ...meta, config: JSON.stringify(shippedConfig), card: JSON.stringify(card) } };
 let text = JSON.stringify(shipped);
 text += ' '.repeat((8 - (text.length % 8)) % 8); // the tensor bytes stay 8-byte aligned
 const head = Buffer.alloc(8);
