@@ -105,7 +105,7 @@ async function useModel(bytes: Uint8Array, name: string): Promise<void> {
   model = { loaded, name };
   showAlert(null);
   const { config } = loaded;
-  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input`);
+  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input${config.train.tta ? ' · averaged over flips' : ''}`);
   ui.modelStatus.title = config.description;
   if (photo) await analyse();
   else {
