@@ -14,6 +14,7 @@ process.env.DRGRADE_WORKER_DIR = buildWorkers();
 
 interface EvalJson {
   images: number;
+  testTimeFlips: boolean;
   kappa: number;
   accuracy: number;
   referable: { auc: number | null; sensitivity: number | null; specificity: number | null; positives: number; negatives: number; roc: { fpr: number[]; tpr: number[] } | null };
@@ -34,6 +35,7 @@ test('eval --json: kappa, referable DR, per-class precision and recall, confusio
   const r = JSON.parse(ctx.stdout.text) as EvalJson;
   const grades = readDataset(sampleRoot()).items.map((i) => i.grade as number);
   assert.is(r.images, grades.length);
+  assert.is(r.testTimeFlips, false, 'the test model was evaluated without flips, so eval is too by default');
   assert.type(r.kappa, 'number');
   const m = r.confusion;
   assert.equal(m.map(sum), [0, 1, 2, 3, 4].map((g) => grades.filter((x) => x === g).length), 'confusion rows are the label counts');
@@ -73,12 +75,13 @@ test('eval --folds-file --fold: one fold\'s photographs, as a data set holding o
     const lines = readFileSync(labels, 'utf8').split('\n');
     writeFileSync(join(truths, 'a. IDRiD_Disease Grading_Training Labels.csv'), [lines[0], ...lines.slice(1).filter((l) => inFold.has(l.split(',')[0]!))].join('\n') + '\n');
     const run = async (args: string[]) => { const ctx = captureContext(); const code = await runCli(['eval', '--checkpoint', model, '--json', '--workers', '0', ...args], ctx); return { code, ctx }; };
-    const fold = await run(['--data', sampleRoot(), '--folds-file', join(dir, 'folds.csv'), '--fold', '1']);
-    const subset = await run(['--data', join(dir, 'subset')]);
+    const fold = await run(['--data', sampleRoot(), '--folds-file', join(dir, 'folds.csv'), '--fold', '1', '--tta']);
+    const subset = await run(['--data', join(dir, 'subset'), '--tta']);
     assert.is(fold.code, 0, fold.ctx.stderr.text);
     assert.is(subset.code, 0, subset.ctx.stderr.text);
     const [a, b] = [JSON.parse(fold.ctx.stdout.text) as EvalJson, JSON.parse(subset.ctx.stdout.text) as EvalJson];
     assert.is(a.images, inFold.size);
+    assert.ok(a.testTimeFlips && b.testTimeFlips, '--tta is said in the result');
     assert.ok(a.images < items.length);
     assert.equal(a.confusion, b.confusion);
     assert.is(a.kappa, b.kappa);

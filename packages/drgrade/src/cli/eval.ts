@@ -7,6 +7,7 @@ import { formatProblems } from '../data/problem-list.ts';
 import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { GRADE_NAMES, hasErrors, type Dataset } from '../data/types.ts';
+import { usesFlips } from '../infer/class-probabilities.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { f3 } from '../report/format.ts';
@@ -58,17 +59,18 @@ export const evalCommand: Command = {
     if (hasErrors(problems) && !booleanOption(args, 'skip-bad')) throw new UserError('the data set has errors (listed above); pass --skip-bad to evaluate the rest');
     if (checked.items.length === 0) throw new UserError('no usable images left to evaluate');
     const loader = new DataLoader(evaluationLoaderOptions(config, checked.items, { preprocessed: false, workers: numberOption(args, 'workers') }));
-    const ev = await evaluate(model, loader, { tta: givenBooleanOption(args, 'tta') });
+    const flips = usesFlips(config, givenBooleanOption(args, 'tta'));
+    const ev = await evaluate(model, loader, { tta: flips });
     await loader.close();
     model.dispose();
     const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);
     const result = {
-      images: ev.grades.length, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
+      images: ev.grades.length, testTimeFlips: flips, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
       referable: m.referable, perClass: m.perClass, confusion: m.confusion, confusionRowPercent: m.confusionRowPercent,
     };
     if (booleanOption(args, 'json')) { context.stdout.write(`${JSON.stringify(result, null, 2)}\n`); return 0; }
     const ref = m.referable;
-    context.stdout.write(`${ev.grades.length} images: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
+    context.stdout.write(`${ev.grades.length} images${flips ? ' (probabilities averaged over flips)' : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
     context.stdout.write(`referable DR (grade ≥ 2; ${ref.positives} of ${ev.grades.length} images): AUC ${f3(ref.auc)}, sensitivity ${f3(ref.sensitivity)}, specificity ${f3(ref.specificity)} (referable when the predicted grade is ≥ 2)\n`);
     context.stdout.write(`per-class accuracy: ${ev.perClassAccuracy.map((a, i) => `${i} ${GRADE_NAMES[i]} ${f3(a)}`).join(', ')}\n`);
     context.stdout.write(`per-class precision / recall: ${m.perClass.map((c, i) => `${i} ${f3(c.precision)} / ${f3(c.recall)}`).join(', ')}\n`);

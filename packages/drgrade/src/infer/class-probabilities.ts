@@ -3,7 +3,13 @@
 // place that decides whether flips are used when the caller does not say: as the model's own
 // configuration (`train.tta`) says, so a model is graded everywhere as its cross-validation was.
 import { concat, tensor, type Tensor } from '@drgrade/tensor';
+import type { DrgradeConfig } from '../config/index.ts';
 import type { GradingModel } from '../train/model.ts';
+
+/** Whether a model of `config` is graded with test-time flips when the caller says `flips` (undefined: as its configuration says). */
+export function usesFlips(config: DrgradeConfig, flips: boolean | undefined): boolean {
+  return flips ?? config.train.tta;
+}
 
 /** Reverses `axis` of x (a gather with reversed indices). */
 export function flip(x: Tensor, axis: number): Tensor {
@@ -18,7 +24,7 @@ export function flip(x: Tensor, axis: number): Tensor {
  * the model's `train.tta`). Each view is its own forward pass, so memory stays that of one batch.
  */
 export function classProbabilities(model: GradingModel, x: Tensor, logits: Tensor, flips: boolean | undefined): Tensor {
-  if (!(flips ?? model.config.train.tta)) return logits.softmax(1);
+  if (!usesFlips(model.config, flips)) return logits.softmax(1);
   const [n, C] = logits.shape as [number, number];
   const flipped = [flip(x, 3), flip(x, 2), flip(flip(x, 2), 3)].map((v) => model.forward(v).logits);
   return concat([logits, ...flipped].map((l) => l.softmax(1)), 0).reshape([4, n, C]).mean(0);
