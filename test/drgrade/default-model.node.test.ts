@@ -67,7 +67,7 @@ test('predict without --checkpoint grades with the default model and says so', a
   const streams = captureContext(scratch);
   assert.is(await runCli(['predict', PHOTO], streams), 0, streams.stderr.text);
   const lines = streams.stdout.text.trim().split('\n');
-  assert.is(lines[0], `model: ${DEFAULT} (the default model)`);
+  assert.is(lines[0], `model: ${DEFAULT} (the default model); probabilities averaged over flips`, 'the shipped model grades with test-time flips, and says so');
   assert.match(lines[1]!, /Patient146_L\.jpg: grade [0-4] \(.+\); probabilities( \d\.\d{4}){5}$/);
   const json = captureContext(scratch);
   assert.is(await runCli(['predict', PHOTO, '--json'], json), 0, json.stderr.text);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
 import { assessGradability } from '../image/gradability.ts';
+import { usesFlips } from '../infer/class-probabilities.ts';
 import { predictImage } from '../infer/predict.ts';
 import { UserError } from '../util/errors.ts';
 import { isDirectory } from '../data/image-files.ts';
@@ -44,12 +45,13 @@ export const predictCommand: Command = {
     await getDevice();
     const choice = chooseModel(stringOption(args, 'checkpoint'), 'checkpoint', context.cwd);
     const { model } = readModelFile(choice.path);
+    const tta = givenBooleanOption(args, 'tta');
     const oneShot = await startOneShot('predict', context);
     const json = booleanOption(args, 'json');
     const results: PhotoGrade[] = [];
     // Text goes out photograph by photograph, so a long folder shows its progress.
     const say = (text: string): void => { if (!json) context.stdout.write(text); };
-    say(`model: ${describeChoice(choice)}\n`);
+    say(`model: ${describeChoice(choice)}${usesFlips(model.config, tta) ? '; probabilities averaged over flips' : ''}\n`);
     try {
       await forEachPhoto(inputs, { skipBad: booleanOption(args, 'skip-bad'), command: 'predict', context }, async (input, photo) => {
         const verdict = assessGradability(photo);
@@ -59,7 +61,7 @@ export const predictCommand: Command = {
           return;
         }
         oneShot.beforeRun();
-        const p = await predictImage(model, photo, { tta: givenBooleanOption(args, 'tta') });
+        const p = await predictImage(model, photo, { tta });
         const gradeName = GRADE_NAMES[p.grade] ?? String(p.grade);
         results.push({ image: input.name, model: choice.path, grade: p.grade, gradeName, probabilities: p.probabilities });
         say(`${input.name}: grade ${p.grade} (${gradeName}); probabilities ${p.probabilities.map((v) => v.toFixed(4)).join(' ')}\n`);
