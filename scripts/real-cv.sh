@@ -21,8 +21,8 @@ drgrade=(node "$here/../packages/drgrade/bin/drgrade.js")
 mkdir -p "$out"
 [ -f "$out/folds.csv" ] || "${drgrade[@]}" data folds "$data" --k 5 --seed 0 --out "$out/folds.csv" || exit 1
 
-field() { # recipe dotted.path: a field of the recipe's file
-  node -e "let v=require('$here/../configs/real/$1.json');for(const k of '$2'.split('.'))v=v[k];process.stdout.write(String(v))"
+field() { # recipe dotted.path: a field of the recipe as drgrade resolves it (a recipe may only extend a preset)
+  node "$here/../packages/drgrade/bin/drgrade.js" config show "$here/../configs/real/$1.json" | node -e "let v=JSON.parse(require('fs').readFileSync(0,'utf8'));for(const k of '$2'.split('.'))v=v[k];process.stdout.write(String(v))"
 }
 cache_key() { echo "$(field "$1" data.imageSize)-$(field "$1" data.preprocess.sigma)"; }
 
