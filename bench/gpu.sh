@@ -119,9 +119,10 @@ realdata() {
     ls runs/real-gpu/$r/fold-*/result.json >/dev/null 2>&1 && node packages/drgrade/bin/drgrade.js report runs/real-gpu/$r >/dev/null 2>&1
   done
   node scripts/real-table.mjs runs/real-gpu "${recipes[@]}" | tee "$OUT/table.md"
-  # Each finished cross-validation re-scored without and with test-time flips while its fold models
-  # are still here (they are too large to bring back): fold-k/eval-plain.json, eval-flips.json.
-  for r in "${recipes[@]}"; do
+  # With REAL_TTA=1, each finished cross-validation re-scored without and with test-time flips while
+  # its fold models are still here (too large to bring back): fold-k/eval-plain.json, eval-flips.json.
+  # Up to REAL_TTA_LIMIT (90) s a recipe, which the call's time limit must leave.
+  [ "${REAL_TTA:-0}" = 1 ] && for r in "${recipes[@]}"; do
     [ -f "runs/real-gpu/$r/folds.csv" ] && timeout "${REAL_TTA_LIMIT:-90}" node scripts/real-tta.mjs "$data" "runs/real-gpu/$r" | tee -a "$OUT/tta.md"
   done
   (cd runs && find real-gpu -name result.json -o -name '*.log' -o -name config.json -o -name folds.csv -o -name report.json \
