@@ -115,6 +115,11 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   assert.is([...html.matchAll(/<title>fold \d: epoch 2 selected/g)].length, 2, 'a ring at each fold\'s selected epoch');
   assert.match(html, /fold 1: epoch 2 selected \(best held-out kappa \(older run: optimistic\)\)/);
   assert.match(html, /<table id="provenance">.*91be7c82.*<pre id="config">/s);
+  assert.match(html, /graded by the model of its selected epoch \([^)]*\)\)\.<\/p>/, 'no flips mentioned for a run without train.tta');
+  // The same run configured with test-time flips says that its fold figures average over flips and its curves do not.
+  writeFileSync(join(run, 'config.json'), `${JSON.stringify({ name: 'handmade', seed: 7, train: { folds: 2, tta: true } })}\n`);
+  await writeReport([run], join(run, 'report.html'), 'handmade (8 images)');
+  assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /averaged over each image and its horizontal, vertical and double flips \(train\.tta\); the learning curves score every epoch in one pass, without flips\.<\/p>/);
 });
 
 test('folds without predictions: no out-of-fold metrics or predictions.csv, folds.csv fingerprinted', async () => {

@@ -9,6 +9,12 @@ import type { RunSummary } from './summary.ts';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
+/** Whether the run's configuration graded its held-out folds with test-time flips (train.tta). */
+function gradedWithFlips(s: RunSummary): boolean {
+  const train = s.provenance?.config?.train;
+  return typeof train === 'object' && train !== null && (train as { tta?: unknown }).tta === true;
+}
+
 export function renderReport(s: RunSummary): string {
   const foldRows = s.folds.map((f) => `<tr><td>${f.fold}</td><td>${f3(f.kappa)}</td><td>${f3(f.accuracy)}</td><td title="${esc(selectionLabel(f))}">${f.bestEpoch}</td><td>${f.trainImages}/${f.valImages}</td>` +
     `${f.perClassAccuracy.map((a) => `<td>${f3(a)}</td>`).join('')}<td>${(f.seconds / 60).toFixed(1)}</td></tr>`).join('');
@@ -37,7 +43,8 @@ th{background:#f3f3f3}figure{display:inline-block;margin:.5rem}.cam img{width:19
 <h1>drgrade report: ${esc(s.config)}</h1>
 <p>Data set: ${esc(s.dataset)} · adapter: ${esc(s.adapter)} · ${s.folds.length} fold${s.folds.length === 1 ? '' : 's'}${s.provenance ? ` · drgrade ${esc(s.provenance.drgradeVersion)} · ${esc(s.provenance.date.slice(0, 10))}` : ''}</p>
 <p class="big" id="kappa">Quadratic weighted kappa: <b>${f3(s.kappaMean)} ± ${f3(s.kappaStd)}</b> (mean ± std over folds) · accuracy ${f3(s.accuracyMean)}</p>
-<p>Each fold's figures are its held-out images graded by the model of its selected epoch (${esc(selections || 'no folds')}).</p>
+<p>Each fold's figures are its held-out images graded by the model of its selected epoch (${esc(selections || 'no folds')})${gradedWithFlips(s)
+  ? ', its probabilities averaged over each image and its horizontal, vertical and double flips (train.tta); the learning curves score every epoch in one pass, without flips' : ''}.</p>
 ${referableSection(s.outOfFold, missing)}
 <h2>Folds</h2>
 <table id="folds"><tr><th>fold</th><th>kappa</th><th>accuracy</th><th>selected epoch</th><th>train/held-out images</th>${labels.map((l) => `<th>acc. ${esc(l)}</th>`).join('')}<th>minutes</th></tr>${foldRows}</table>
