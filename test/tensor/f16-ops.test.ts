@@ -6,7 +6,7 @@
 // (inputs rounded to half, computed in float64, results rounded to half). Where the adapter lacks
 // shader-f16 (SwiftShader in Chromium) the tests return at once: f16.test.ts checks the clear error.
 import {
-  adaptiveAvgPool2d, argmax, avgPool2d, logSoftmax, batchNorm, bilinearPool, hbpInteraction, interpolate, normalize, signedSqrt, softmax, channelBuffer, getDevice, hasF16,
+  adaptiveAvgPool2d, argmax, argmin, avgPool2d, logSoftmax, batchNorm, bilinearPool, hbpInteraction, interpolate, normalize, signedSqrt, softmax, channelBuffer, getDevice, hasF16,
   maxPool2d, max, mean, sum, tensor, tidy, writeChannels, type Tensor,
 } from '@drgrade/tensor';
 import { test } from 'uvu';
@@ -300,11 +300,28 @@ test('f16 hbpInteraction and bilinearPool refuse mixed or int32 maps in one line
   for (const t of [h, f]) t.dispose();
 });
 
-test('float32-only ops refuse a float16 tensor with one line that says so', () => {
+test('f16 argmax and argmin give the first extremum of the float16 values, ties included; int32 is refused in one line', async () => {
   if (!f16) return;
-  const h = tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'float16' });
+  // Values on a coarse grid (multiples of 0.25 in [-2, 2]) so that rows hold ties, which must resolve to the first index.
+  const shape = [3, 17, 5];
+  const values = Array.from(randomArray(size(shape), 11, -2, 2), (v) => Math.round(v * 4) / 4);
+  const h = tensor(values, shape, { dtype: 'float16' });
+  const read = Array.from(await h.float().toArray());
+  for (const [name, fn, better] of [['argmax', argmax, (a: number, b: number) => a > b], ['argmin', argmin, (a: number, b: number) => a < b]] as const) {
+    const got = Array.from(await fn(h, 1).toArray());
+    const expected: number[] = [];
+    let ties = 0;
+    for (let o = 0; o < 3; o++) for (let i = 0; i < 5; i++) {
+      let best = 0;
+      for (let r = 1; r < 17; r++) if (better(read[(o * 17 + r) * 5 + i]!, read[(o * 17 + best) * 5 + i]!)) best = r;
+      ties += Array.from({ length: 17 }, (_, r) => read[(o * 17 + r) * 5 + i]).filter((v) => v === read[(o * 17 + best) * 5 + i]).length > 1 ? 1 : 0;
+      expected.push(best);
+    }
+    assert.equal(got, expected, name);
+    assert.ok(ties > 0, `${name}: some rows tie, so the first-index rule is tested`);
+  }
   const oneLine = (re: RegExp) => (e: Error) => re.test(e.message) && !e.message.includes('\n');
-  assert.throws(() => argmax(h, 1), oneLine(/argmax: tensor \[1, 1, 2, 2\] float16 must be float32/));
+  assert.throws(() => argmax(tensor([1, 2], [2], { dtype: 'int32' }), 0), oneLine(/argmax: .* must be float32 or float16/));
   h.dispose();
 });
 

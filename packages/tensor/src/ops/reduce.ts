@@ -12,6 +12,7 @@ import { div, eq, mul, sub, log, exp, square, add } from './elementwise.ts';
 import { expand, reshape } from './movement.ts';
 import { specialize } from './kernels.ts';
 import { keptShape, reduceAxes } from './reduce_kernel.ts';
+import { storageWgsl } from './storage.ts';
 
 export { sumTo } from './reduce_kernel.ts';
 
@@ -87,13 +88,14 @@ function argReduce(name: string, cmp: string, x: Tensor, axis: number, keepdim: 
   const outer = sizeOf(x.shape.slice(0, a));
   const R = x.shape[a]!;
   const inner = sizeOf(x.shape.slice(a + 1));
-  if (x.dtype !== 'float32') throw new TensorError(`${name}: ${x.describe()} must be float32 (${name} has no float16 kernel; cast with float())`);
+  if (x.dtype === 'int32') throw new TensorError(`${name}: ${x.describe()} must be float32 or float16`);
+  const st = storageWgsl(x.dtype);
   if (R === 0) throw new TensorError(`${name}: ${x.describe()} is empty along axis ${axis}`);
   const shape = keepdim ? keptShape(x.shape, [a]) : x.shape.filter((_, i) => i !== a);
   const y = Tensor.empty(shape, 'int32');
   getEngine().dispatch({
-    label: `${name} ${x.describe()} axis ${a}`, key: `arg:${cmp}`,
-    source: () => specialize(argSrc, { PARAMS: argParams.wgsl, CMP: cmp, WORKGROUP_SIZE }),
+    label: `${name} ${x.describe()} axis ${a}`, key: `arg:${st.T}:${cmp}`,
+    source: () => specialize(argSrc, { ENABLE: st.ENABLE, S: st.T, PARAMS: argParams.wgsl, CMP: cmp, WORKGROUP_SIZE }),
     buffers: [x.buffer, y.buffer], uniforms: argParams.pack({ outer, R, inner }),
     workgroups: elementGrid(outer * inner),
   });
