@@ -6,17 +6,14 @@
 //   node scripts/real-table.mjs <out-dir> <recipe> [recipe ...]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { meanStd } from '../packages/drgrade/dist/index.js';
 
 const [out, ...recipes] = process.argv.slice(2);
 if (!out || recipes.length === 0) {
   console.error('usage: node scripts/real-table.mjs <out-dir> <recipe> [recipe ...]');
   process.exit(2);
 }
-const meanStd = (xs) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const s = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
-};
+const spread = (xs) => { const { mean, std } = meanStd(xs); return `${mean.toFixed(3)} ± ${std.toFixed(3)}`; };
 console.log('| recipe | folds | kappa (selected: last epoch) | per fold | accuracy | referable AUC (pooled) | recall per grade 0–4 (pooled) | predicted 3 / 4 | best held-out epoch (optimistic) | s per fold | img/s |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of recipes) {
@@ -35,6 +32,6 @@ for (const r of recipes) {
   // The referable-DR AUC comes from the run's report (drgrade report), which pools the predictions.
   const reportPath = join(dir, 'report.json');
   const auc = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')).outOfFold?.pooled?.referable?.auc : undefined;
-  console.log(`| ${r} | ${folds.length} | ${meanStd(folds.map((f) => f.kappa))} | ${folds.map((f) => f.kappa.toFixed(3)).join(', ')} | ${acc.toFixed(3)} | ${typeof auc === 'number' ? auc.toFixed(3) : '–'} | ${recall} | ` +
-    `${predicted(3)} / ${predicted(4)} | ${meanStd(best)} | ${(folds.reduce((s, f) => s + f.seconds, 0) / folds.length).toFixed(0)} | ${(ips.reduce((a, b) => a + b, 0) / ips.length).toFixed(0)} |`);
+  console.log(`| ${r} | ${folds.length} | ${spread(folds.map((f) => f.kappa))} | ${folds.map((f) => f.kappa.toFixed(3)).join(', ')} | ${acc.toFixed(3)} | ${typeof auc === 'number' ? auc.toFixed(3) : '–'} | ${recall} | ` +
+    `${predicted(3)} / ${predicted(4)} | ${spread(best)} | ${(folds.reduce((s, f) => s + f.seconds, 0) / folds.length).toFixed(0)} | ${(ips.reduce((a, b) => a + b, 0) / ips.length).toFixed(0)} |`);
 }

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { meanStd } from '../packages/drgrade/dist/index.js';
 
 const [data, run] = process.argv.slice(2);
 if (!data || !run) {
@@ -19,11 +20,7 @@ const folds = readdirSync(run).map((n) => /^fold-(\d+)$/.exec(n)).filter((m) => 
   .map((m) => Number(m[1])).sort((a, b) => a - b);
 if (folds.length === 0) { console.error(`${run}: no fold-k/model-best.safetensors`); process.exit(1); }
 
-const meanStd = (xs) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const s = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
-};
+const spread = (xs) => { const { mean, std } = meanStd(xs); return `${mean.toFixed(3)} ± ${std.toFixed(3)}`; };
 const rows = [];
 for (const [name, flag] of [['plain', '--no-tta'], ['flips', '--tta']]) {
   const evals = folds.map((k) => {
@@ -37,9 +34,9 @@ for (const [name, flag] of [['plain', '--no-tta'], ['flips', '--tta']]) {
   const total = conf.flat().reduce((a, b) => a + b, 0);
   const cell = (rows, cols) => rows.reduce((s, i) => s + cols.reduce((t, j) => t + conf[i][j], 0), 0);
   const referable = [2, 3, 4], other = [0, 1];
-  rows.push(`| ${name === 'plain' ? 'without flips' : 'flips averaged'} | ${meanStd(evals.map((e) => e.kappa))} | ${evals.map((e) => e.kappa.toFixed(3)).join(', ')} | ` +
+  rows.push(`| ${name === 'plain' ? 'without flips' : 'flips averaged'} | ${spread(evals.map((e) => e.kappa))} | ${evals.map((e) => e.kappa.toFixed(3)).join(', ')} | ` +
     `${(conf.reduce((s, row, i) => s + row[i], 0) / total).toFixed(3)} | ${(cell(referable, referable) / cell(referable, [0, 1, 2, 3, 4])).toFixed(3)} | ` +
-    `${(cell(other, other) / cell(other, [0, 1, 2, 3, 4])).toFixed(3)} | ${meanStd(evals.map((e) => e.referable.auc))} |`);
+    `${(cell(other, other) / cell(other, [0, 1, 2, 3, 4])).toFixed(3)} | ${spread(evals.map((e) => e.referable.auc))} |`);
 }
 console.log(`| ${run}: folds ${folds.join(', ')} | kappa | per fold | accuracy | referable sensitivity | referable specificity | referable AUC |`);
 console.log('|---|---|---|---|---|---|---|');

@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { meanStd } from '../packages/drgrade/dist/index.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args.splice(i, 2)[1] : undefined; };
@@ -54,18 +55,15 @@ if (strip(resolved) !== strip(preset)) fail(`the model's configuration "${config
 
 const report = JSON.parse(readFileSync(join(cvDir, 'report.json'), 'utf8'));
 if (report.provenance.config.name !== config.name || strip(report.provenance.config) !== strip(config)) fail(`${cvDir} cross-validated another configuration (${report.provenance.config.name})`);
-const meanStd = (xs) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { mean: m, std: xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0, perFold: xs };
-};
 // The flips' effect, from a cross-validation of the same recipe whose folds real-tta.mjs scored both ways.
 const flips = flipsRun === undefined ? undefined : (() => {
   const flipsReport = JSON.parse(readFileSync(join(flipsRun, 'report.json'), 'utf8'));
   // Another seed of the same recipe is what such a run usually is: the seed aside, it must match.
   if (strip({ ...resolve(JSON.stringify(flipsReport.provenance.config)), seed: resolved.seed }) !== strip(resolved)) fail(`${flipsRun} cross-validated another configuration (${flipsReport.provenance.config.name})`);
   const folds = flipsReport.folds.map((f) => f.fold);
+  const perFold = (xs) => ({ ...meanStd(xs), perFold: xs });
   const kappas = (name) => folds.map((k) => JSON.parse(readFileSync(join(flipsRun, `fold-${k}`, `eval-${name}.json`), 'utf8')).kappa);
-  return { seed: flipsReport.provenance.config.seed, adapter: flipsReport.adapter, folds: folds.length, kappaWithout: meanStd(kappas('plain')), kappaWith: meanStd(kappas('flips')) };
+  return { seed: flipsReport.provenance.config.seed, adapter: flipsReport.adapter, folds: folds.length, kappaWithout: perFold(kappas('plain')), kappaWith: perFold(kappas('flips')) };
 })();
 const pooled = report.outOfFold?.pooled ?? fail(`${cvDir}/report.json has no out-of-fold predictions`);
 const card = {

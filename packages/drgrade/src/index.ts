@@ -45,6 +45,7 @@ export { confusionMatrix } from './metrics/confusion.ts';
 export { accuracy, perClassAccuracy } from './metrics/accuracy.ts';
 export { rocAuc, rocCurve, type RocCurve } from './metrics/roc.ts';
 export { REFERABLE_GRADE, referableMetrics, referableProbability, type ReferableMetrics } from './metrics/referable.ts';
+export { meanStd } from './report/mean-std.ts';
 export { perClassPrecisionRecall, type ClassPrecisionRecall } from './metrics/precision-recall.ts';
 export { confusionRowPercent } from './metrics/confusion-percent.ts';
 export { drMetrics, type DrMetrics } from './metrics/dr-metrics.ts';

@@ -7,6 +7,7 @@ import { overlay } from '../src/gradcam/gradcam.ts';
 import { heatOnPhoto } from '../src/gradcam/photo-heat.ts';
 import { assessGradability } from '../src/image/gradability.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
+import { usesFlips } from '../src/infer/class-probabilities.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
 import { ImageDecodeError, errorMessage } from '../src/util/errors.ts';
@@ -105,7 +106,7 @@ async function useModel(bytes: Uint8Array, name: string): Promise<void> {
   model = { loaded, name };
   showAlert(null);
   const { config } = loaded;
-  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input${config.train.tta ? ' · averaged over flips' : ''}`);
+  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input${usesFlips(config, undefined) ? ' · averaged over flips' : ''}`);
   ui.modelStatus.title = config.description;
   if (photo) await analyse();
   else {

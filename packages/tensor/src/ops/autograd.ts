@@ -19,8 +19,8 @@ function assertAlive(t: Tensor): void {
 /**
  * a + b, two gradients of one tensor, as float32: float16 gradients are widened first, because
  * the backward pass keeps a float16 tensor's running sum in float32 and rounds it to float16
- * once, when the sum is consumed: k contributions round once instead of k − 1 times, and the wider copy lives only while the gradient is pending (the cast
- * temporaries go with this tidy).
+ * once, when the sum is consumed: k contributions round once instead of k − 1 times, and the
+ * wider copy lives only while the gradient is pending (the cast temporaries go with this tidy).
  */
 function sumAsFloat32(a: Tensor, b: Tensor): Tensor {
   return tidy(() => add(a.dtype === 'float32' ? a : cast(a, 'float32'), b.dtype === 'float32' ? b : cast(b, 'float32')));
