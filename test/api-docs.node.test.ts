@@ -24,7 +24,7 @@ test('each page has a section, with kind and signature, for every value its pack
     }
   }
   const drgrade = readFileSync(`${repoRoot()}/docs/api/drgrade.md`, 'utf8');
-  assert.ok(drgrade.includes('function predictImage(model: GradingModel, photo: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction & { preprocessed: RgbImage }>'), 'a signature as the source writes it');
+  assert.ok(drgrade.includes('function predictImage(model: Grader, photo: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction & { preprocessed: RgbImage }>'), 'a signature as the source writes it');
   assert.ok(drgrade.includes('Preprocesses a decoded photograph and grades it.'), 'its doc comment');
 });
 

@@ -56,7 +56,8 @@ export {
 } from './losses/index.ts';
 
 // Grading photographs with a model file: what `drgrade predict`, `gradcam` and the page use.
-export { decodeModelFile, type LoadedModel } from './train/checkpoint.ts';
+export { decodeModelFile, encodeEnsembleFile, type LoadedModel } from './train/checkpoint.ts';
+export { GradingEnsemble, graderMembers, type Grader } from './train/ensemble.ts';
 export { GradingModel, type ModelOutput } from './train/model.ts';
 export { shippedModelPath, DEFAULT_MODEL } from './cli/default-model.ts';
 export {

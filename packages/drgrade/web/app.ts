@@ -10,6 +10,7 @@ import type { RgbImage } from '../src/image/rgb-image.ts';
 import { usesFlips } from '../src/infer/class-probabilities.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
+import { graderMembers } from '../src/train/ensemble.ts';
 import { ImageDecodeError, errorMessage } from '../src/util/errors.ts';
 import { decodePhoto } from './photo.ts';
 import { afterPaint, drawImage, element, gradeName, percent, renderProbabilities, sentence, setGradeColor, showAlert, strong } from './view.ts';
@@ -106,7 +107,8 @@ async function useModel(bytes: Uint8Array, name: string): Promise<void> {
   model = { loaded, name };
   showAlert(null);
   const { config } = loaded;
-  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input${usesFlips(config, undefined) ? ' · averaged over flips' : ''}`);
+  const members = graderMembers(loaded.model).length;
+  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type}${members > 1 ? ` · an ensemble of ${members}` : ''} · ${config.data.imageSize} px input${usesFlips(config, undefined) ? ' · averaged over flips' : ''}`);
   ui.modelStatus.title = config.description;
   if (photo) await analyse();
   else {

@@ -2,6 +2,7 @@ import type { Command } from './command.ts';
 import { configDocsCommand, configShowCommand } from './config.ts';
 import { dataFoldsCommand } from './data-folds.ts';
 import { dataInspectCommand } from './data-inspect.ts';
+import { ensembleCommand } from './ensemble.ts';
 import { evalCommand } from './eval.ts';
 import { gradcamCommand } from './gradcam.ts';
 import { predictCommand } from './predict.ts';
@@ -16,6 +17,6 @@ import { trainCommand } from './train.ts';
  * module exporting a Command plus one line here.
  */
 export const COMMANDS: readonly Command[] = [
-  trainCommand, evalCommand, predictCommand, gradcamCommand, reportCommand, configShowCommand, configDocsCommand,
+  trainCommand, evalCommand, predictCommand, gradcamCommand, ensembleCommand, reportCommand, configShowCommand, configDocsCommand,
   dataInspectCommand, dataFoldsCommand, preprocessCommand, synthCommand, serveCommand,
 ];

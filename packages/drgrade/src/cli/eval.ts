@@ -9,6 +9,7 @@ import { readDataset } from '../data/read-dataset.ts';
 import { GRADE_NAMES, hasErrors, type Dataset } from '../data/types.ts';
 import { usesFlips } from '../infer/class-probabilities.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
+import { graderMembers } from '../train/ensemble.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { f3 } from '../report/format.ts';
 import { UsageError, UserError } from '../util/errors.ts';
@@ -65,12 +66,13 @@ export const evalCommand: Command = {
     model.dispose();
     const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);
     const result = {
-      images: ev.grades.length, testTimeFlips: flips, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
+      images: ev.grades.length, members: graderMembers(model).length, testTimeFlips: flips, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
       referable: m.referable, perClass: m.perClass, confusion: m.confusion, confusionRowPercent: m.confusionRowPercent,
     };
     if (booleanOption(args, 'json')) { context.stdout.write(`${JSON.stringify(result, null, 2)}\n`); return 0; }
     const ref = m.referable;
-    context.stdout.write(`${ev.grades.length} images${flips ? ' (probabilities averaged over flips)' : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
+    const averaged = [result.members > 1 ? `over ${result.members} models` : '', flips ? 'over flips' : ''].filter(Boolean).join(' and ');
+    context.stdout.write(`${ev.grades.length} images${averaged ? ` (probabilities averaged ${averaged})` : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
     context.stdout.write(`referable DR (grade ≥ 2; ${ref.positives} of ${ev.grades.length} images): AUC ${f3(ref.auc)}, sensitivity ${f3(ref.sensitivity)}, specificity ${f3(ref.specificity)} (referable when the predicted grade is ≥ 2)\n`);
     context.stdout.write(`per-class accuracy: ${ev.perClassAccuracy.map((a, i) => `${i} ${GRADE_NAMES[i]} ${f3(a)}`).join(', ')}\n`);
     context.stdout.write(`per-class precision / recall: ${m.perClass.map((c, i) => `${i} ${f3(c.precision)} / ${f3(c.recall)}`).join(', ')}\n`);

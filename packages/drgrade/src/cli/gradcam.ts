@@ -6,6 +6,7 @@ import { GRADE_NAMES } from '../data/types.ts';
 import { encodeImage, type ImageFileFormat } from '../image/encode.ts';
 import { assessGradability } from '../image/gradability.ts';
 import { gradcamImage, gradcamOverPhoto } from '../infer/predict.ts';
+import { graderMembers } from '../train/ensemble.ts';
 import { UsageError, UserError, errorMessage } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { numberOption, stringOption } from './args.ts';
@@ -47,7 +48,7 @@ export const gradcamCommand: Command = {
   name: 'gradcam',
   summary: 'write a Grad-CAM picture showing where the model looked, over the photograph, with a colour bar',
   details: [
-    'The pre-softmax score of the predicted grade (or --class) is back-propagated to a layer chosen by module name; the default is the map the pooling head reads. The heat map is drawn in the Turbo colour map (dark indigo = low relevance, dark red = high) over the photograph at its own resolution (--on photo), carried back through the preprocessing\'s crop and resize; the black border the preprocessing crops away gets no colour. --on input draws it over the preprocessed network input instead. A colour bar (LOW to HIGH) is added below the picture.',
+    'The pre-softmax score of the predicted grade (or --class) is back-propagated to a layer chosen by module name; the default is the map the pooling head reads. For an ensemble (drgrade ensemble), each member\'s map is computed from its own score at the same layer and the maps are averaged. The heat map is drawn in the Turbo colour map (dark indigo = low relevance, dark red = high) over the photograph at its own resolution (--on photo), carried back through the preprocessing\'s crop and resize; the black border the preprocessing crops away gets no colour. --on input draws it over the preprocessed network input instead. A colour bar (LOW to HIGH) is added below the picture.',
     'Give photographs and folders (a folder stands for the JPEG and PNG files directly inside it, sorted by name). --out names the picture for one photograph (PNG or JPEG by its extension), or a folder that gets <photo>-gradcam.png (or .jpg, --image-format) per photograph.',
     'A photograph without a gradable fundus (black, blank, tiny, far out of focus or exposure, not a fundus) gets one line with the reason and no picture; the others are drawn.',
     'A photograph that cannot be read stops the command, unless --skip-bad: then it is reported on one line on stderr and the others are drawn.',
@@ -83,7 +84,8 @@ export const gradcamCommand: Command = {
     const target = numberOption(args, 'class');
     const onPhoto = stringOption(args, 'on') === 'photo';
     let notDrawn = 0;
-    context.stdout.write(`model: ${describeChoice(choice)}\n`);
+    const members = graderMembers(model).length;
+    context.stdout.write(`model: ${describeChoice(choice)}${members > 1 ? `; an ensemble of ${members} models, each map the mean of the members' maps` : ''}\n`);
     try {
       await forEachPhoto(inputs, { skipBad: args.options['skip-bad'] === true, command: 'gradcam', context }, async (input, photo) => {
         // A heat map of a photograph the model cannot grade would explain a meaningless grade.

@@ -3,6 +3,7 @@ import { getDevice } from '@drgrade/tensor';
 import { assessGradability } from '../image/gradability.ts';
 import { usesFlips } from '../infer/class-probabilities.ts';
 import { predictImage } from '../infer/predict.ts';
+import { graderMembers } from '../train/ensemble.ts';
 import { UserError } from '../util/errors.ts';
 import { isDirectory } from '../data/image-files.ts';
 import { GRADE_NAMES } from '../data/types.ts';
@@ -51,7 +52,8 @@ export const predictCommand: Command = {
     const results: PhotoGrade[] = [];
     // Text goes out photograph by photograph, so a long folder shows its progress.
     const say = (text: string): void => { if (!json) context.stdout.write(text); };
-    say(`model: ${describeChoice(choice)}${usesFlips(model.config, tta) ? '; probabilities averaged over flips' : ''}\n`);
+    const members = graderMembers(model).length;
+    say(`model: ${describeChoice(choice)}${members > 1 ? `; an ensemble of ${members} models, probabilities averaged` : ''}${usesFlips(model.config, tta) ? '; probabilities averaged over flips' : ''}\n`);
     try {
       await forEachPhoto(inputs, { skipBad: booleanOption(args, 'skip-bad'), command: 'predict', context }, async (input, photo) => {
         const verdict = assessGradability(photo);

@@ -4,7 +4,7 @@
 // configuration (`train.tta`) says, so a model is graded everywhere as its cross-validation was.
 import { concat, tensor, type Tensor } from '@drgrade/tensor';
 import type { DrgradeConfig } from '../config/index.ts';
-import type { GradingModel } from '../train/model.ts';
+import type { Grader } from '../train/ensemble.ts';
 
 /** Whether a model of `config` is graded with test-time flips when the caller says `flips` (undefined: as its configuration says). */
 export function usesFlips(config: DrgradeConfig, flips: boolean | undefined): boolean {
@@ -23,7 +23,7 @@ export function flip(x: Tensor, axis: number): Tensor {
  * `flips`, the softmax averaged over x and its horizontal, vertical and double flips (undefined:
  * the model's `train.tta`). Each view is its own forward pass, so memory stays that of one batch.
  */
-export function classProbabilities(model: GradingModel, x: Tensor, logits: Tensor, flips: boolean | undefined): Tensor {
+export function classProbabilities(model: Grader, x: Tensor, logits: Tensor, flips: boolean | undefined): Tensor {
   if (!usesFlips(model.config, flips)) return logits.softmax(1);
   const [n, C] = logits.shape as [number, number];
   const flipped = [flip(x, 3), flip(x, 2), flip(flip(x, 2), 3)].map((v) => model.forward(v).logits);

@@ -10,7 +10,7 @@ import { camFromActivation, overlay, upsampleAndNormalize } from '../gradcam/gra
 import { heatOnPhoto } from '../gradcam/photo-heat.ts';
 import { fundusFrame, preprocessFundus, type FundusFrame } from '../image/preprocess.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import type { GradingModel } from '../train/model.ts';
+import { graderMembers, type Grader } from '../train/ensemble.ts';
 import { classProbabilities, predictedGrade } from './class-probabilities.ts';
 
 export interface Prediction {
@@ -31,7 +31,7 @@ export function imageTensor(image: RgbImage, config: DrgradeConfig): Tensor {
  * probabilities are averaged over the image and its horizontal, vertical and double flips
  * (default: the model's `train.tta`).
  */
-export async function predictPreprocessed(model: GradingModel, image: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction> {
+export async function predictPreprocessed(model: Grader, image: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction> {
   model.eval();
   const probs = noGrad(() => tidy(() => {
     const x = imageTensor(image, model.config);
@@ -43,7 +43,7 @@ export async function predictPreprocessed(model: GradingModel, image: RgbImage, 
 }
 
 /** Preprocesses a decoded photograph and grades it. */
-export async function predictImage(model: GradingModel, photo: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction & { preprocessed: RgbImage }> {
+export async function predictImage(model: Grader, photo: RgbImage, opts: { tta?: boolean } = {}): Promise<Prediction & { preprocessed: RgbImage }> {
   const preprocessed = preprocessFundus(photo, preprocessOptions(model.config));
   return { ...(await predictPreprocessed(model, preprocessed, opts)), preprocessed };
 }
@@ -63,22 +63,25 @@ export interface GradcamResult extends Prediction {
 
 /**
  * Grad-CAM of `layer` (a module name; default the map the pooling head reads) for the predicted
- * grade, or `target`: the pre-softmax score is back-propagated to the layer's output.
+ * grade, or `target`: the pre-softmax score is back-propagated to the layer's output. An ensemble
+ * has no pre-softmax score of its own (it averages probabilities), so its map is the mean of its
+ * members' maps, each from the member's own score, at the same layer of each member.
  */
-export async function gradcamImage(model: GradingModel, photo: RgbImage,
+export async function gradcamImage(model: Grader, photo: RgbImage,
   opts: { layer?: string; target?: number; opacity?: number; preprocessed?: boolean } = {}): Promise<GradcamResult> {
   // `preprocessed`: the image is already the output of preprocessFundus (the training cache).
   const options = preprocessOptions(model.config);
   const preprocessed = opts.preprocessed ? photo : preprocessFundus(photo, options);
   const frame = fundusFrame(photo, !opts.preprocessed && options.crop !== false);
-  const layer = opts.layer ?? model.defaultCamLayer();
-  let module: Module<unknown, Tensor>;
+  const members = graderMembers(model);
+  const layer = opts.layer ?? members[0]!.defaultCamLayer();
+  let modules: Module<unknown, Tensor>[];
   try {
-    module = model.getSubmodule(layer) as Module<unknown, Tensor>;
+    modules = members.map((m) => m.getSubmodule(layer) as Module<unknown, Tensor>);
   } catch (e) {
     throw new Error(`gradcam: ${(e as Error).message}`);
   }
-  const capture = captureOutput(module);
+  const captures = modules.map((m) => captureOutput(m));
   model.eval();
   try {
     // The predicted grade is needed before the backward pass, so the forward pass runs twice:
@@ -87,21 +90,26 @@ export async function gradcamImage(model: GradingModel, photo: RgbImage,
     const C = probabilities.length;
     const target = opts.target ?? grade;
     if (!Number.isInteger(target) || target < 0 || target >= C) throw new Error(`gradcam: target class ${target} is not in 0..${C - 1}`);
-    tidy(() => {
-      const logits = model.forward(imageTensor(preprocessed, model.config)).logits;
-      const onehot = new Float32Array(C);
-      onehot[target] = 1;
-      logits.backward(tensor(onehot, [1, C]));
-    });
-    if (!capture.output || !capture.grad) throw new Error(`gradcam: layer '${layer}' produced no 4-D output with a gradient`);
-    if (capture.output.rank !== 4) throw new Error(`gradcam: layer '${layer}' outputs ${capture.output.describe()}, not a [1, C, h, w] map`);
-    const { map, height, width } = await camFromActivation(capture.output, capture.grad);
+    const onehot = new Float32Array(C);
+    onehot[target] = 1;
+    let sum: Float32Array | null = null;
+    let height = 0, width = 0;
+    for (const [i, member] of members.entries()) {
+      tidy(() => member.forward(imageTensor(preprocessed, model.config)).logits.backward(tensor(onehot, [1, C])));
+      const capture = captures[i]!;
+      if (!capture.output || !capture.grad) throw new Error(`gradcam: layer '${layer}' produced no 4-D output with a gradient`);
+      if (capture.output.rank !== 4) throw new Error(`gradcam: layer '${layer}' outputs ${capture.output.describe()}, not a [1, C, h, w] map`);
+      const cam = await camFromActivation(capture.output, capture.grad);
+      ({ height, width } = cam);
+      sum = sum ? sum.map((v, j) => v + cam.map[j]!) : cam.map;
+      member.zeroGrad();
+    }
+    const map = sum!.map((v) => v / members.length);
     const heat = upsampleAndNormalize(map, height, width, preprocessed.height, preprocessed.width);
-    model.zeroGrad();
     const blended = overlay(preprocessed.data, heat, opts.opacity ?? 0.45);
     return { grade, probabilities, target, heat, overlay: { width: preprocessed.width, height: preprocessed.height, data: blended }, preprocessed, frame, layer };
   } finally {
-    capture.remove();
+    for (const capture of captures) capture.remove();
   }
 }
 

@@ -5,10 +5,11 @@
 // and the configuration they were trained with: what `predict`, `eval`, `gradcam` and the
 // browser page load. Both are written atomically (temporary file, then rename).
 import { tensor, type Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
+import { decodeSafetensors, encodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
 import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
+import { GradingEnsemble, type Grader } from './ensemble.ts';
 import { GradingModel } from './model.ts';
 import { RunProblemError } from './run-problems.ts';
 
@@ -147,19 +148,33 @@ export async function encodeModelFile(model: GradingModel, info: Record<string, 
 }
 
 export interface LoadedModel {
-  model: GradingModel;
+  model: Grader;
   config: DrgradeConfig;
   info: Record<string, number | string>;
 }
 
-/** Reads a model file (or the model part of a training checkpoint) into an eval-mode model. */
+/**
+ * The seeds of an ensemble model file's members (metadata `ensemble`: { seeds, members }, the
+ * members' tensors under members.0., members.1., ...), or null for a file of one model.
+ */
+function ensembleSeeds(meta: Record<string, string>, source: string): number[] | null {
+  if (meta.ensemble === undefined) return null;
+  const seeds = (readJson(meta, 'ensemble', source) as { seeds?: unknown } | null)?.seeds;
+  if (!Array.isArray(seeds) || seeds.length < 2 || !seeds.every((s) => Number.isInteger(s))) {
+    throw new UserError(`${source}: the embedded ensemble metadata has no list of two or more integer seeds`);
+  }
+  return seeds as number[];
+}
+
+/** Reads a model file (one model or an ensemble, or the model part of a training checkpoint) into an eval-mode model. */
 export function decodeModelFile(bytes: Uint8Array, source: string): LoadedModel {
   const file = readSafetensors(bytes, source);
   const config = readConfig(file.metadata, source);
   const prefix = file.metadata.kind === 'checkpoint' ? 'model.' : '';
   const weights = new Map<string, HostTensor>();
   for (const [name, entry] of file.tensors) if (!prefix || name.startsWith(prefix)) weights.set(name.slice(prefix.length), entry);
-  const model = new GradingModel(config);
+  const seeds = prefix ? null : ensembleSeeds(file.metadata, source);
+  const model = seeds ? new GradingEnsemble(config, seeds) : new GradingModel(config);
   try {
     checkTensors(weights, source, model.stateDict());
   } catch (e) {
@@ -174,4 +189,59 @@ export function decodeModelFile(bytes: Uint8Array, source: string): LoadedModel 
   let info: Record<string, number | string> = {};
   try { info = JSON.parse(file.metadata.info ?? '{}') as Record<string, number | string>; } catch { info = {}; }
   return { model, config, info };
+}
+
+/** The first dotted path where two JSON values differ, or null when they are equal. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return a === b ? null : path || '(the whole configuration)';
+}
+
+/**
+ * Joins model files of one recipe, trained apart with different seeds, into one ensemble model file
+ * (see GradingEnsemble). The members must be drgrade model files of the same configuration, seed,
+ * name and description aside, trained on the same images (the same fold, or all of them), each with
+ * its own seed; the file keeps the first member's configuration and every member's training facts.
+ */
+export function encodeEnsembleFile(files: readonly { bytes: Uint8Array; source: string }[]): Uint8Array {
+  if (files.length < 2) throw new UserError(`an ensemble joins two or more model files; ${files.length} given`);
+  const members = files.map(({ bytes, source }) => {
+    const file = readSafetensors(bytes, source);
+    const meta = file.metadata;
+    if (meta.kind !== 'model') throw new UserError(`${source}: not a model file (kind '${meta.kind ?? 'missing'}'); give the model-best.safetensors that drgrade train writes`);
+    if (meta.ensemble !== undefined) throw new UserError(`${source}: is an ensemble already; give the model files of its members`);
+    const config = readConfig(meta, source);
+    const info = readJson(meta, 'info', source) as Record<string, number | string>;
+    return { source, file, config, info, embedded: meta.config as string };
+  });
+  const first = members[0]!;
+  const recipe = ({ seed: _s, name: _n, description: _d, ...rest }: DrgradeConfig): unknown => rest;
+  const seeds = new Map<number, string>([[first.config.seed, first.source]]);
+  for (const m of members.slice(1)) {
+    const field = firstDifference(recipe(first.config), recipe(m.config));
+    if (field !== null) throw new UserError(`${m.source}: its configuration differs from ${first.source}'s in ${field}; an ensemble's members share one recipe and differ only in seed`);
+    if (m.info.fold !== first.info.fold) throw new UserError(`${m.source}: trained on ${foldImages(m.info.fold)}, ${first.source} on ${foldImages(first.info.fold)}; an ensemble's members are trained on the same images`);
+    const twin = seeds.get(m.config.seed);
+    if (twin !== undefined) throw new UserError(`${m.source}: seed ${m.config.seed}, as ${twin}; train the members with different seeds (--set seed=N)`);
+    seeds.set(m.config.seed, m.source);
+  }
+  const tensors = new Map<string, HostTensor>();
+  for (const [i, m] of members.entries()) for (const [name, t] of m.file.tensors) tensors.set(`members.${i}.${name}`, t);
+  return encodeSafetensorsHost(tensors, {
+    format: FORMAT,
+    kind: 'model',
+    config: first.embedded,
+    info: JSON.stringify({ fold: first.info.fold ?? 'unknown', members: members.length }),
+    ensemble: JSON.stringify({ seeds: members.map((m) => m.config.seed), members: members.map((m) => m.info) }),
+  });
+}
+
+function foldImages(fold: number | string | undefined): string {
+  return fold === -1 ? 'every image (train --final)' : `fold ${fold ?? '(unknown)'}'s training images`;
 }

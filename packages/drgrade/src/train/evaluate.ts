@@ -7,7 +7,7 @@ import { accuracy, perClassAccuracy } from '../metrics/accuracy.ts';
 import { confusionMatrix } from '../metrics/confusion.ts';
 import { quadraticWeightedKappa } from '../metrics/kappa.ts';
 import { crossEntropy } from '../losses/index.ts';
-import type { GradingModel } from './model.ts';
+import type { Grader } from './ensemble.ts';
 
 export interface Evaluation {
   ids: string[];
@@ -22,7 +22,7 @@ export interface Evaluation {
 }
 
 /** Runs the model over every batch of `loader` (epoch 0, unshuffled) in eval mode; `tta` as classProbabilities. */
-export async function evaluate(model: GradingModel, loader: DataLoader, opts: { tta?: boolean } = {}): Promise<Evaluation> {
+export async function evaluate(model: Grader, loader: DataLoader, opts: { tta?: boolean } = {}): Promise<Evaluation> {
   const C = model.config.model.numClasses;
   model.eval();
   const ids: string[] = [], grades: number[] = [], probabilities: number[][] = [];
