@@ -6,11 +6,14 @@
 // description aside, and the fields that only say how the model is evaluated, which are taken from
 // the preset); the configuration is then stored under the preset's name. With --flips-run, the card
 // also gives the effect of test-time flips measured on that cross-validation (scripts/real-tta.mjs).
+// The model may be a seed ensemble of final models (`drgrade ensemble`); --ensemble-run then gives
+// the effect of ensembling measured on cross-validations (the out-dir of scripts/real-ensemble.mjs).
 //
 //   node scripts/ship-model.mjs <final-model.safetensors> <cv-run-dir> <out.safetensors> \
-//        --preset real --data "<what it was trained on>" [--flips-run <cv-run-dir scored by real-tta.mjs>]
+//        --preset real --data "<what it was trained on>" [--flips-run <cv-run-dir scored by real-tta.mjs>] \
+//        [--ensemble-run <out-dir of real-ensemble.mjs>]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meanStd } from '../packages/drgrade/dist/index.js';
@@ -20,21 +23,27 @@ const flag = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? ar
 const presetName = flag('preset');
 const data = flag('data');
 const flipsRun = flag('flips-run');
+const ensembleRun = flag('ensemble-run');
 const [modelPath, cvDir, outPath] = args;
 if (!modelPath || !cvDir || !outPath || !presetName || !data) {
-  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>" [--flips-run <dir>]');
+  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>" [--flips-run <dir>] [--ensemble-run <dir>]');
   process.exit(2);
 }
 const fail = (message) => { console.error(`ship-model: ${message}`); process.exit(1); };
 
 // A safetensors file: 8-byte little-endian header length, the JSON header, the tensor bytes.
-const bytes = readFileSync(modelPath);
-const headerLength = Number(bytes.readBigUInt64LE(0));
-const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+const readHeader = (path) => {
+  const bytes = readFileSync(path);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  return { bytes, headerLength, header: JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) };
+};
+const { bytes, headerLength, header } = readHeader(modelPath);
 const meta = header.__metadata__ ?? fail(`${modelPath}: no metadata; is it a drgrade model file?`);
 if (meta.kind !== 'model') fail(`${modelPath}: kind "${meta.kind}", expected a model file (model-best.safetensors)`);
 const info = JSON.parse(meta.info);
 if (info.fold !== -1) fail(`${modelPath}: trained on fold ${info.fold}'s training images; ship the model of train --final`);
+// An ensemble's own info says only its fold and size; each member's training facts are in `ensemble`.
+const ensemble = meta.ensemble === undefined ? null : JSON.parse(meta.ensemble);
 
 const config = JSON.parse(meta.config);
 const drgrade = join(new URL('.', import.meta.url).pathname, '..', 'packages', 'drgrade', 'bin', 'drgrade.js');
@@ -53,24 +62,39 @@ const resolved = resolve(meta.config);
 const strip = ({ name, description, train: { tta, ...train }, ...rest }) => JSON.stringify({ ...rest, train });
 if (strip(resolved) !== strip(preset)) fail(`the model's configuration "${config.name}" differs from preset ${presetName} in more than its name`);
 
+const perFold = (xs) => ({ ...meanStd(xs), perFold: xs });
 const report = JSON.parse(readFileSync(join(cvDir, 'report.json'), 'utf8'));
-if (report.provenance.config.name !== config.name || strip(report.provenance.config) !== strip(config)) fail(`${cvDir} cross-validated another configuration (${report.provenance.config.name})`);
+if (strip(resolve(JSON.stringify(report.provenance.config))) !== strip(resolved)) fail(`${cvDir} cross-validated another configuration (${report.provenance.config.name})`);
 // The flips' effect, from a cross-validation of the same recipe whose folds real-tta.mjs scored both ways.
 const flips = flipsRun === undefined ? undefined : (() => {
   const flipsReport = JSON.parse(readFileSync(join(flipsRun, 'report.json'), 'utf8'));
   // Another seed of the same recipe is what such a run usually is: the seed aside, it must match.
   if (strip({ ...resolve(JSON.stringify(flipsReport.provenance.config)), seed: resolved.seed }) !== strip(resolved)) fail(`${flipsRun} cross-validated another configuration (${flipsReport.provenance.config.name})`);
   const folds = flipsReport.folds.map((f) => f.fold);
-  const perFold = (xs) => ({ ...meanStd(xs), perFold: xs });
   const kappas = (name) => folds.map((k) => JSON.parse(readFileSync(join(flipsRun, `fold-${k}`, `eval-${name}.json`), 'utf8')).kappa);
   return { seed: flipsReport.provenance.config.seed, adapter: flipsReport.adapter, folds: folds.length, kappaWithout: perFold(kappas('plain')), kappaWith: perFold(kappas('flips')) };
+})();
+// The effect of ensembling, from fold ensembles of cross-validations of the same recipe.
+const ensembleEffect = ensembleRun === undefined ? undefined : (() => {
+  const folds = readdirSync(ensembleRun).map((n) => /^fold-(\d+)$/.exec(n)).filter(Boolean).map((m) => Number(m[1])).sort((a, b) => a - b);
+  const foldMeta = readHeader(join(ensembleRun, `fold-${folds[0]}`, 'ensemble.safetensors')).header.__metadata__;
+  if (strip({ ...resolve(foldMeta.config), seed: resolved.seed }) !== strip(resolved)) fail(`${ensembleRun} ensembled another configuration`);
+  const seeds = JSON.parse(foldMeta.ensemble).seeds;
+  const read = (k, name) => JSON.parse(readFileSync(join(ensembleRun, `fold-${k}`, `eval-${name}.json`), 'utf8'));
+  return {
+    seeds, folds: folds.length, testTimeFlips: read(folds[0], 'ensemble').testTimeFlips,
+    kappaMembers: seeds.map((_, i) => perFold(folds.map((k) => read(k, `member-${i}`).kappa))),
+    kappaEnsemble: perFold(folds.map((k) => read(k, 'ensemble').kappa)),
+  };
 })();
 const pooled = report.outOfFold?.pooled ?? fail(`${cvDir}/report.json has no out-of-fold predictions`);
 const card = {
   preset: presetName,
   data,
   fromScratch: true,
-  trained: { images: info.trainImages, epochs: info.epoch, adapter: info.adapter },
+  trained: ensemble
+    ? { members: ensemble.members.length, seeds: ensemble.seeds, images: ensemble.members[0].trainImages, epochs: ensemble.members[0].epoch, adapters: ensemble.members.map((m) => m.adapter) }
+    : { images: info.trainImages, epochs: info.epoch, adapter: info.adapter },
   crossValidation: {
     folds: report.folds.length,
     kappaMean: report.kappaMean,
@@ -83,7 +107,7 @@ const card = {
     adapter: report.adapter,
     fingerprint: report.provenance.fingerprint.sha256,
   },
-  evaluation: { testTimeFlips: preset.train.tta, ...(flips ? { flipsMeasured: flips } : {}) },
+  evaluation: { testTimeFlips: preset.train.tta, ...(flips ? { flipsMeasured: flips } : {}), ...(ensembleEffect ? { ensembleMeasured: ensembleEffect } : {}) },
   drgradeVersion: report.provenance.drgradeVersion,
   date: new Date().toISOString().slice(0, 10),
   limits: 'Research software, not a medical device. Trained from scratch on 348 photographs of one source; not validated on other cameras, populations or image quality.',
