@@ -7,7 +7,7 @@ import { overlay } from '../src/gradcam/gradcam.ts';
 import { heatOnPhoto } from '../src/gradcam/photo-heat.ts';
 import { assessGradability } from '../src/image/gradability.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
-import { usesFlips } from '../src/infer/class-probabilities.ts';
+import { describeAveraging, usesFlips } from '../src/infer/class-probabilities.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
 import { graderMembers } from '../src/train/ensemble.ts';
@@ -107,8 +107,8 @@ async function useModel(bytes: Uint8Array, name: string): Promise<void> {
   model = { loaded, name };
   showAlert(null);
   const { config } = loaded;
-  const members = graderMembers(loaded.model).length;
-  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type}${members > 1 ? ` · an ensemble of ${members}` : ''} · ${config.data.imageSize} px input${usesFlips(config, undefined) ? ' · averaged over flips' : ''}`);
+  const averaged = describeAveraging(graderMembers(loaded.model).length, usesFlips(config, undefined));
+  ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input${averaged ? ` · ${averaged}` : ''}`);
   ui.modelStatus.title = config.description;
   if (photo) await analyse();
   else {

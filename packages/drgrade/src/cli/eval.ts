@@ -7,7 +7,7 @@ import { formatProblems } from '../data/problem-list.ts';
 import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
 import { GRADE_NAMES, hasErrors, type Dataset } from '../data/types.ts';
-import { usesFlips } from '../infer/class-probabilities.ts';
+import { describeAveraging, usesFlips } from '../infer/class-probabilities.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
 import { graderMembers } from '../train/ensemble.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -71,8 +71,8 @@ export const evalCommand: Command = {
     };
     if (booleanOption(args, 'json')) { context.stdout.write(`${JSON.stringify(result, null, 2)}\n`); return 0; }
     const ref = m.referable;
-    const averaged = [result.members > 1 ? `over ${result.members} models` : '', flips ? 'over flips' : ''].filter(Boolean).join(' and ');
-    context.stdout.write(`${ev.grades.length} images${averaged ? ` (probabilities averaged ${averaged})` : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
+    const averaged = describeAveraging(result.members, flips);
+    context.stdout.write(`${ev.grades.length} images${averaged ? ` (${averaged})` : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
     context.stdout.write(`referable DR (grade ≥ 2; ${ref.positives} of ${ev.grades.length} images): AUC ${f3(ref.auc)}, sensitivity ${f3(ref.sensitivity)}, specificity ${f3(ref.specificity)} (referable when the predicted grade is ≥ 2)\n`);
     context.stdout.write(`per-class accuracy: ${ev.perClassAccuracy.map((a, i) => `${i} ${GRADE_NAMES[i]} ${f3(a)}`).join(', ')}\n`);
     context.stdout.write(`per-class precision / recall: ${m.perClass.map((c, i) => `${i} ${f3(c.precision)} / ${f3(c.recall)}`).join(', ')}\n`);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
 import { assessGradability } from '../image/gradability.ts';
-import { usesFlips } from '../infer/class-probabilities.ts';
+import { describeAveraging, usesFlips } from '../infer/class-probabilities.ts';
 import { predictImage } from '../infer/predict.ts';
 import { graderMembers } from '../train/ensemble.ts';
 import { UserError } from '../util/errors.ts';
@@ -52,8 +52,8 @@ export const predictCommand: Command = {
     const results: PhotoGrade[] = [];
     // Text goes out photograph by photograph, so a long folder shows its progress.
     const say = (text: string): void => { if (!json) context.stdout.write(text); };
-    const members = graderMembers(model).length;
-    say(`model: ${describeChoice(choice)}${members > 1 ? `; an ensemble of ${members} models, probabilities averaged` : ''}${usesFlips(model.config, tta) ? '; probabilities averaged over flips' : ''}\n`);
+    const averaged = describeAveraging(graderMembers(model).length, usesFlips(model.config, tta));
+    say(`model: ${describeChoice(choice)}${averaged ? `; ${averaged}` : ''}\n`);
     try {
       await forEachPhoto(inputs, { skipBad: booleanOption(args, 'skip-bad'), command: 'predict', context }, async (input, photo) => {
         const verdict = assessGradability(photo);

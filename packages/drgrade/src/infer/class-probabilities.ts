@@ -11,6 +11,12 @@ export function usesFlips(config: DrgradeConfig, flips: boolean | undefined): bo
   return flips ?? config.train.tta;
 }
 
+/** How a grade's probabilities were averaged, for output ('probabilities averaged over 3 models and over flips'), or '' for one pass of one model. */
+export function describeAveraging(members: number, flips: boolean): string {
+  const over = [members > 1 ? `over ${members} models` : '', flips ? 'over flips' : ''].filter(Boolean).join(' and ');
+  return over ? `probabilities averaged ${over}` : '';
+}
+
 /** Reverses `axis` of x (a gather with reversed indices). */
 export function flip(x: Tensor, axis: number): Tensor {
   const d = x.shape[axis]!;
