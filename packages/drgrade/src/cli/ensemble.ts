@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getDevice } from '@drgrade/tensor';
-import { decodeModelFile, encodeEnsembleFile } from '../train/checkpoint.ts';
-import { graderMembers } from '../train/ensemble.ts';
+import { encodeEnsembleFile } from '../train/checkpoint.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { booleanOption, stringOption } from './args.ts';
@@ -30,13 +29,13 @@ export const ensembleCommand: Command = {
     if (paths.includes(out)) throw new UserError(`--out ${out} is also one of the members; write the ensemble to another file`);
     await getDevice();
     // Each member loads as a model first, so a file that does not fit its own architecture is named as itself.
-    for (const path of paths) readModelFile(path).model.dispose();
-    const bytes = encodeEnsembleFile(paths.map((path) => ({ bytes: readFileSync(path), source: path })));
-    const joined = decodeModelFile(bytes, out);
-    const seeds = graderMembers(joined.model).map((m) => m.config.seed);
-    joined.model.dispose();
-    writeFileAtomic(out, bytes);
-    context.stdout.write(`wrote ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB): recipe ${joined.config.name}, ${paths.length} members, seeds ${seeds.join(', ')}\n`);
+    const configs = paths.map((path) => {
+      const { model, config } = readModelFile(path);
+      model.dispose();
+      return config;
+    });
+    writeFileAtomic(out, encodeEnsembleFile(paths.map((path) => ({ bytes: readFileSync(path), source: path }))));
+    context.stdout.write(`wrote ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB): recipe ${configs[0]!.name}, ${paths.length} members, seeds ${configs.map((c) => c.seed).join(', ')}\n`);
     return 0;
   },
 };

@@ -15,7 +15,7 @@ export class GradingEnsemble extends Module<Tensor, ModelOutput> {
   constructor(readonly config: DrgradeConfig, readonly seeds: readonly number[]) {
     super();
     if (seeds.length < 2) throw new Error(`GradingEnsemble: ${seeds.length} member(s); an ensemble has at least two`);
-    this.members = this.registerModule('members', new ModuleList(seeds.map((seed) => new GradingModel({ ...config, seed }, seed)))).items;
+    this.members = this.registerModule('members', new ModuleList(seeds.map((seed) => new GradingModel({ ...config, seed })))).items;
   }
 
   /** Logits whose softmax is the members' averaged probabilities (log of the mean probability). */
