@@ -64,17 +64,22 @@ def blend(probs, fellow, w):
     return (1 - w) * probs + w * probs[fellow]
 
 
-def nested(probs, grades, folds, fellow, with_eyes):
+def nested(probs, grades, folds, fellow, with_eyes, with_cuts=True):
     predicted = np.zeros(len(grades), dtype=int)
     for f in np.unique(folds):
         inner = folds != f
         fits = []
         for w in (WEIGHTS if with_eyes else [0.0]):
             # Both eyes of a patient share a fold, so blending never mixes the held-out fold in.
-            thresholds, score = fit_cut_points(blend(probs, fellow, w)[inner], grades[inner])
+            blended = blend(probs, fellow, w)
+            if with_cuts:
+                thresholds, score = fit_cut_points(blended[inner], grades[inner])
+            else:
+                thresholds, score = None, qwk(grades[inner], blended[inner].argmax(1))
             fits.append((score, w, thresholds))
         _, w, thresholds = max(fits, key=lambda t: t[0])
-        predicted[folds == f] = cut(blend(probs, fellow, w)[folds == f], thresholds)
+        blended = blend(probs, fellow, w)[folds == f]
+        predicted[folds == f] = cut(blended, thresholds) if with_cuts else blended.argmax(1)
     return predicted
 
 
@@ -102,6 +107,7 @@ def main():
         candidates.append((f'mean of the {len(recipes)} runs', sum(runs[r][4] for r in recipes) / len(recipes)))
     for name, probs in candidates:
         line(f'{name}: argmax', grades, folds, probs.argmax(1))
+        line(f'{name}: both eyes, argmax (nested)', grades, folds, nested(probs, grades, folds, fellow, True, False))
         line(f'{name}: cut-points (nested)', grades, folds, nested(probs, grades, folds, fellow, False))
         line(f'{name}: both eyes + cut-points (nested)', grades, folds, nested(probs, grades, folds, fellow, True))
 

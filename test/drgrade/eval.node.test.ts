@@ -1,14 +1,15 @@
 // `drgrade eval --json` on the eleven real sample photographs with the repository's test model:
 // the fields DR papers report, consistent with the sample's labels and the printed confusion matrix
 // (the metric functions themselves are checked against scikit-learn in metrics.node.test.ts); and
-// --folds-file/--fold, which evaluates one fold's images as a data set of just those photographs would.
+// --folds-file/--fold, which evaluates one fold's images as a data set of just those photographs would;
+// --predictions, the per-image table, against predict's grading of each photograph and eval's own matrix.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readDataset, runCli } from 'drgrade';
-import { buildWorkers, captureContext, repoRoot, sampleRoot } from './helpers.ts';
+import { parseCsv, readDataset, runCli } from 'drgrade';
+import { SAMPLE_IMAGES, buildWorkers, captureContext, repoRoot, sampleRoot, tempDir } from './helpers.ts';
 
 process.env.DRGRADE_WORKER_DIR = buildWorkers();
 
@@ -95,6 +96,48 @@ test('eval --folds-file --fold: one fold\'s photographs, as a data set holding o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('eval --predictions: one row per photograph, each as predict grades it, adding up to the confusion matrix', async () => {
+  const dir = tempDir('drgrade-eval-csv-');
+  const model = join(repoRoot(), 'test', 'fixtures', 'models', 'tiny-synthetic.safetensors');
+  const items = readDataset(sampleRoot()).items;
+  const patients = [...new Set(items.map((i) => i.group))].sort();
+  const inFold1 = items.filter((it) => patients.indexOf(it.group) % 2 === 0);
+  writeFileSync(join(dir, 'folds.csv'), `id,fold\n${items.map((it) => `${it.id},${inFold1.includes(it) ? 1 : 0}`).join('\n')}\n`);
+  const run = async (args: string[]) => { const ctx = captureContext(); const code = await runCli(args, ctx); return { code, ctx }; };
+  const whole = await run(['eval', '--checkpoint', model, '--data', sampleRoot(), '--json', '--workers', '0', '--tta', '--predictions', join(dir, 'all.csv')]);
+  assert.is(whole.code, 0, whole.ctx.stderr.text);
+  const { table, errors } = parseCsv(readFileSync(join(dir, 'all.csv'), 'utf8'));
+  assert.equal(errors, []);
+  assert.equal(table.header, ['id', 'patient', 'fold', 'grade', 'predicted', 'p0', 'p1', 'p2', 'p3', 'p4']);
+  assert.equal(table.rows.map((r) => r.cells[0]).sort(), items.map((i) => i.id).sort(), 'every photograph once');
+  const predicted = await run(['predict', '--checkpoint', model, '--json', '--tta', join(sampleRoot(), SAMPLE_IMAGES)]);
+  assert.is(predicted.code, 0, predicted.ctx.stderr.text);
+  const byName = new Map((JSON.parse(predicted.ctx.stdout.text) as { image: string; grade: number; probabilities: number[] }[]).map((r) => [r.image.split(/[\\/]/).pop()!.replace(/\.jpg$/i, ''), r]));
+  const confusion = [0, 1, 2, 3, 4].map(() => [0, 0, 0, 0, 0]);
+  for (const { cells: [id, patient, fold, grade, pred, ...p] } of table.rows) {
+    const item = items.find((i) => i.id === id)!;
+    assert.is(patient, item.group, `${id}: patient`);
+    assert.is(fold, '', `${id}: no fold without --fold`);
+    assert.is(Number(grade), item.grade, `${id}: the label`);
+    const alone = byName.get(id!)!;
+    assert.is(Number(pred), alone.grade, `${id}: predict's grade`);
+    p.forEach((v, g) => assert.ok(Math.abs(Number(v) - alone.probabilities[g]!) < 1e-6, `${id} p${g}: ${v} vs predict's ${alone.probabilities[g]}`));
+    confusion[Number(grade)]![Number(pred)]! += 1;
+  }
+  assert.equal(confusion, (JSON.parse(whole.ctx.stdout.text) as EvalJson).confusion, 'the rows add up to the printed matrix');
+
+  const fold = await run(['eval', '--checkpoint', model, '--data', sampleRoot(), '--workers', '0', '--folds-file', join(dir, 'folds.csv'), '--fold', '1', '--predictions', join(dir, 'fold.csv')]);
+  assert.is(fold.code, 0, fold.ctx.stderr.text);
+  const foldRows = parseCsv(readFileSync(join(dir, 'fold.csv'), 'utf8')).table.rows.map((r) => r.cells);
+  assert.equal(foldRows.map((r) => r[0]).sort(), inFold1.map((i) => i.id).sort());
+  assert.ok(foldRows.every((r) => r[2] === '1'), 'the fold column says --fold');
+
+  const folder = await run(['eval', '--checkpoint', model, '--data', sampleRoot(), '--predictions', dir]);
+  assert.is(folder.code, 1);
+  assert.match(folder.ctx.stderr.text, /^drgrade eval: --predictions .*: is a folder; give the name of the table to write/);
+  assert.is(folder.ctx.stderr.text.trim().split('\n').length, 1, folder.ctx.stderr.text);
 });
 
 test.run();

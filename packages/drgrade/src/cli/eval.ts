@@ -3,6 +3,7 @@ import { getDevice } from '@drgrade/tensor';
 import { evaluationLoaderOptions } from '../config/runtime.ts';
 import { checkImages } from '../data/check-images.ts';
 import { readFoldsFile } from '../data/folds.ts';
+import { isDirectory } from '../data/image-files.ts';
 import { formatProblems } from '../data/problem-list.ts';
 import { DataLoader } from '../data/loader.ts';
 import { readDataset } from '../data/read-dataset.ts';
@@ -12,6 +13,8 @@ import { drMetrics } from '../metrics/dr-metrics.ts';
 import { graderMembers } from '../train/ensemble.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { f3 } from '../report/format.ts';
+import { formatPredictionsCsv } from '../report/predictions-csv.ts';
+import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { UsageError, UserError } from '../util/errors.ts';
 import { booleanOption, givenBooleanOption, numberOption, stringOption, type ParsedArgs } from './args.ts';
 import type { Command, CliContext } from './command.ts';
@@ -45,10 +48,14 @@ export const evalCommand: Command = {
     FORMAT_OPTION,
     { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips (default: as the model was evaluated, its train.tta; --no-tta turns them off)' },
     { name: 'json', type: 'boolean', description: 'print the result as JSON' },
+    { name: 'predictions', type: 'string', placeholder: '<file.csv>', description: "also write one row per image: id, patient, fold, grade, predicted, p0..p4 (a training run's predictions.csv layout; fold empty without --fold)" },
     { name: 'workers', type: 'integer', placeholder: '<n>', description: 'image decoding threads' },
     SKIP_BAD_OPTION,
   ],
   async run(args, context) {
+    const csvName = stringOption(args, 'predictions');
+    const csvPath = csvName === undefined ? null : resolve(context.cwd, csvName);
+    if (csvPath && isDirectory(csvPath)) throw new UserError(`--predictions ${csvName}: is a folder; give the name of the table to write, e.g. predictions.csv`);
     await getDevice();
     const { model, config } = readModelFile(resolve(context.cwd, stringOption(args, 'checkpoint') as string));
     const ds = readDataset(resolve(context.cwd, stringOption(args, 'data') as string), formatOption(args));
@@ -64,6 +71,11 @@ export const evalCommand: Command = {
     const ev = await evaluate(model, loader, { tta: flips });
     await loader.close();
     model.dispose();
+    if (csvPath) {
+      const patient = new Map(checked.items.map((i) => [i.id, i.group]));
+      const predictions = ev.ids.map((id, i) => ({ id, patient: patient.get(id) ?? id, grade: ev.grades[i]!, predicted: ev.predictions[i]!, probabilities: ev.probabilities[i]! }));
+      writeFileAtomic(csvPath, formatPredictionsCsv([{ fold: numberOption(args, 'fold') ?? null, predictions }]));
+    }
     const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);
     const result = {
       images: ev.grades.length, members: graderMembers(model).length, testTimeFlips: flips, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
