@@ -3,7 +3,9 @@
 // one recipe (different seeds, the same folds file) joined by `drgrade ensemble`, and every member
 // and the ensemble evaluated on the fold's held-out photographs (`drgrade eval --folds-file
 // --fold`, with the flips each model's configuration says, or as --tta / --no-tta forces). Prints a
-// Markdown table (scripts/eval-table.mjs); the ensembles and evaluations are kept in <out-dir>.
+// Markdown table (scripts/eval-table.mjs); the ensembles and evaluations are kept in <out-dir>, with
+// each evaluation's per-image predictions beside it and the ensemble's out-of-fold predictions of
+// every fold in <out-dir>/predictions.csv (the layout of a run's, for scripts/real-decoding.py).
 //   node scripts/real-ensemble.mjs <data-dir> <out-dir> <run-dir> <run-dir> ... [--tta | --no-tta]
 //   (each run-dir: one recipe's folder of scripts/real-cv.sh)
 import { execFileSync } from 'node:child_process';
@@ -30,7 +32,7 @@ writeFileSync(join(out, 'folds.csv'), folds);
 const drgrade = join(new URL('.', import.meta.url).pathname, '..', 'packages', 'drgrade', 'bin', 'drgrade.js');
 const run = (argv) => execFileSync(process.execPath, [drgrade, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const evaluate = (model, k, file) => {
-  const json = run(['eval', '--checkpoint', model, '--data', data, '--folds-file', join(out, 'folds.csv'), '--fold', String(k), ...flips, '--json']);
+  const json = run(['eval', '--checkpoint', model, '--data', data, '--folds-file', join(out, 'folds.csv'), '--fold', String(k), ...flips, '--json', '--predictions', file.replace(/\.json$/, '.csv')]);
   writeFileSync(file, json);
   return JSON.parse(json);
 };
@@ -43,6 +45,8 @@ for (const k of ks) {
   models.forEach((m, i) => members[i].push(evaluate(m, k, join(dir, `eval-member-${i}.json`))));
   ensemble.push(evaluate(join(dir, 'ensemble.safetensors'), k, join(dir, 'eval-ensemble.json')));
 }
+const tables = ks.map((k) => readFileSync(join(out, `fold-${k}`, 'eval-ensemble.csv'), 'utf8').trimEnd().split('\n'));
+writeFileSync(join(out, 'predictions.csv'), `${[tables[0][0], ...tables.flatMap((t) => t.slice(1))].join('\n')}\n`);
 const withFlips = ensemble[0].testTimeFlips ? 'with flips' : 'without flips';
 console.log(`| folds ${ks.join(', ')}, ${withFlips} ${EVAL_COLUMNS}`);
 console.log('|---|---|---|---|---|---|---|');
