@@ -3,7 +3,7 @@
 # fold, argmax grades with three common post-processing steps, each fitted on the other four folds'
 # predictions only (nested, so the held-out fold never chooses its own parameters):
 #   cut-points: the expected grade sum(k * p_k) cut at four thresholds chosen for kappa;
-#   both eyes: each eye's probabilities blended with its fellow eye's (weight w chosen as well);
+#   both eyes: each eye's probabilities blended with its fellow eye's (weight w chosen as well), alone or before the cut-points;
 #   ensembles: the recipes' probabilities averaged.
 # Beside kappa it prints referable-DR (grade >= 2) sensitivity and specificity of the predicted grades
 # and grade 2's recall, because a decoding can buy kappa with them. Needs numpy and scikit-learn

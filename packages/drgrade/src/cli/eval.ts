@@ -11,7 +11,7 @@ import { GRADE_NAMES, hasErrors, type Dataset } from '../data/types.ts';
 import { describeAveraging, usesFlips } from '../infer/class-probabilities.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
 import { graderMembers } from '../train/ensemble.ts';
-import { evaluate } from '../train/evaluate.ts';
+import { evaluate, imagePredictions } from '../train/evaluate.ts';
 import { f3 } from '../report/format.ts';
 import { formatPredictionsCsv } from '../report/predictions-csv.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
@@ -72,9 +72,7 @@ export const evalCommand: Command = {
     await loader.close();
     model.dispose();
     if (csvPath) {
-      const patient = new Map(checked.items.map((i) => [i.id, i.group]));
-      const predictions = ev.ids.map((id, i) => ({ id, patient: patient.get(id) ?? id, grade: ev.grades[i]!, predicted: ev.predictions[i]!, probabilities: ev.probabilities[i]! }));
-      writeFileAtomic(csvPath, formatPredictionsCsv([{ fold: numberOption(args, 'fold') ?? null, predictions }]));
+      writeFileAtomic(csvPath, formatPredictionsCsv([{ fold: numberOption(args, 'fold') ?? null, predictions: imagePredictions(ev, checked.items) }]));
     }
     const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);
     const result = {

@@ -7,6 +7,7 @@ import { accuracy, perClassAccuracy } from '../metrics/accuracy.ts';
 import { confusionMatrix } from '../metrics/confusion.ts';
 import { quadraticWeightedKappa } from '../metrics/kappa.ts';
 import { crossEntropy } from '../losses/index.ts';
+import type { ImagePrediction } from '../report/summary.ts';
 import type { Grader } from './ensemble.ts';
 
 export interface Evaluation {
@@ -53,4 +54,10 @@ export async function evaluate(model: Grader, loader: DataLoader, opts: { tta?: 
     perClassAccuracy: perClassAccuracy(grades, predictions, { numClasses: C }).map((a) => (Number.isNaN(a) ? null : a)),
     confusion: confusionMatrix(grades, predictions, { numClasses: C }),
   };
+}
+
+/** One row per evaluated image, with its patient from `items` (the id when an image has none listed). */
+export function imagePredictions(ev: Evaluation, items: readonly { id: string; group: string }[]): ImagePrediction[] {
+  const patient = new Map(items.map((i) => [i.id, i.group]));
+  return ev.ids.map((id, i) => ({ id, patient: patient.get(id) ?? id, grade: ev.grades[i]!, predicted: ev.predictions[i]!, probabilities: ev.probabilities[i]! }));
 }

@@ -13,12 +13,12 @@ import type { DataItem } from '../data/types.ts';
 import { decodeImage } from '../image/decode.ts';
 import { encodePng } from '../image/encode.ts';
 import { gradcamImage } from '../infer/predict.ts';
-import type { EpochRecord, FoldResult, GradcamRecord, ImagePrediction } from '../report/index.ts';
+import type { EpochRecord, FoldResult, GradcamRecord } from '../report/index.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { Progress, type ProgressStream } from '../util/progress.ts';
 import { decodeCheckpoint, encodeCheckpoint, encodeModelFile, decodeModelFile, type TrainingState } from './checkpoint.ts';
-import { evaluate, type Evaluation } from './evaluate.ts';
+import { evaluate, imagePredictions, type Evaluation } from './evaluate.ts';
 import { GradingModel } from './model.ts';
 import { RunProblemError } from './run-problems.ts';
 import { checkPrecision, StepPrecision } from './precision.ts';
@@ -212,8 +212,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     const best = decodeModelFile(readFileSync(bestPath), bestPath);
     const ev = await evaluate(best.model, heldOutLoader, { tta: cfg.train.tta });
     best.model.dispose();
-    const patient = new Map(heldOut.map((i) => [i.id, i.group]));
-    const predictions: ImagePrediction[] = ev.ids.map((id, i) => ({ id, patient: patient.get(id) ?? id, grade: ev.grades[i]!, predicted: ev.predictions[i]!, probabilities: ev.probabilities[i]! }));
+    const predictions = imagePredictions(ev, heldOut);
     result = {
       ...result, kappa: ev.kappa, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy, confusion: ev.confusion, predictions,
       gradcams: await gradcams(bestPath, heldOut, cfg.train.gradcamImages, job),
