@@ -67,7 +67,7 @@ test('predict without --checkpoint grades with the default model and says so', a
   const streams = captureContext(scratch);
   assert.is(await runCli(['predict', PHOTO], streams), 0, streams.stderr.text);
   const lines = streams.stdout.text.trim().split('\n');
-  assert.is(lines[0], `model: ${DEFAULT} (the default model); probabilities averaged over 3 models and over flips`, 'the shipped model is an ensemble of three graded with test-time flips, and says so');
+  assert.is(lines[0], `model: ${DEFAULT} (the default model); probabilities averaged over 2 models and over flips`, 'the shipped model is an ensemble of two graded with test-time flips, and says so');
   assert.match(lines[1]!, /Patient146_L\.jpg: grade [0-4] \(.+\); probabilities( \d\.\d{4}){5}$/);
   const json = captureContext(scratch);
   assert.is(await runCli(['predict', PHOTO, '--json'], json), 0, json.stderr.text);
@@ -85,7 +85,7 @@ test('gradcam without --checkpoint: the photograph at its size, heat only inside
   const out = join(scratch, 'cam.png');
   const streams = captureContext(scratch);
   assert.is(await runCli(['gradcam', PHOTO, '--out', out], streams), 0, streams.stderr.text);
-  assert.match(streams.stdout.text, new RegExp(`^model: ${DEFAULT.replace(/[.]/g, '\\.')} \\(the default model\\); an ensemble of 3 models, each map the mean of the members' maps\\n`));
+  assert.match(streams.stdout.text, new RegExp(`^model: ${DEFAULT.replace(/[.]/g, '\\.')} \\(the default model\\); an ensemble of 2 models, each map the mean of the members' maps\\n`));
   assert.match(streams.stdout.text, /over the photograph \(768 x 514\), colour bar below/);
   const picture = readPicture(out);
   assert.is(picture.width, photo.width, 'the photograph\'s width');

@@ -141,7 +141,7 @@ test.after(async () => {
 test('the page loads the shipped model, under the name the server gives it, and grades the photograph exactly as Node does', async () => {
   await page.goto(server.url);
   await page.locator('#model-status', { hasText: MODEL_NAME }).waitFor({ timeout: 120_000 });
-  assert.match(await page.locator('#model-status').innerText(), /probabilities averaged over 3 models and over flips/, 'the shipped model is an ensemble of three graded with test-time flips (its train.tta), and the page says so');
+  assert.match(await page.locator('#model-status').innerText(), /probabilities averaged over 2 models and over flips/, 'the shipped model is an ensemble of two graded with test-time flips (its train.tta), and the page says so');
   assert.match(await page.locator('#adapter').innerText(), /swiftshader/i, 'the adapter in use is shown');
   const started = performance.now();
   await page.setInputFiles('#photo-input', PHOTO);
