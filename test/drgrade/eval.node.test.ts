@@ -18,7 +18,8 @@ interface EvalJson {
   testTimeFlips: boolean;
   kappa: number;
   accuracy: number;
-  referable: { auc: number | null; sensitivity: number | null; specificity: number | null; positives: number; negatives: number; roc: { fpr: number[]; tpr: number[] } | null };
+  referable: { auc: number | null; sensitivity: number | null; specificity: number | null; positives: number; negatives: number; roc: { fpr: number[]; tpr: number[] } | null;
+    operatingPoints: { fix: 'sensitivity' | 'specificity'; at: number; threshold: number | null; sensitivity: number | null; specificity: number | null }[] };
   perClass: { precision: number | null; recall: number | null }[];
   confusion: number[][];
   confusionRowPercent: (number | null)[][];
@@ -48,6 +49,8 @@ test('eval --json: kappa, referable DR, per-class precision and recall, confusio
   assert.is(r.referable.specificity, ratio(cell(other, other), r.referable.negatives));
   assert.ok(r.referable.auc !== null && r.referable.auc >= 0 && r.referable.auc <= 1, `AUC ${r.referable.auc}`);
   assert.ok(r.referable.roc !== null && r.referable.roc.fpr[0] === 0 && r.referable.roc.tpr.at(-1) === 1);
+  assert.equal(r.referable.operatingPoints.map((p) => `${p.fix} ${p.at}`), ['sensitivity 0.8', 'sensitivity 0.9', 'specificity 0.95']);
+  for (const p of r.referable.operatingPoints) assert.ok(p[p.fix]! >= p.at, `${p.fix} ${p.at} met: ${JSON.stringify(p)}`);
   r.perClass.forEach((c, g) => {
     assert.is(c.recall, ratio(m[g]![g]!, sum(m[g]!)), `recall of grade ${g}`);
     assert.is(c.precision, ratio(m[g]![g]!, sum(m.map((row) => row[g]!))), `precision of grade ${g}`);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   accuracy, confusionMatrix, confusionRowPercent, drMetrics, perClassAccuracy, perClassPrecisionRecall, quadraticWeightedKappa,
-  referableMetrics, referableProbability, rocAuc, rocCurve,
+  operatingPoints, referableMetrics, referableProbability, rocAuc, rocCurve, SCREENING_TARGETS,
 } from 'drgrade';
 import { readFixtureJson, repoRoot } from './helpers.ts';
 
@@ -71,6 +71,7 @@ interface DrCase {
   roc: { fpr: number[]; tpr: number[]; thresholds: (number | null)[] } | null;
   sensitivity: number | null;
   specificity: number | null;
+  operatingPoints: { fix: string; at: number; threshold: number | null; sensitivity: number | null; specificity: number | null }[];
   precision: (number | null)[];
   recall: (number | null)[];
   confusion: number[][];
@@ -126,6 +127,40 @@ test('sensitivity and specificity of "predicted grade >= 2" equal scikit-learn r
   }
 });
 
+test('screening operating points equal the best points of scikit-learn roc_curve(drop_intermediate=False)', () => {
+  assert.equal(SCREENING_TARGETS.map((t) => `${t.fix} ${t.at}`), ['sensitivity 0.8', 'sensitivity 0.9', 'specificity 0.95']);
+  let interior = 0;
+  for (const [k, c] of golden.cases.entries()) {
+    const got = operatingPoints(referable(c), c.referableScore);
+    assert.is(got.length, c.operatingPoints.length);
+    got.forEach((p, j) => {
+      const want = c.operatingPoints[j]!;
+      assert.is(`${p.fix} ${p.at}`, `${want.fix} ${want.at}`);
+      near(p.sensitivity, want.sensitivity, `case ${k} ${want.fix} ${want.at}: sensitivity`);
+      near(p.specificity, want.specificity, `case ${k} ${want.fix} ${want.at}: specificity`);
+      // null: the "nothing positive" point (Infinity), or no curve at all (NaN).
+      if (want.threshold === null) assert.ok(want.sensitivity === null ? Number.isNaN(p.threshold) : p.threshold === Infinity, `case ${k} threshold ${p.threshold}`);
+      else { assert.is(p.threshold, want.threshold, `case ${k} threshold`); if (want.sensitivity! < 1 && want.specificity! < 1) interior++; }
+    });
+  }
+  assert.ok(interior >= 10, `${interior} points strictly inside the curve`);
+});
+
+test('an operating point may lie on a straight stretch that roc_curve drops', () => {
+  // Each score holds one positive and one negative, so the curve runs straight from (0, 0) to
+  // (1, 1) and scikit-learn's default curve keeps (1/3, 1/3) but drops (2/3, 2/3), the point at
+  // 0.8 (checked with scikit-learn 1.2.1). Both targets below are met best there.
+  const positive = [true, false, true, false, true, false];
+  const score = [0.9, 0.9, 0.8, 0.8, 0.7, 0.7];
+  assert.ok(!rocCurve(positive, score).thresholds.includes(0.8));
+  const [p] = operatingPoints(positive, score, [{ fix: 'sensitivity', at: 0.6 }]);
+  assert.equal([p!.threshold, p!.sensitivity, p!.specificity], [0.8, 2 / 3, 1 / 3]);
+  const [q] = operatingPoints(positive, score, [{ fix: 'specificity', at: 0.3 }]);
+  assert.equal([q!.threshold, q!.sensitivity, q!.specificity], [0.8, 2 / 3, 1 / 3]);
+  assert.throws(() => operatingPoints(positive, score, [{ fix: 'sensitivity', at: 0 }]), /target sensitivity 0 is not in \(0, 1\]/);
+  assert.throws(() => operatingPoints([true], [Number.POSITIVE_INFINITY]), /score\[0\] = Infinity is not a finite number/);
+});
+
 test('per-class precision and recall equal scikit-learn precision_recall_fscore_support (0/0 undefined)', () => {
   for (const [k, c] of golden.cases.entries()) {
     perClassPrecisionRecall(c.grades, c.predicted, { numClasses: 5 }).forEach((pr, g) => {
@@ -154,6 +189,8 @@ test('drMetrics: the same figures, undefined as null, no curve without an AUC', 
     m.confusionRowPercent.forEach((row, i) => row.forEach((v, j) => eq(v, c.confusionRowPercent[i]![j]!, `percent ${i},${j}`)));
     assert.equal(m.confusion, c.confusion);
     assert.is(m.referable.roc === null, c.roc === null);
+    assert.equal(m.referable.operatingPoints.map((p) => [p.threshold, p.sensitivity, p.specificity]),
+      c.operatingPoints.map((p) => [p.threshold, p.sensitivity, p.specificity]), `case ${k} operating points (null where undefined)`);
     assert.is(m.images, c.grades.length);
   }
 });

@@ -75,6 +75,13 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   assert.equal([o.pooled.referable.positives, o.pooled.referable.negatives], [4, 4]);
   // Scores from high to low: f+, c+, b−, d+, {e−, g+}, {a−, h−}.
   assert.equal(o.pooled.referable.roc, { fpr: [0, 0, 0, 0.25, 0.25, 0.5, 1], tpr: [0, 0.25, 0.5, 0.5, 0.75, 1, 1] });
+  // Screening points on that curve (P = N = 4): 80 % and 90 % sensitivity first at 2/8 (g and e,
+  // fp 2); 95 % specificity allows no false positive, so the last point before b, at 7/8 (c).
+  assert.equal(o.pooled.referable.operatingPoints, [
+    { fix: 'sensitivity', at: 0.8, threshold: 0.25, sensitivity: 1, specificity: 0.5 },
+    { fix: 'sensitivity', at: 0.9, threshold: 0.25, sensitivity: 1, specificity: 0.5 },
+    { fix: 'specificity', at: 0.95, threshold: 0.875, sensitivity: 0.5, specificity: 1 },
+  ]);
   assert.equal(o.pooled.confusion, [[2, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 1]]);
   [[200 / 3, 100 / 3, 0, 0, 0], [0, 0, 100, 0, 0], [50, 0, 50, 0, 0], [0, 100, 0, 0, 0], [0, 0, 0, 0, 100]]
     .forEach((row, i) => row.forEach((v, j) => near(json.confusionRowPercent[i]![j], v, `row percent ${i},${j}`)));
@@ -109,6 +116,8 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   assert.match(html, /id="referable">AUC <b>0\.844<\/b> · sensitivity <b>0\.500<\/b> · specificity <b>0\.750<\/b>/);
   assert.match(html, /<th>mean ± std<\/th><td><\/td><td>0\.813 ± 0\.088<\/td><td>0\.500 ± 0\.000<\/td><td>0\.750 ± 0\.354<\/td>/);
   assert.match(html, /aria-label="ROC curve, referable DR/);
+  assert.match(html, /<li>at sensitivity ≥ 0\.80: sensitivity 1\.000, specificity 0\.500 \(P\(grade ≥ 2\) ≥ 0\.250\)<\/li>/);
+  assert.match(html, /<li>at specificity ≥ 0\.95: sensitivity 0\.500, specificity 1\.000 \(P\(grade ≥ 2\) ≥ 0\.875\)<\/li>/);
   assert.match(html, /<table id="per-class">.*<td>–<\/td><td>0\.000<\/td>/s);
   assert.match(html, /<table id="confusion-percent">.*<td>66\.7%<\/td><td>33\.3%<\/td>/s);
   assert.match(html, /<figure id="kappa-curves">.*mean over folds.*selected epoch/s);

@@ -44,6 +44,7 @@ export { quadraticWeightedKappa } from './metrics/kappa.ts';
 export { confusionMatrix } from './metrics/confusion.ts';
 export { accuracy, perClassAccuracy } from './metrics/accuracy.ts';
 export { rocAuc, rocCurve, type RocCurve } from './metrics/roc.ts';
+export { operatingPoints, SCREENING_TARGETS, type OperatingPoint, type OperatingTarget } from './metrics/operating-points.ts';
 export { REFERABLE_GRADE, referableMetrics, referableProbability, type ReferableMetrics } from './metrics/referable.ts';
 export { meanStd } from './report/mean-std.ts';
 export { perClassPrecisionRecall, type ClassPrecisionRecall } from './metrics/precision-recall.ts';

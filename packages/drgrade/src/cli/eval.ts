@@ -12,7 +12,7 @@ import { describeAveraging, usesFlips } from '../infer/class-probabilities.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
 import { graderMembers } from '../train/ensemble.ts';
 import { evaluate, imagePredictions } from '../train/evaluate.ts';
-import { f3 } from '../report/format.ts';
+import { f3, operatingPointText } from '../report/format.ts';
 import { formatPredictionsCsv } from '../report/predictions-csv.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { UsageError, UserError } from '../util/errors.ts';
@@ -38,7 +38,7 @@ function oneFold(args: ParsedArgs, context: CliContext, ds: Dataset): Dataset {
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'evaluate a trained model on a labelled data set: kappa, accuracy, referable-DR AUC / sensitivity / specificity, per-class precision and recall, confusion matrix',
+  summary: 'evaluate a trained model on a labelled data set: kappa, accuracy, referable-DR AUC / sensitivity / specificity (also at screening targets), per-class precision and recall, confusion matrix',
   positionals: [],
   options: [
     { name: 'checkpoint', type: 'string', required: true, placeholder: '<model.safetensors>', description: 'model file' },
@@ -84,6 +84,7 @@ export const evalCommand: Command = {
     const averaged = describeAveraging(result.members, flips);
     context.stdout.write(`${ev.grades.length} images${averaged ? ` (${averaged})` : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
     context.stdout.write(`referable DR (grade ≥ 2; ${ref.positives} of ${ev.grades.length} images): AUC ${f3(ref.auc)}, sensitivity ${f3(ref.sensitivity)}, specificity ${f3(ref.specificity)} (referable when the predicted grade is ≥ 2)\n`);
+    if (ref.auc !== null) context.stdout.write(`screening operating points (the curve read at fixed targets): ${ref.operatingPoints.map(operatingPointText).join('; ')}\n`);
     context.stdout.write(`per-class accuracy: ${ev.perClassAccuracy.map((a, i) => `${i} ${GRADE_NAMES[i]} ${f3(a)}`).join(', ')}\n`);
     context.stdout.write(`per-class precision / recall: ${m.perClass.map((c, i) => `${i} ${f3(c.precision)} / ${f3(c.recall)}`).join(', ')}\n`);
     context.stdout.write(`confusion matrix (rows true, columns predicted):\n${ev.confusion.map((r) => r.map((v) => String(v).padStart(5)).join('')).join('\n')}\n`);

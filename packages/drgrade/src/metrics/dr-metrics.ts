@@ -6,6 +6,7 @@ import { perClassPrecisionRecall } from './precision-recall.ts';
 import { referableMetrics } from './referable.ts';
 
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 export interface DrMetrics {
   images: number;
@@ -18,6 +19,12 @@ export interface DrMetrics {
     negatives: number;
     /** Points of the ROC curve (scikit-learn's roc_curve), null when the AUC is undefined. */
     roc: { fpr: number[]; tpr: number[] } | null;
+    /**
+     * Sensitivity and specificity where P(grade ≥ 2) is cut to meet each screening target
+     * (operating-points.ts); threshold null where only "nothing referable" meets it (sensitivity 0)
+     * or, with every rate null, where the curve is undefined.
+     */
+    operatingPoints: { fix: 'sensitivity' | 'specificity'; at: number; threshold: number | null; sensitivity: number | null; specificity: number | null }[];
   };
   /** Per grade; null where undefined (a grade never predicted, or without images). */
   perClass: { precision: number | null; recall: number | null }[];
@@ -36,6 +43,9 @@ export function drMetrics(grades: number[], predicted: number[], probabilities: 
     referable: {
       auc, sensitivity: orNull(r.sensitivity), specificity: orNull(r.specificity), positives: r.positives, negatives: r.negatives,
       roc: auc === null ? null : { fpr: r.roc.fpr, tpr: r.roc.tpr },
+      operatingPoints: r.operatingPoints.map((p) => ({
+        fix: p.fix, at: p.at, threshold: finiteOrNull(p.threshold), sensitivity: orNull(p.sensitivity), specificity: orNull(p.specificity),
+      })),
     },
     perClass: perClassPrecisionRecall(grades, predicted, { numClasses }).map((c) => ({ precision: orNull(c.precision), recall: orNull(c.recall) })),
     confusion,

@@ -1,6 +1,7 @@
 // Referable diabetic retinopathy: moderate NPDR or worse (grade ≥ 2), the threshold at which
 // screening programmes refer a patient to an ophthalmologist and DR papers report AUC,
 // sensitivity and specificity.
+import { operatingPoints, type OperatingPoint } from './operating-points.ts';
 import { rocAuc, rocCurve, type RocCurve } from './roc.ts';
 
 export const REFERABLE_GRADE = 2;
@@ -25,6 +26,8 @@ export interface ReferableMetrics {
   sensitivity: number;
   specificity: number;
   roc: RocCurve;
+  /** The screening operating points of the same score (SCREENING_TARGETS), read off the curve. */
+  operatingPoints: OperatingPoint[];
 }
 
 export function referableMetrics(grades: ArrayLike<number>, predicted: ArrayLike<number>, probabilities: ArrayLike<ArrayLike<number>>): ReferableMetrics {
@@ -44,5 +47,6 @@ export function referableMetrics(grades: ArrayLike<number>, predicted: ArrayLike
     sensitivity: positives ? tp / positives : Number.NaN,
     specificity: negatives ? tn / negatives : Number.NaN,
     roc: rocCurve(truth, score),
+    operatingPoints: operatingPoints(truth, score),
   };
 }

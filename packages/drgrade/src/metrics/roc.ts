@@ -1,12 +1,12 @@
 // The ROC curve and its area for a binary truth and a score (higher = more likely positive).
 
-function checkScores(positive: ArrayLike<boolean>, score: ArrayLike<number>): void {
+export function checkScores(positive: ArrayLike<boolean>, score: ArrayLike<number>): void {
   if (positive.length !== score.length) throw new RangeError(`${positive.length} labels but ${score.length} scores`);
   for (let i = 0; i < score.length; i++) if (!Number.isFinite(score[i])) throw new RangeError(`score[${i}] = ${score[i]} is not a finite number`);
 }
 
 /** Indices of the scores from highest to lowest. */
-function descending(score: ArrayLike<number>): number[] {
+export function descending(score: ArrayLike<number>): number[] {
   return Array.from({ length: score.length }, (_, i) => i).sort((a, b) => (score[b] as number) - (score[a] as number));
 }
 
