@@ -175,10 +175,14 @@ async function firstStepPeak(cfg, precision) {
   return peak;
 }
 
-/** PyTorch's saved activations and parameters/gradients/momentum for the DenseNet169 rows, or null. */
-function torchMemory() {
-  if (args.has('--no-torch')) return null;
-  const py = spawnSync('/usr/bin/python3', [`${root}bench/torch-memory.py`], { encoding: 'utf8' });
+/**
+ * PyTorch's saved activations and parameters/gradients/momentum for the DenseNet169 rows, and for
+ * the ResNet50 row also its step time on this machine's cores (one JSON object a configuration),
+ * or null.
+ */
+function torchPeer(densenet, resnetSize) {
+  if (args.has('--no-torch') || (!densenet && !resnetSize)) return null;
+  const py = spawnSync('/usr/bin/python3', [`${root}bench/torch-memory.py`, ...(densenet ? [] : ['--no-densenet']), ...(resnetSize ? ['--resnet50', String(resnetSize)] : [])], { encoding: 'utf8' });
   if (py.status !== 0) return null;
   return py.stdout.trim().split('\n').map((l) => JSON.parse(l));
 }
@@ -203,10 +207,24 @@ for (const cfg of fitsOnly ? [] : configs.filter((c) => !only || only.test(c.nam
   }
 }
 
-const torch = fitsOnly ? null : torchMemory();
-if (!json && !fitsOnly) {
+// PyTorch runs the configurations whose rows ran here (--only may leave some out).
+const densenetRows = rows.filter((row) => row.config.startsWith('DenseNet169'));
+const resnetRow = rows.find((row) => row.config.startsWith('ResNet50') && !row.config.endsWith(', mixed'));
+const torchAll = torchPeer(densenetRows.length > 0, resnetRow ? Number(resnetRow.input.split('x').at(-1)) : null);
+const torch = torchAll?.filter((t) => t.config.includes('densenet169')) ?? null;
+const torchResnet = torchAll?.find((t) => t.config.includes('resnet50')) ?? null;
+if (!json && resnetRow) {
+  console.log(`\nResNet50 step at ${resnetRow.input} beside PyTorch on this machine (${torchResnet ? `torch ${torchResnet.torch}, CPU, ${torchResnet.threads} threads` : 'not measured: no /usr/bin/python3 with torch'})`);
+  console.log(`  ours    ${fmtNum(resnetRow.seconds_per_step, 2, 7)} s/step ${fmtNum(resnetRow.images_per_s, 2, 7)} img/s, peak ${fmtNum(mib(resnetRow.peak_bytes), 0, 5)} MiB`);
+  if (torchResnet) {
+    const s = torchResnet.seconds_per_step;
+    console.log(`  PyTorch ${fmtNum(s, 2, 7)} s/step ${fmtNum(Number(torchResnet.input.split('x')[0]) / s, 2, 7)} img/s, saved activations + parameters, gradients and momentum ${mib(torchResnet.total_bytes).toFixed(0)} ` +
+      `(${mib(torchResnet.saved_activation_bytes).toFixed(0)} + ${mib(torchResnet.param_grad_momentum_bytes).toFixed(0)}) MiB; ours at ${(s / resnetRow.seconds_per_step).toFixed(2)}x its speed`);
+  }
+}
+if (!json && densenetRows.length) {
   console.log(`\nPeak device memory of one DenseNet169 step at 256x256, batch 2 (MiB); PyTorch: saved activations + parameters, gradients and momentum (${torch ? `torch ${torch[0].torch}, CPU` : 'not measured: no /usr/bin/python3 with torch'})`);
-  for (const r of rows.filter((row) => row.config.startsWith('DenseNet169'))) {
+  for (const r of densenetRows) {
     // torch-memory.py's lines: the plain step, then memoryEfficient's (float32 both).
     const t = r.config.endsWith(', mixed') ? null : torch?.[r.config.includes('memoryEfficient') ? 1 : 0];
     console.log(`${r.config.padEnd(59)} ours ${fmtNum(mib(r.peak_bytes), 0, 6)}   PyTorch ${t ? `${mib(t.total_bytes).toFixed(0)} (${mib(t.saved_activation_bytes).toFixed(0)} + ${mib(t.param_grad_momentum_bytes).toFixed(0)})` : 'n/a'}`);
@@ -223,12 +241,12 @@ for (const [memoryEfficient, precision] of only ? [] : [[false, 'float32'], [tru
   const largest = (gib) => Math.floor((gib * 2 ** 30 - fixed) / perImage);
   fits.push({ config: base.name, size: paperSize, peak_batch1_bytes: one, peak_batch2_bytes: two, per_image_bytes: perImage, largest_batch_24gib: largest(24), largest_batch_80gib: largest(80) });
 }
-if (!json) {
+if (!json && fits.length) {
   console.log(`\nLargest batch of the paper's model at ${paperSize}x${paperSize} (peak at batch 1 and 2, linear in the batch)`);
   for (const f of fits) {
     console.log(`${f.config.padEnd(52)} batch 1 ${fmtNum(mib(f.peak_batch1_bytes), 0, 6)} MiB, batch 2 ${fmtNum(mib(f.peak_batch2_bytes), 0, 6)} MiB, ` +
       `${fmtNum(mib(f.per_image_bytes), 0, 5)} MiB per image: ${f.largest_batch_24gib} in 24 GiB, ${f.largest_batch_80gib} in 80 GiB`);
   }
 }
-if (json) console.log(JSON.stringify({ adapter, gpu, quick, autotune: tune, peak_tflops: peakTflops, rows, torch, fits }));
+if (json) console.log(JSON.stringify({ adapter, gpu, quick, autotune: tune, peak_tflops: peakTflops, rows, torch: torchAll, fits }));
 process.exit(0);
