@@ -12,9 +12,9 @@ export interface OperatingTarget {
 }
 
 /**
- * The UK screening standard asks a referral test for at least 80 % sensitivity and 95 %
- * specificity (British Diabetic Association, 1995), and 90 % sensitivity is the high-sensitivity
- * point most DR papers add.
+ * The British Diabetic Association's standard, which UK screening programmes use, asks a
+ * referral test for at least 80 % sensitivity and 95 % specificity; 90 % sensitivity is the
+ * high-sensitivity point many DR papers add.
  */
 export const SCREENING_TARGETS: readonly OperatingTarget[] = [
   { fix: 'sensitivity', at: 0.8 },
@@ -57,21 +57,22 @@ export function operatingPoints(positive: ArrayLike<boolean>, score: ArrayLike<n
   }
   const sensitivity = (p: { tp: number }) => p.tp / P;
   const specificity = (p: { fp: number }) => (N - p.fp) / N;
-  return targets.map((t) => {
-    let best = points[0]!;
+  const bestAt = (t: OperatingTarget) => {
     if (t.fix === 'sensitivity') {
       // The first point that reaches the target has the fewest false positives; later points
       // with as few add only true positives.
-      const first = points.findIndex((p) => sensitivity(p) >= t.at);
-      best = points[first]!;
-      for (let j = first + 1; j < points.length && points[j]!.fp === best.fp; j++) best = points[j]!;
-    } else {
-      // The last point within the target has the most true positives; the first point with as
-      // many has the fewest false positives.
-      let last = 0;
-      while (last + 1 < points.length && specificity(points[last + 1]!) >= t.at) last++;
-      best = points.find((p) => p.tp === points[last]!.tp)!;
+      let j = points.findIndex((p) => sensitivity(p) >= t.at);
+      while (j + 1 < points.length && points[j + 1]!.fp === points[j]!.fp) j++;
+      return points[j]!;
     }
+    // The last point within the target has the most true positives; the first point with as
+    // many has the fewest false positives.
+    let last = 0;
+    while (last + 1 < points.length && specificity(points[last + 1]!) >= t.at) last++;
+    return points.find((p) => p.tp === points[last]!.tp)!;
+  };
+  return targets.map((t) => {
+    const best = bestAt(t);
     return { ...t, threshold: best.threshold, sensitivity: sensitivity(best), specificity: specificity(best) };
   });
 }
