@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Where a training step's time goes: one SGD step of torchvision's DenseNet169 (5 classes) at
 // 256x256, batch 2 (or, with --model small, of the `real` preset's network: DenseNet 16/(4,4,4,4)/32
-// + FPN 64 + HBP 256 at 16x128x128, without PyTorch beside it), timed (median of three after two
+// + FPN 64 + HBP 256 at 16x128x128; with --model resnet50, of torchvision's ResNet50 at 8x128x128; both
+// without PyTorch beside it), timed (median of three after two
 // warm-up steps), then one more step profiled
 // with profile() (every kernel timed on the device by timestamp queries), beside PyTorch's step on
 // this machine's CPU profiled by torch.profiler (bench/torch-step-profile.py, when /usr/bin/python3
@@ -9,7 +10,7 @@
 // same work; "everything else" is each profile's total (our device time, PyTorch's self times)
 // less the families. PyTorch's OpenMP threads slow down many times over when other processes
 // share the cores (0.4–2.8 s for the same step here), so read its figures from a quiet machine.
-//   node bench/profile-step.js [--json] [--no-torch] [--kernels N] [--model densenet169|small]
+//   node bench/profile-step.js [--json] [--no-torch] [--kernels N] [--model densenet169|small|resnet50]
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { loadTensorAndNn, root } from './common.js';
@@ -32,6 +33,10 @@ const MODELS = {
   small: {
     title: 'the real preset\'s network (DenseNet 16/(4,4,4,4)/32 + FPN 64 + HBP 256)', batch: 16, size: 128, torch: false,
     make: () => new lib.DrGradeNet({ backbone: { growthRate: 16, blockConfig: [4, 4, 4, 4], numInitFeatures: 32, dsodStemWidth: 32 }, fpnChannels: 64, projDim: 256, generator: new lib.Generator(1) }),
+  },
+  resnet50: {
+    title: 'ResNet50 (torchvision layout, 5 classes; Table 1\'s DFL and PMG backbone)', batch: 8, size: 128, torch: false,
+    make: () => lib.resnet50({ numClasses: 5, generator: new lib.Generator(1) }),
   },
 };
 const spec = MODELS[modelName];
