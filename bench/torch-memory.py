@@ -52,7 +52,7 @@ def step_memory(model, batch, size, timed_steps=0):
     params = sum(p.numel() * p.element_size() for p in model.parameters())
     # Parameters, gradients and momentum buffers: three copies of the parameters.
     out = {
-        'torch': torch.__version__, 'input': f'{batch}x3x{size}x{size}',
+        'torch': torch.__version__, 'input': f'{batch}x3x{size}x{size}', 'batch': batch,
         'saved_activation_bytes': saved, 'param_grad_momentum_bytes': 3 * params,
         'total_bytes': saved + 3 * params,
     }

@@ -210,7 +210,8 @@ for (const cfg of fitsOnly ? [] : configs.filter((c) => !only || only.test(c.nam
 // PyTorch runs the configurations whose rows ran here (--only may leave some out).
 const densenetRows = rows.filter((row) => row.config.startsWith('DenseNet169'));
 const resnetRow = rows.find((row) => row.config.startsWith('ResNet50') && !row.config.endsWith(', mixed'));
-const torchAll = torchPeer(densenetRows.length > 0, resnetRow ? Number(resnetRow.input.split('x').at(-1)) : null);
+const resnetSize = configs.find((c) => c.name.startsWith('ResNet50')).size;
+const torchAll = torchPeer(densenetRows.length > 0, resnetRow ? resnetSize : null);
 const torch = torchAll?.filter((t) => t.config.includes('densenet169')) ?? null;
 const torchResnet = torchAll?.find((t) => t.config.includes('resnet50')) ?? null;
 if (!json && resnetRow) {
@@ -218,7 +219,7 @@ if (!json && resnetRow) {
   console.log(`  ours    ${fmtNum(resnetRow.seconds_per_step, 2, 7)} s/step ${fmtNum(resnetRow.images_per_s, 2, 7)} img/s, peak ${fmtNum(mib(resnetRow.peak_bytes), 0, 5)} MiB`);
   if (torchResnet) {
     const s = torchResnet.seconds_per_step;
-    console.log(`  PyTorch ${fmtNum(s, 2, 7)} s/step ${fmtNum(Number(torchResnet.input.split('x')[0]) / s, 2, 7)} img/s, saved activations + parameters, gradients and momentum ${mib(torchResnet.total_bytes).toFixed(0)} ` +
+    console.log(`  PyTorch ${fmtNum(s, 2, 7)} s/step ${fmtNum(torchResnet.batch / s, 2, 7)} img/s, saved activations + parameters, gradients and momentum ${mib(torchResnet.total_bytes).toFixed(0)} ` +
       `(${mib(torchResnet.saved_activation_bytes).toFixed(0)} + ${mib(torchResnet.param_grad_momentum_bytes).toFixed(0)}) MiB; ours at ${(s / resnetRow.seconds_per_step).toFixed(2)}x its speed`);
   }
 }

@@ -3,6 +3,7 @@
 import { confusionMatrix } from './confusion.ts';
 import { confusionRowPercent } from './confusion-percent.ts';
 import { perClassPrecisionRecall } from './precision-recall.ts';
+import type { OperatingTarget } from './operating-points.ts';
 import { referableMetrics } from './referable.ts';
 
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
@@ -24,7 +25,7 @@ export interface DrMetrics {
      * (operating-points.ts); threshold null where only "nothing referable" meets it (sensitivity 0)
      * or, with every rate null, where the curve is undefined.
      */
-    operatingPoints: { fix: 'sensitivity' | 'specificity'; at: number; threshold: number | null; sensitivity: number | null; specificity: number | null }[];
+    operatingPoints: (OperatingTarget & { threshold: number | null; sensitivity: number | null; specificity: number | null })[];
   };
   /** Per grade; null where undefined (a grade never predicted, or without images). */
   perClass: { precision: number | null; recall: number | null }[];
