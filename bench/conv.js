@@ -6,7 +6,9 @@
 //   npm run build && node bench/conv.js [--json] [--quick]
 //
 // --quick runs batch 1 only (batch 8 too otherwise); --only <text>[,<text>...] keeps the shapes
-// whose name contains one of them; --json prints only
+// whose name contains one of them; --resnet50 runs torchvision's ResNet-50 at 128x128 input
+// instead (Table 1's DFL and PMG backbone: its stride-2 convolutions and its 8x8 and 4x4 stages,
+// batch 8 only); --json prints only
 // {adapter, rows: [{op, shape, ours_gflops, tfjs_gflops, ratio, ...}]} on stdout.
 // drgrade runs with the autotuner on: each shape is tuned (timed on every candidate kernel)
 // before it is measured, as a training run would after its first step. Every figure is the
@@ -19,6 +21,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+const resnet50 = args.includes('--resnet50');
 const log = (...m) => { if (!json) console.log(...m); else console.error(...m); };
 
 // drgrade's device first: it checks for navigator.gpu to tell Node from a browser.
@@ -41,7 +44,21 @@ const SHAPES = [
   ['FPN lateral 1x1', 1280, 32, 256, 1, 1, 0],
   ['HBP projection 1x1', 1664, 16, 512, 1, 1, 0],
 ];
-const BATCHES = quick ? [1] : [1, 8];
+// ResNet-50 (v1.5: the stride in each stage's first 3x3) at 128x128: the stage-opening stride-2
+// convolutions and the last two stages' 3x3 and 1x1 convolutions, where the maps are 8x8 and 4x4.
+const RESNET50 = [
+  ['layer2 downsample 1x1/2', 256, 32, 512, 1, 2, 0],
+  ['layer2 conv2 3x3/2', 128, 32, 128, 3, 2, 1],
+  ['layer3 downsample 1x1/2', 512, 16, 1024, 1, 2, 0],
+  ['layer3 conv2 3x3/2', 256, 16, 256, 3, 2, 1],
+  ['layer3 conv2 3x3', 256, 8, 256, 3, 1, 1],
+  ['layer3 conv3 1x1', 256, 8, 1024, 1, 1, 0],
+  ['layer4 downsample 1x1/2', 1024, 8, 2048, 1, 2, 0],
+  ['layer4 conv2 3x3/2', 512, 8, 512, 3, 2, 1],
+  ['layer4 conv2 3x3', 512, 4, 512, 3, 1, 1],
+  ['layer4 conv1 1x1', 2048, 4, 512, 1, 1, 0],
+];
+const BATCHES = resnet50 ? [8] : quick ? [1] : [1, 8];
 
 const { oursWait, tfjsWait } = waiters(dg, tf);
 const measure = (launch, wait) => measureRuns(launch, wait, info.kind);
@@ -96,7 +113,7 @@ async function tfjsTimes(N, C, H, O, k, s, p) {
 
 const t0 = performance.now();
 log(`conv2d bench on "${info.name}" (${info.kind}, subgroup ${info.subgroupSize ?? 'none'}), ${new Date().toISOString().slice(0, 10)}`);
-log(quick ? 'quick mode: batch 1 only (omit --quick for batch 1 and 8)'
+log(resnet50 ? 'ResNet-50 at 128x128, batch 8' : quick ? 'quick mode: batch 1 only (omit --quick for batch 1 and 8)'
   : `batches 1 and 8${info.kind === 'cpu' ? ' (on a CPU adapter this takes over an hour: --quick runs batch 1 in about 10 minutes)' : ''}`);
 // Other processes on the machine slow both libraries, unevenly: the load is part of the record.
 const loadStart = loadavg()[0];
@@ -105,7 +122,7 @@ const rows = [];
 const pad = (v, n) => String(v).padEnd(n);
 log(`${pad('shape', 58)}${pad('op', 20)}${pad('ours GFLOP/s', 14)}${pad('TF.js GFLOP/s', 15)}ratio  our kernel`);
 for (const N of BATCHES) {
-  for (const [name, C, H, O, k, s, p] of SHAPES.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
+  for (const [name, C, H, O, k, s, p] of (resnet50 ? RESNET50 : SHAPES).filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
     const Ho = Math.floor((H + 2 * p - k) / s) + 1;
     const flops = 2 * N * O * C * k * k * Ho * Ho;
     const shape = `${name}: N=${N} ${C}x${H}x${H} -> ${O}x${Ho}x${Ho}`;

@@ -198,27 +198,34 @@ test('with timeNew off the tuner times no new shape class, and the choices it ma
   }
 });
 
-test('the tuner skips blocks that would leave most of their lanes past a small map', async () => {
+test('the tuner skips blocks that would leave most of their lanes past a small map, counting the whole batch', async () => {
   const info = (await getDevice()).info;
   if (info.kind === 'gpu' || info.subgroupSize === null || info.subgroupSize > 16) return;
-  // 16x16 = 256 pixels: 64 lanes x 4 pixels fill a workgroup, x 8 leave half of it idle.
+  // One 16x16 image = 256 pixels: 64 lanes x 4 pixels fill a workgroup, x 8 leave half of it idle.
+  // Four images = 1024 pixels, which the blocks run through one after another: x 8 fills too.
   const x = tensor(randomArray(8 * 16 * 16, 11), [1, 8, 16, 16]);
+  const x4 = tensor(randomArray(4 * 8 * 16 * 16, 13), [4, 8, 16, 16]);
   const w = tensor(randomArray(32 * 8 * 9, 12), [32, 8, 3, 3]);
   const all = conv2dVariants(x.shape, w.shape, { padding: 1 }).forward;
   assert.ok(all.includes('sg4x8') && all.includes('row4x8'), all.join(', '));
   setAutotune({ enabled: true, persist: false });
   try {
     conv2d(x, w, null, { padding: 1 }).dispose();
+    conv2d(x4, w, null, { padding: 1 }).dispose();
     await tunePending();
-    const key = Object.keys(autotuneDecisions()).find((k) => k.includes('conv2d_fwd') && k.includes('k3x3') && k.includes('hw8 '));
-    assert.ok(key, `no decision for the 16x16 forward: ${Object.keys(autotuneDecisions()).join(' / ')}`);
-    const timed = key.slice(key.lastIndexOf('|') + 1).trim().split(',');
-    assert.ok(timed.includes('sg4x4') && timed.includes('row4x4'), timed.join(', '));
-    assert.ok(!timed.includes('sg4x8') && !timed.includes('row4x8') && !timed.includes('sg4x6'), timed.join(', '));
+    const timedFor = (batchClass: string): string[] => {
+      const key = Object.keys(autotuneDecisions()).find((k) => k.includes('conv2d_fwd') && k.includes('k3x3') && k.includes(`hw8 ${batchClass} `));
+      assert.ok(key, `no decision for the 16x16 forward (${batchClass}): ${Object.keys(autotuneDecisions()).join(' / ')}`);
+      return key.slice(key.lastIndexOf('|') + 1).trim().split(',');
+    };
+    const one = timedFor('n0');
+    assert.ok(one.includes('sg4x4') && one.includes('row4x4'), one.join(', '));
+    assert.ok(!one.includes('sg4x8') && !one.includes('row4x8') && !one.includes('sg4x6'), one.join(', '));
+    const four = timedFor('n2');
+    assert.ok(four.includes('sg4x8') && four.includes('row4x8'), four.join(', '));
   } finally {
     setAutotune({ enabled: false });
-    x.dispose();
-    w.dispose();
+    for (const t of [x, x4, w]) t.dispose();
   }
 });
 

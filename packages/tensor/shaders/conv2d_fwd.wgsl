@@ -3,7 +3,10 @@
 // The im2col column is gathered from X inside the loop, never materialised.
 //
 // Each invocation owns PL output pixels (q, q + 64, ...) and the R output channels of its
-// workgroup. The weights come packed (conv2d_pack.wgsl) as [G, K, channel blocks, SG] vectors of
+// workgroup. The pixels run on through the images of a slice of the batch (F images: the pixels
+// of image n0 + 1 follow those of n0), so that a map smaller than a workgroup's 64 x PL pixels
+// (ResNet-50's 4x4 and 8x8 stages at 128 px) still fills its lanes instead of repeating a clamped
+// pixel's work. The weights come packed (conv2d_pack.wgsl) as [G, K, channel blocks, SG] vectors of
 // RV, so at each k the SG lanes of a subgroup load R = SG * RV weights with one vector load each
 // and pass them round with subgroup shuffles. On CPU adapters every storage load is a per-lane
 // scalar loop with a bounds check, costlier than dozens of FMAs, so sharing loads is what makes
@@ -13,7 +16,7 @@
 // or f16 with ENABLE's `enable f16;`), read into f32 and rounded at the store; sums are f32.
 {{ENABLE}}
 // Params (ops/conv2d/params.ts): the geometry (per group), OB channel blocks of R in the packed
-// weights, and the epilogue's hasBias, relu.
+// weights, the epilogue's hasBias, relu, the batch N and F, the images of one slice.
 {{PARAMS}}
 
 @group(0) @binding(0) var<storage, read> X: array<{{T}}>;
@@ -34,7 +37,11 @@ fn epilogue(v: f32, bias: f32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32{{LANE_BUILTIN}}) {
   let P = p.Ho * p.Wo;
   let g = wid.z % p.G;
-  let n = wid.z / p.G;
+  // The slice's first image, the pixels of its images, and the elements of one image of X and Y.
+  let n0 = (wid.z / p.G) * p.F;
+  let total = min(p.F, p.N - n0) * P;
+  let xImage = p.G * p.C * p.H * p.W;
+  let yImage = p.G * p.O * P;
   let o0 = wid.y * {{R}}u;
   let qBase = wid.x * {{PIXELS}}u + li;
   let K = p.C * p.KH * p.KW;
@@ -44,7 +51,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 {{ACC_DECL}}
   var kidx = ((g * K) * p.OB + wid.y) * SG + {{LANE}};
   let kstep = p.OB * SG;
-  let plane0 = (n * p.G + g) * p.C;
+  // Planes of the slice's first image; each pixel adds its own image's offset (PIXEL_SETUP).
+  let plane0 = (n0 * p.G + g) * p.C;
   // The reduction over input channels: CU at a time, then one at a time for the rest. A
   // channel's taps come written out in full for 1x1 and 3x3 kernels (ops/conv2d/codegen.ts), as
   // loops otherwise.
@@ -53,6 +61,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 {{CHANNELS}}
   }
 {{TAIL}}
-  let yBase = (n * p.G + g) * p.O;
+  let yBase = (n0 * p.G + g) * p.O;
 {{STORE}}
 }

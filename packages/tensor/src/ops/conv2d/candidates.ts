@@ -166,7 +166,8 @@ export function convCandidates(g: ConvGeom, op: ConvOp): ConvKernel[] {
 
 /**
  * Whether a register block keeps its lanes on real work: at least three quarters of them on real
- * pixels of a map of `pixels` (workgroups of 64 x pl pixels or row groups), and more than a quarter
+ * pixels of `pixels`, the maps of the whole batch (workgroups of 64 x pl pixels or row groups run
+ * through the batch's images one after another, dispatch.ts), and more than a quarter
  * of its sg x rv channel rows on the op's `rows` channels (see channelsFill). Lanes past the map's
  * end are clamped and run every multiply-add and load of a real lane, so a block that idles more
  * of them loses by construction, and timing it only gives a noisy host the chance to pick it (and
@@ -184,7 +185,7 @@ function mostlyBusy(k: ConvKernel, pixels: number, rows: number): boolean {
 function timedCandidates(g: ConvGeom, op: ConvOp): ConvKernel[] {
   const list = convCandidates(g, op);
   if (op === 'backwardWeight') return list;
-  const pixels = op === 'forward' ? g.Ho * g.Wo : phasePixels(g);
+  const pixels = g.N * (op === 'forward' ? g.Ho * g.Wo : phasePixels(g));
   return [list[0]!, ...list.slice(1).filter((k) => mostlyBusy(k, pixels, opRows(g, op)))];
 }
 

@@ -53,6 +53,16 @@ function biasRelu(label: string, y: Tensor, bias: Tensor | null, relu: boolean):
   return out;
 }
 
+/**
+ * The images of the batch whose pixels one slice of a register block's workgroups runs through,
+ * one after another, for maps of `pixels` and workgroups of `span` pixels: the whole batch, unless
+ * the slice's workgroups would pass the grid's limit. A map smaller than a workgroup then still
+ * fills its lanes, which with one image a workgroup ran clamped copies of one pixel.
+ */
+function imagesPerSlice(N: number, pixels: number, span: number): number {
+  return Math.max(1, Math.min(N, Math.floor((MAX_WORKGROUPS_PER_DIMENSION * span) / Math.max(1, pixels))));
+}
+
 /** y = conv(x, w) (+ bias, ReLU) for y [N, G * Og, Ho, Wo]: y itself, or a new tensor that replaces it (the matmul's epilogue). */
 export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, g: ConvGeom, relu: boolean, k: ConvKernel): Tensor {
   const P = g.Ho * g.Wo;
@@ -79,11 +89,13 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
       const packed = packWeights(label, w, g, b, false);
       const OB = Math.ceil(g.Og / (b.sg * b.rv));
       const types = storageWgsl(y.dtype);
+      const span = BLOCK_WORKGROUP_SIZE * b.pl;
+      const F = imagesPerSlice(g.N, P, span);
       getEngine().dispatch({
         label, key: `conv2d:fwd:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${types.T}`, source: () => fwdSource(b, un, types),
         buffers: [x.buffer, packed.buffer, (bias ?? packed).buffer, y.buffer], cost: macs(g),
-        uniforms: forwardParams.pack(withGeometry(g, { OB, hasBias: bias !== null, relu })),
-        workgroups: checkGrid(label, [Math.ceil(P / (BLOCK_WORKGROUP_SIZE * b.pl)), OB, g.N * g.G]),
+        uniforms: forwardParams.pack(withGeometry(g, { OB, hasBias: bias !== null, relu, N: g.N, F })),
+        workgroups: checkGrid(label, [Math.ceil((F * P) / span), OB, Math.ceil(g.N / F) * g.G]),
       });
       packed.dispose();
       return y;
@@ -92,6 +104,7 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
 }
 
 function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }
+
 
 /** dx [N, G * Cg, H, W] = gradient of the convolution's input for upstream dy (dy, w and dx of one dtype). */
 export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, k: ConvKernel): void {
@@ -128,11 +141,13 @@ export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tens
       const CB = Math.ceil(g.Cg / (b.sg * b.rv));
       // The most taps one stride phase can have along each axis.
       const un = unroll(Math.ceil(g.KH / khStep), Math.ceil(g.KW / kwStep), ['p.KH', 'p.KW']);
+      const span = BLOCK_WORKGROUP_SIZE * b.pl;
+      const F = imagesPerSlice(g.N, maxCount, span);
       getEngine().dispatch({
         label, key: `conv2d:bwd_input:${b.rows ? 'row' : b.sg}:${b.rv}:${b.pl}:${un.key}:${un.rowTaps ?? 0}:${phases > 1 ? 'strided' : 's1'}:${types.T}`,
         source: () => bwdInputSource(b, un, phases > 1, types), buffers: [dy.buffer, packed.buffer, dx.buffer], cost: macs(g),
-        uniforms: inputGradParams.pack(withGeometry(g, { CB, khStep, kwStep })),
-        workgroups: checkGrid(label, [Math.ceil(maxCount / (BLOCK_WORKGROUP_SIZE * b.pl)), CB, g.N * g.G * phases]),
+        uniforms: inputGradParams.pack(withGeometry(g, { CB, khStep, kwStep, N: g.N, F })),
+        workgroups: checkGrid(label, [Math.ceil((F * maxCount) / span), CB, Math.ceil(g.N / F) * g.G * phases]),
       });
       packed.dispose();
     }

@@ -21,17 +21,21 @@ export function withGeometry<E extends Record<string, number | boolean>>(g: Conv
   return Object.assign(values, extra);
 }
 
-/** Register-blocked forward pass: OB channel blocks of R per group in the packed weights, the epilogue's switches. */
-export const forwardParams = uniformBlock({ ...GEOMETRY, OB: 'u32', hasBias: 'u32', relu: 'u32' });
+/**
+ * Register-blocked forward pass: OB channel blocks of R per group in the packed weights, the
+ * epilogue's switches, the batch N and F, the images whose pixels one slice of workgroups runs through.
+ */
+export const forwardParams = uniformBlock({ ...GEOMETRY, OB: 'u32', hasBias: 'u32', relu: 'u32', N: 'u32', F: 'u32' });
 
 /** Tiled forward pass: the epilogue's switches and outs, the elements of Y (the stride between split-K parts). */
 export const forwardTiledParams = uniformBlock({ ...GEOMETRY, hasBias: 'u32', relu: 'u32', outs: 'u32' });
 
 /**
- * Register-blocked input gradient: CB channel blocks of R per group in the packed weights, and
- * khStep = sh / gcd(sh, dh) (kwStep likewise), the distance between the taps of one stride phase.
+ * Register-blocked input gradient: CB channel blocks of R per group in the packed weights,
+ * khStep = sh / gcd(sh, dh) (kwStep likewise), the distance between the taps of one stride phase,
+ * the batch N and F, the images whose pixels one slice of workgroups runs through (dispatch.ts).
  */
-export const inputGradParams = uniformBlock({ ...GEOMETRY, CB: 'u32', khStep: 'u32', kwStep: 'u32' });
+export const inputGradParams = uniformBlock({ ...GEOMETRY, CB: 'u32', khStep: 'u32', kwStep: 'u32', N: 'u32', F: 'u32' });
 
 /** Tiled input gradient: the tap steps as above and outs, the elements of dX (the stride between split-K parts). */
 export const inputGradTiledParams = uniformBlock({ ...GEOMETRY, khStep: 'u32', kwStep: 'u32', outs: 'u32' });

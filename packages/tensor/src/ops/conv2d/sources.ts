@@ -42,7 +42,7 @@ export function fwdSource(b: Block, u: Unroll, t: StorageWgsl): string {
   if (b.rows) return fwdRowsSource(b, u, t);
   const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['p.KH', 'p.KW'],
     (kh, rs) => lines(b.pl, (j) => `  let ih${j}${rs} = u32(ih0_${j} + i32(${kh} * p.dh));
-  let row${j}${rs} = (plane${sfx} + ih${j}${rs}) * p.W;
+  let row${j}${rs} = (plane${sfx} + ih${j}${rs}) * p.W + xOff${j};
   let rowOk${j}${rs} = ih${j}${rs} < p.H;`),
     (_kh, kw, _index, rs, ts) => ({
       code: [fwdWeight(ts), lines(b.pl, (j) => `  let iw${j}${ts} = u32(iw0_${j} + i32(${kw} * p.dw));
@@ -52,44 +52,52 @@ export function fwdSource(b: Block, u: Unroll, t: StorageWgsl): string {
   return specialize(fwdSrc, {
     PARAMS: forwardParams.wgsl,
     ...lanePlaceholders(b, t), CU: u.CU,
-    PIXEL_SETUP: lines(b.pl, (j) => `  let q${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, P - 1u);
+    PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, total - 1u);
+  let m${j} = t${j} / P;
+  let q${j} = t${j} % P;
   let ih0_${j} = i32((q${j} / p.Wo) * p.sh) - i32(p.ph);
-  let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);`),
+  let iw0_${j} = i32((q${j} % p.Wo) * p.sw) - i32(p.pw);
+  let xOff${j} = m${j} * xImage;
+  let yOff${j} = m${j} * yImage;`),
     ACC_DECL: accDecl(b),
     ...fwdChannels(b, u.CU, taps),
     STORE: [
       biasLoads(b, t),
-      ...range(b.pl).map((j) => `  if (qBase + ${j * BLOCK_WORKGROUP_SIZE}u < P) {\n${lines(b.sg * b.rv, (r) =>
-        `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + q${j}] = ${narrow(t, `epilogue(a${r}_${j}, bias${r})`)}; }`)}\n  }`),
+      ...range(b.pl).map((j) => `  if (qBase + ${j * BLOCK_WORKGROUP_SIZE}u < total) {\n${lines(b.sg * b.rv, (r) =>
+        `    if (o0 + ${r}u < p.O) { Y[(yBase + o0 + ${r}u) * P + yOff${j} + q${j}] = ${narrow(t, `epilogue(a${r}_${j}, bias${r})`)}; }`)}\n  }`),
     ].join('\n'),
   });
 }
 
 /**
  * The row-shared forward kernel (3x3, stride 1): qBase numbers groups of pl adjacent pixels of one
- * output row; each tap row loads its pl + 2 input values once and every tap takes its pl from them.
+ * output row (rows are a multiple of pl wide, so a group never spans two rows, nor two images);
+ * each tap row loads its pl + 2 input values once and every tap takes its pl from them.
  */
 function fwdRowsSource(b: Block, u: Unroll, t: StorageWgsl): string {
   const span = b.pl + 2;
   const taps = (sfx: string) => tapSteps(b, u, sfx, ['kh', 'kw'], ['3u', '3u'], (kh, rs) => `  let ih${rs} = u32(ih0 + i32(${kh}));
   let rowOk${rs} = ih${rs} < p.H;
-  let rb${rs} = (plane${sfx} + ih${rs}) * p.W;
+  let rb${rs} = (plane${sfx} + ih${rs}) * p.W + xOff0;
 ${lines(span, (i) => `  let iw${i}${rs} = u32(iw0 + ${i});
   let xs${i}${rs} = select(0.0, ${widen(t, `X[rb${rs} + iw${i}${rs}]`)}, rowOk${rs} & (iw${i}${rs} < p.W));`)}`,
   (_kh, _kw, kw, rs, ts) => ({ code: fwdWeight(ts), step: { w: component(b, `wv${ts}`), x: (j) => `xs${j + (kw ?? 0)}${rs}` } }));
   return specialize(fwdSrc, {
     PARAMS: forwardParams.wgsl,
     ...lanePlaceholders(b, t), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
-    PIXEL_SETUP: `  let groups = P / ${b.pl}u;
-  let q0 = min(qBase, groups - 1u) * ${b.pl}u;
+    PIXEL_SETUP: `  let groups = total / ${b.pl}u;
+  let t0 = min(qBase, groups - 1u) * ${b.pl}u;
+  let q0 = t0 % P;
   let ih0 = i32(q0 / p.Wo) - i32(p.ph);
-  let iw0 = i32(q0 % p.Wo) - i32(p.pw);`,
+  let iw0 = i32(q0 % p.Wo) - i32(p.pw);
+  let xOff0 = (t0 / P) * xImage;
+  let yOff0 = (t0 / P) * yImage;`,
     ACC_DECL: accDecl(b),
     ...fwdChannels(b, 1, taps),
     STORE: [
       biasLoads(b, t),
       `  if (qBase < groups) {\n${lines(b.sg * b.rv, (r) => `    if (o0 + ${r}u < p.O) {\n${lines(b.pl, (j) =>
-        `      Y[(yBase + o0 + ${r}u) * P + q0 + ${j}u] = ${narrow(t, `epilogue(a${r}_${j}, bias${r})`)};`)}\n    }`)}\n  }`,
+        `      Y[(yBase + o0 + ${r}u) * P + yOff0 + q0 + ${j}u] = ${narrow(t, `epilogue(a${r}_${j}, bias${r})`)};`)}\n    }`)}\n  }`,
     ].join('\n'),
   });
 }
@@ -121,7 +129,7 @@ ${t.code}`,
         step: { w: component(b, `wv${ts}`), x: t.x },
       };
     });
-  return channelSteps(b, u.CU, 'o', 'p.O', (o, sfx) => {
+  return channelSteps(b, u.CU, 'o', 'oEnd', (o, sfx) => {
     const t = taps(sfx);
     return {
       code: `  let plane${sfx} = (planes + ${o}) * p.Ho;
@@ -137,19 +145,22 @@ export function bwdInputSource(b: Block, u: Unroll, strided: boolean, t: Storage
   return specialize(bwdInputSrc, {
     PARAMS: inputGradParams.wgsl, PHASE_TAPS: phaseSrc,
     ...lanePlaceholders(b, t), CU: u.CU,
-    PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, max(count, 1u) - 1u);
-  let pi${j} = t${j} / max(Wq, 1u);
-  let pj${j} = t${j} % max(Wq, 1u);`),
+    PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, max(total, 1u) - 1u);
+  let m${j} = t${j} / max(count, 1u);
+  let pi${j} = (t${j} % max(count, 1u)) / max(Wq, 1u);
+  let pj${j} = (t${j} % max(count, 1u)) % max(Wq, 1u);
+  let dyOff${j} = m${j} * dyImage;
+  let dxOff${j} = m${j} * dxImage;`),
     ACC_DECL: accDecl(b),
     ...bwdInputChannels(b, u, strided, (rs, sfx) => lines(b.pl, (j) => `  let oh${j}${rs} = u32(i32(pi${j}) + offh${rs});
-  let row${j}${rs} = (plane${sfx} + oh${j}${rs}) * p.Wo;
+  let row${j}${rs} = (plane${sfx} + oh${j}${rs}) * p.Wo + dyOff${j};
   let rowOk${j}${rs} = oh${j}${rs} < p.Ho;`), (_tw, rs, ts) => ({
       code: lines(b.pl, (j) => `  let ow${j}${ts} = u32(i32(pj${j}) + offw${ts});
   let x${j}${ts} = select(0.0, ${widen(t, `DY[row${j}${rs} + ow${j}${ts}]`)}, rowOk${j}${rs} & (ow${j}${ts} < p.Wo)${strided ? ` & tapOk${ts}` : ''});`),
       x: (j) => `x${j}${ts}`,
     })),
-    STORE: range(b.pl).map((j) => `  if (qBase + ${j * BLOCK_WORKGROUP_SIZE}u < count) {
-    let px${j} = (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
+    STORE: range(b.pl).map((j) => `  if (qBase + ${j * BLOCK_WORKGROUP_SIZE}u < total) {
+    let px${j} = dxOff${j} + (rh + p.sh * pi${j}) * p.W + rw + p.sw * pj${j};
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u) * p.H * p.W + px${j}] = ${narrow(t, `a${r}_${j}`)}; }`)}
   }`).join('\n'),
   });
@@ -158,25 +169,29 @@ ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) { DX[(xBase + c0 + ${r}u)
 /**
  * The row-shared input-gradient kernel (3x3, stride 1, so one phase and offw0 = pw): pixel j of a
  * group reads dY column pj0 + j + pw - tw at tap tw, all within the pl + 2 values loaded per tap row.
+ * Rows are a multiple of pl wide, so a group never spans two rows, nor two images.
  */
 function bwdInputRowsSource(b: Block, u: Unroll, t: StorageWgsl): string {
   const span = b.pl + 2;
   return specialize(bwdInputSrc, {
     PARAMS: inputGradParams.wgsl, PHASE_TAPS: phaseSrc,
     ...lanePlaceholders(b, t), PIXELS: BLOCK_WORKGROUP_SIZE, CU: 1,
-    PIXEL_SETUP: `  let groups = count / ${b.pl}u;
+    PIXEL_SETUP: `  let groups = total / ${b.pl}u;
   let t0 = min(qBase, max(groups, 1u) - 1u) * ${b.pl}u;
-  let pi0 = t0 / max(Wq, 1u);
-  let pj0 = t0 % max(Wq, 1u);`,
+  let m0 = t0 / max(count, 1u);
+  let pi0 = (t0 % max(count, 1u)) / max(Wq, 1u);
+  let pj0 = (t0 % max(count, 1u)) % max(Wq, 1u);
+  let dyOff0 = m0 * dyImage;
+  let dxOff0 = m0 * dxImage;`,
     ACC_DECL: accDecl(b),
     ...bwdInputChannels(b, u, false, (rs, sfx) => `  let oh${rs} = u32(i32(pi0) + offh${rs});
   let rowOk${rs} = oh${rs} < p.Ho;
-  let rb${rs} = (plane${sfx} + oh${rs}) * p.Wo;
+  let rb${rs} = (plane${sfx} + oh${rs}) * p.Wo + dyOff0;
 ${lines(span, (i) => `  let ow${i}${rs} = u32(i32(pj0) + offw0 - ${2 - i});
   let xs${i}${rs} = select(0.0, ${widen(t, `DY[rb${rs} + ow${i}${rs}]`)}, rowOk${rs} & (ow${i}${rs} < p.Wo));`)}`,
     (tw, rs) => ({ code: '', x: (j) => `xs${j + 2 - (tw ?? 0)}${rs}` })),
     STORE: `  if (qBase < groups) {
-    let px = pi0 * p.W + pj0;
+    let px = dxOff0 + pi0 * p.W + pj0;
 ${lines(b.sg * b.rv, (r) => `    if (c0 + ${r}u < p.C) {\n${lines(b.pl, (j) =>
     `      DX[(xBase + c0 + ${r}u) * p.H * p.W + px + ${j}u] = ${narrow(t, `a${r}_${j}`)};`)}\n    }`)}
   }`,
