@@ -9,9 +9,10 @@
 // correlation over dY with a sub-kernel. No multiply ever lands on a zero-inserted position.
 //
 // The pixels of a workgroup run on through the images of a slice of the batch (F images: the
-// phase pixels of image n0 + 1 follow those of n0), so a small map still fills the workgroup's 64
-// lanes: a 4x4 map's stride-2 phases have 4 pixels each, and one image a workgroup left 63 of 64
-// lanes repeating a clamped pixel's loads and multiply-adds (ResNet-50's last stage at 128 px).
+// phase pixels of image n0 + 1 follow those of n0), so a small map still fills the workgroup's
+// lanes: the stride-2 phases of an 8x8 map have 16 pixels each, and one image a workgroup of 64 x 4
+// pixels left 15 of 16 lanes repeating a clamped pixel's loads and multiply-adds (ResNet-50's last
+// stage at 128 px).
 //
 // Register blocking as conv2d_fwd.wgsl: PL pixels per invocation, R input channels per
 // workgroup whose weights (packed [G, Og * KH * KW, channel blocks, SG] vectors of RV by

@@ -105,7 +105,6 @@ export function forwardInto(label: string, x: Tensor, w: Tensor, bias: Tensor | 
 
 function gcd(a: number, b: number): number { return b === 0 ? a : gcd(b, a % b); }
 
-
 /** dx [N, G * Cg, H, W] = gradient of the convolution's input for upstream dy (dy, w and dx of one dtype). */
 export function backwardInputInto(label: string, dy: Tensor, w: Tensor, dx: Tensor, g: ConvGeom, k: ConvKernel): void {
   const types = storageWgsl(dx.dtype);
