@@ -272,6 +272,12 @@ test('the candidates fit the adapter and the shape', async () => {
   if (info.subgroupSize !== null && info.subgroupSize <= 16) {
     assert.ok(stem.backwardInput.includes('sg1x8') && stem.backwardInput.includes('reg4x8'), stem.backwardInput.join(', '));
     assert.ok(!growth.forward.includes('sg1x8') && !stem.forward.includes('sg1x8'), `${growth.forward.join(', ')} / ${stem.forward.join(', ')}`);
+    // A small map (ResNet-50's layer 4 at 128 px, batch 8: 128 pixels, 16 per stride phase and image)
+    // also has 2-pixel blocks, which fill the workgroups a 4-pixel block leaves half idle, for the
+    // tuner to time; a map that fills the 4-pixel blocks has none.
+    const layer4 = conv2dVariants([8, 512, 8, 8], [512, 512, 3, 3], { stride: 2, padding: 1 });
+    for (const v of [layer4.forward, layer4.backwardInput]) assert.ok(v[0] === 'sg4x4' && v.includes('sg4x2'), v.join(', '));
+    assert.ok(!growth.forward.includes('sg4x2') && !growth.backwardInput.includes('sg4x2'), growth.forward.join(', '));
   }
 });
 

@@ -127,12 +127,32 @@ function tileKernels(g: ConvGeom, op: ConvOp): ConvKernel[] {
  */
 const CPU_TILE_MAX_MACS = 1 << 24;
 
+/** The pixels an op's register blocks run through: the batch's output maps, or for the input gradient its largest stride phases. */
+const opPixels = (g: ConvGeom, op: ConvOp) => g.N * (op === 'forward' ? g.Ho * g.Wo : phasePixels(g));
+
+/**
+ * The shared blocks, and on a small map blocks of 2 pixels a lane for the tuner to time: where a
+ * 4-pixel block's workgroups would leave over a quarter of their lanes past the batch's pixels
+ * (ResNet-50's 4x4 maps and 8x8 stride phases at 128 px), the 2-pixel block keeps them busy but
+ * shares each weight load among half the pixels. Beside a training job on lavapipe (2026-12-05),
+ * ResNet-50's layer-4 convolutions at batch 8 ran 1.2-2x faster with it one by one, yet the whole
+ * step with it as the default ran slower (10.1 and 9.7 s against 6.8 and 8.4, too noisy to settle),
+ * so the tuner decides and the 4-pixel block stays the default. The weight gradient sizes its
+ * blocks to its columns instead (weightKernels).
+ */
+function sharedBlocks(g: ConvGeom, op: ConvOp): BlockKernel[] {
+  const blocks = blockKernels();
+  const sg = narrowSubgroup();
+  if (sg === null || op === 'backwardWeight' || lanesBusy(blocks[0]!, opPixels(g, op))) return blocks;
+  return [...blocks, block('sg', sharedRv(sg), 2)];
+}
+
 /**
  * The conv kernels of an op on this adapter, the fixed default first: on GPUs the tiles, on CPU
  * adapters the register blocks (and the default tile last, for small convolutions).
  */
 function convKernels(g: ConvGeom, op: ConvOp): ConvKernel[] {
-  const blocks = blockKernels();
+  const blocks = sharedBlocks(g, op);
   if (deviceSync().info.kind === 'gpu') return [...tileKernels(g, op), ...blocks];
   const narrow = narrowKernels(g, op);
   const tile: ConvKernel[] = macs(g) <= CPU_TILE_MAX_MACS ? [{ kind: 'tile', tile: DEFAULT_TILE }] : [];
@@ -176,17 +196,21 @@ export function convCandidates(g: ConvGeom, op: ConvOp): ConvKernel[] {
 function mostlyBusy(k: ConvKernel, pixels: number, rows: number): boolean {
   if (k.kind !== 'block') return true;
   const b = blockOf(k);
-  const span = BLOCK_WORKGROUP_SIZE * b.pl;
+  return lanesBusy(k, pixels) && channelsFill(rows, b.sg * b.rv);
+}
+
+/** Whether at least three quarters of a block's pixel slots (workgroups of 64 x pl) fall on the `pixels` it runs through. */
+function lanesBusy(k: BlockKernel, pixels: number): boolean {
+  const span = BLOCK_WORKGROUP_SIZE * k.pl;
   const covered = Math.ceil(pixels / span) * span;
-  return covered - pixels <= covered / 4 && channelsFill(rows, b.sg * b.rv);
+  return covered - pixels <= covered / 4;
 }
 
 /** What the tuner times for an op: the default, then the other candidates that keep most of their lanes busy. */
 function timedCandidates(g: ConvGeom, op: ConvOp): ConvKernel[] {
   const list = convCandidates(g, op);
   if (op === 'backwardWeight') return list;
-  const pixels = g.N * (op === 'forward' ? g.Ho * g.Wo : phasePixels(g));
-  return [list[0]!, ...list.slice(1).filter((k) => mostlyBusy(k, pixels, opRows(g, op)))];
+  return [list[0]!, ...list.slice(1).filter((k) => mostlyBusy(k, opPixels(g, op), opRows(g, op)))];
 }
 
 /** The shapes that share a tuning decision: the same taps, strides and grouping, sizes within a factor of about 2. */
