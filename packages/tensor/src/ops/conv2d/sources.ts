@@ -90,8 +90,9 @@ ${lines(span, (i) => `  let iw${i}${rs} = u32(iw0 + ${i});
   let q0 = t0 % P;
   let ih0 = i32(q0 / p.Wo) - i32(p.ph);
   let iw0 = i32(q0 % p.Wo) - i32(p.pw);
-  let xOff0 = (t0 / P) * xImage;
-  let yOff0 = (t0 / P) * yImage;`,
+  let m0 = t0 / P;
+  let xOff0 = m0 * xImage;
+  let yOff0 = m0 * yImage;`,
     ACC_DECL: accDecl(b),
     ...fwdChannels(b, 1, taps),
     STORE: [
@@ -147,8 +148,9 @@ export function bwdInputSource(b: Block, u: Unroll, strided: boolean, t: Storage
     ...lanePlaceholders(b, t), CU: u.CU,
     PIXEL_SETUP: lines(b.pl, (j) => `  let t${j} = min(qBase + ${j * BLOCK_WORKGROUP_SIZE}u, max(total, 1u) - 1u);
   let m${j} = t${j} / max(count, 1u);
-  let pi${j} = (t${j} % max(count, 1u)) / max(Wq, 1u);
-  let pj${j} = (t${j} % max(count, 1u)) % max(Wq, 1u);
+  let l${j} = t${j} % max(count, 1u);
+  let pi${j} = l${j} / max(Wq, 1u);
+  let pj${j} = l${j} % max(Wq, 1u);
   let dyOff${j} = m${j} * dyImage;
   let dxOff${j} = m${j} * dxImage;`),
     ACC_DECL: accDecl(b),
@@ -179,8 +181,9 @@ function bwdInputRowsSource(b: Block, u: Unroll, t: StorageWgsl): string {
     PIXEL_SETUP: `  let groups = total / ${b.pl}u;
   let t0 = min(qBase, max(groups, 1u) - 1u) * ${b.pl}u;
   let m0 = t0 / max(count, 1u);
-  let pi0 = (t0 % max(count, 1u)) / max(Wq, 1u);
-  let pj0 = (t0 % max(count, 1u)) % max(Wq, 1u);
+  let l0 = t0 % max(count, 1u);
+  let pi0 = l0 / max(Wq, 1u);
+  let pj0 = l0 % max(Wq, 1u);
   let dyOff0 = m0 * dyImage;
   let dxOff0 = m0 * dxImage;`,
     ACC_DECL: accDecl(b),
