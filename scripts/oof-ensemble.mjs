@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Seed ensembles from stored out-of-fold predictions: the per-image probabilities of several
+// cross-validations of the same folds (each run's predictions.csv, written by `drgrade train` at
+// the fold's selected epoch, or by scripts/real-ensemble.mjs) averaged image by image, graded by
+// argmax and scored fold by fold as `drgrade eval` scores a fold. This is the number
+// scripts/real-ensemble.mjs gets by joining the fold models and evaluating them again (an
+// ensemble's probabilities are the mean of its members', each averaged over the same flips), so it
+// needs no model files: runs whose models are gone can still be combined. Prints the Markdown table
+// of scripts/eval-table.mjs; with --out, also writes the ensemble's predictions.csv there.
+//   node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>]
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { drMetrics, parseCsv, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
+import { EVAL_COLUMNS, evalRow } from './eval-table.mjs';
+
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const out = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
+if (args.length < 2 || (outAt >= 0 && !out)) {
+  console.error('usage: node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>]');
+  process.exit(2);
+}
+const fail = (message) => { console.error(`oof-ensemble: ${message}`); process.exit(1); };
+const GRADES = 5;
+
+/** One run's rows by image id: patient, fold, grade and the five probabilities. */
+function readRun(arg) {
+  const file = existsSync(arg) && statSync(arg).isDirectory() ? join(arg, 'predictions.csv') : arg;
+  if (!existsSync(file)) fail(`${file}: no such file (a run's predictions.csv, or the run folder holding it)`);
+  const { table, errors } = parseCsv(readFileSync(file, 'utf8'));
+  if (errors.length > 0) fail(`${file} line ${errors[0].line}: ${errors[0].message}`);
+  const need = ['id', 'patient', 'fold', 'grade', ...Array.from({ length: GRADES }, (_, g) => `p${g}`)];
+  const missing = need.filter((c) => !table.header.includes(c));
+  if (missing.length > 0) fail(`${file}: no column ${missing.join(', ')}`);
+  const at = Object.fromEntries(need.map((c) => [c, table.header.indexOf(c)]));
+  const rows = new Map();
+  for (const { line, cells } of table.rows) {
+    const id = cells[at.id];
+    const p = Array.from({ length: GRADES }, (_, g) => Number(cells[at[`p${g}`]]));
+    if (p.some((x) => !Number.isFinite(x))) fail(`${file} line ${line}: a probability is not a number`);
+    if (rows.has(id)) fail(`${file} line ${line}: image ${id} appears twice`);
+    rows.set(id, { patient: cells[at.patient], fold: Number(cells[at.fold]), grade: Number(cells[at.grade]), p });
+  }
+  return { file, rows };
+}
+
+const runs = args.map(readRun);
+const [first] = runs;
+// Members must have scored the same images in the same folds, or the mean mixes different tests.
+for (const run of runs.slice(1)) {
+  if (run.rows.size !== first.rows.size) fail(`${run.file} has ${run.rows.size} images, ${first.file} ${first.rows.size}`);
+  for (const [id, row] of first.rows) {
+    const other = run.rows.get(id);
+    if (!other) fail(`${run.file}: no image ${id} (it is in ${first.file})`);
+    if (other.fold !== row.fold || other.grade !== row.grade) fail(`${run.file}: image ${id} is in fold ${other.fold} with grade ${other.grade}, in ${first.file} fold ${row.fold} with grade ${row.grade}`);
+  }
+}
+
+const argmax = (p) => p.reduce((best, x, g) => (x > p[best] ? g : best), 0);
+const members = runs.map((run) => new Map([...run.rows].map(([id, row]) => [id, row.p])));
+const ensemble = new Map([...first.rows].map(([id]) => [id, Array.from({ length: GRADES }, (_, g) => members.reduce((s, m) => s + m.get(id)[g], 0) / members.length)]));
+
+/** Per fold, the eval-like object scripts/eval-table.mjs reads: kappa, confusion, referable AUC. */
+function scoreFolds(probabilities) {
+  const folds = [...new Set([...first.rows.values()].map((r) => r.fold))].sort((a, b) => a - b);
+  return folds.map((k) => {
+    const ids = [...first.rows].filter(([, r]) => r.fold === k).map(([id]) => id);
+    const grades = ids.map((id) => first.rows.get(id).grade);
+    const p = ids.map((id) => probabilities.get(id));
+    const predicted = p.map(argmax);
+    return { kappa: quadraticWeightedKappa(grades, predicted, { numClasses: GRADES }), ...drMetrics(grades, predicted, p, GRADES) };
+  });
+}
+
+console.log(`| ${runs.length} runs, out of fold ${EVAL_COLUMNS}`);
+console.log(`|---${'|---'.repeat(EVAL_COLUMNS.split('|').length - 2)}|`);
+runs.forEach((run, i) => console.log(evalRow(`member ${i}: ${run.file}`, scoreFolds(members[i]))));
+console.log(evalRow(`**ensemble of ${runs.length}** (probabilities averaged)`, scoreFolds(ensemble)));
+
+if (out) {
+  if (existsSync(out)) fail(`${out} exists; name a new file`);
+  const lines = ['id,patient,fold,grade,predicted,' + Array.from({ length: GRADES }, (_, g) => `p${g}`).join(',')];
+  for (const [id, row] of first.rows) {
+    const p = ensemble.get(id);
+    lines.push([id, row.patient, row.fold, row.grade, argmax(p), ...p].join(','));
+  }
+  writeFileSync(out, lines.join('\n') + '\n');
+}
