@@ -20,7 +20,7 @@ const SAMPLE_NAMES = [
   'Patient295_R.jpg', 'Patient296_L.jpg', 'Patient296_R.jpg', 'Patient300_L.jpg', 'Patient300_R.jpg',
 ];
 
-interface Row { image: string; grade: number | null; gradeName: string; probabilities: number[] | null; reason?: string }
+interface Row { image: string; grade: number | null; gradeName: string; probabilities: number[] | null; referable: number | null; reason?: string }
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const ctx = captureContext();
@@ -65,7 +65,11 @@ test('predict <folder>: every photograph in name order, each graded as it is alo
     assert.is(row.grade, single.grade, row.image);
     assert.equal(row.probabilities, single.probabilities, row.image);
     assert.ok(Math.abs(row.probabilities!.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'probabilities sum to 1');
+    const [, , p2, p3, p4] = row.probabilities!;
+    assert.ok(Math.abs(row.referable! - (p2! + p3! + p4!)) < 1e-12, `referable ${row.referable} is P(grade ≥ 2) = p2 + p3 + p4`);
   }
+  assert.match((await cli('predict', '--checkpoint', MODEL, join(PHOTOS, 'Patient146_L.jpg'))).out,
+    /Patient146_L\.jpg: grade [0-4] \([^)]+\); probabilities( 0\.\d{4}){5}; referable DR \(grade ≥ 2\) 0\.\d{4}\n/);
 });
 
 test('predict: files and folders mixed, in argument order', async () => {
@@ -103,7 +107,7 @@ test('predict --skip-bad: one line per bad photograph, the others graded as alon
   assert.equal(byName.get('e-good.JPG')!.probabilities, (await gradedAlone(join(PHOTOS, 'Patient296_R.jpg'))).probabilities);
   assert.is(byName.get('c-black.png')!.gradeName, 'ungradable');
   assert.match(byName.get('c-black.png')!.reason!, /no fundus found/);
-  assert.equal(byName.get('b-truncated.jpg'), { image: join(folder, 'b-truncated.jpg'), model: MODEL, grade: null, gradeName: 'unreadable', reason: 'JPEG is truncated (no end-of-image marker)', probabilities: null } as Row);
+  assert.equal(byName.get('b-truncated.jpg'), { image: join(folder, 'b-truncated.jpg'), model: MODEL, grade: null, gradeName: 'unreadable', reason: 'JPEG is truncated (no end-of-image marker)', probabilities: null, referable: null } as Row);
 });
 
 test('predict with only good photographs exits 0; a folder without photographs is a bad input', async () => {
@@ -116,7 +120,7 @@ test('predict with only good photographs exits 0; a folder without photographs i
   assert.match(r.err, /empty-folder: a folder with no JPEG or PNG files in it\n$/);
 });
 
-test('predict --csv: a row per photograph with the grade, its name, p0..p4 in full and why a photograph has none', async () => {
+test('predict --csv: a row per photograph with the grade, its name, p0..p4 and P(grade ≥ 2) in full and why a photograph has none', async () => {
   const folder = mixedFolder();
   const csv = join(tempDir('drgrade-batch-'), 'out', 'grades.csv');
   const r = await predictJson(folder, '--skip-bad', '--csv', csv);
@@ -126,19 +130,21 @@ test('predict --csv: a row per photograph with the grade, its name, p0..p4 in fu
   assert.ok(text.includes('"ungradable: no fundus found,'), 'a reason with commas is quoted');
   const { table, errors } = parseCsv(text);
   assert.equal(errors, []);
-  assert.equal(table.header, ['image', 'grade', 'grade_name', 'p0', 'p1', 'p2', 'p3', 'p4', 'reason']);
+  assert.equal(table.header, ['image', 'grade', 'grade_name', 'p0', 'p1', 'p2', 'p3', 'p4', 'p_referable', 'reason']);
   assert.is(table.rows.length, r.rows.length);
   table.rows.forEach(({ cells }, i) => {
     const row = r.rows[i]!;
-    assert.is(cells.length, 9, cells.join('|'));
+    assert.is(cells.length, 10, cells.join('|'));
     assert.is(cells[0], row.image);
     if (row.grade === null) {
-      assert.equal(cells.slice(1, 8), ['', row.gradeName, '', '', '', '', ''], row.image);
-      assert.is(cells[8], row.reason);
+      assert.equal(cells.slice(1, 9), ['', row.gradeName, '', '', '', '', '', ''], row.image);
+      assert.is(cells[9], row.reason);
     } else {
       assert.equal([Number(cells[1]), cells[2]], [row.grade, row.gradeName], row.image);
       assert.equal(cells.slice(3, 8).map(Number), row.probabilities, 'probabilities in full');
-      assert.is(cells[8], '');
+      assert.is(Number(cells[8]), row.referable, 'P(grade ≥ 2) in full');
+      assert.ok(Math.abs(Number(cells[8]) - cells.slice(5, 8).reduce((s, c) => s + Number(c), 0)) < 1e-12, 'p_referable = p2 + p3 + p4');
+      assert.is(cells[9], '');
     }
   });
   const folderOut = await cli('predict', '--checkpoint', MODEL, folder, '--csv', tempDir());

@@ -162,6 +162,10 @@ test('the page loads the shipped model, under the name the server gives it, and 
   assert.ok(Math.max(...cliDeltas) <= 1e-5, `probabilities ${JSON.stringify(shown)} vs drgrade predict ${JSON.stringify(cli.probabilities)}`);
   const texts = await page.locator('#probabilities .value').allInnerTexts();
   assert.equal(texts, node.probabilities.map((p) => `${(100 * p).toFixed(1)} %`), 'printed percentages');
+  const referable = node.probabilities[2]! + node.probabilities[3]! + node.probabilities[4]!;
+  const shownReferable = Number(await page.locator('#referable').getAttribute('data-value'));
+  assert.ok(Math.abs(shownReferable - referable) <= 1e-5, `P(grade ≥ 2) ${shownReferable} vs Node's p2 + p3 + p4 ${referable}`);
+  assert.is(await page.locator('#referable').innerText(), `${(100 * shownReferable).toFixed(1)} %`, 'printed referable percentage');
   console.log(`  page vs Node: grade ${grade} (${GRADE_NAMES[grade]}), probabilities ${shown.map((p) => p.toFixed(6)).join(' ')}, max |Δp| ${Math.max(...deltas).toExponential(2)} (predictImage), ${Math.max(...cliDeltas).toExponential(2)} (drgrade predict --json); grading + Grad-CAM in the page ${seconds.toFixed(1)} s`);
 });
 

@@ -8,6 +8,7 @@ import { heatOnPhoto } from '../src/gradcam/photo-heat.ts';
 import { assessGradability } from '../src/image/gradability.ts';
 import type { RgbImage } from '../src/image/rgb-image.ts';
 import { describeAveraging, usesFlips } from '../src/infer/class-probabilities.ts';
+import { referableProbability } from '../src/metrics/referable.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
 import { graderMembers } from '../src/train/ensemble.ts';
@@ -36,6 +37,7 @@ const ui = {
   gradeNumber: element('grade-number', HTMLSpanElement),
   gradeName: element('grade-name', HTMLSpanElement),
   probabilities: element('probabilities', HTMLOListElement),
+  referable: element('referable', HTMLElement),
   preprocessed: element('preprocessed-canvas', HTMLCanvasElement),
   gradcam: element('gradcam-canvas', HTMLCanvasElement),
   gradcamCaption: element('gradcam-caption', HTMLElement),
@@ -195,6 +197,10 @@ async function analyse(): Promise<void> {
   ui.grade.dataset.grade = String(grade);
   setGradeColor(ui.result, grade);
   renderProbabilities(ui.probabilities, probabilities, grade);
+  // Screening refers on grade ≥ 2; its probability is what the model card's operating points cut.
+  const referable = referableProbability(probabilities);
+  ui.referable.textContent = percent(referable);
+  ui.referable.dataset.value = String(referable);
   drawImage(ui.preprocessed, prediction.preprocessed);
   ui.gradcam.getContext('2d')?.clearRect(0, 0, ui.gradcam.width, ui.gradcam.height);
   ui.gradcamCaption.textContent = `Grad-CAM for grade ${grade}`;

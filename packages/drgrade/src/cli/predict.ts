@@ -7,6 +7,7 @@ import { graderMembers } from '../train/ensemble.ts';
 import { UserError } from '../util/errors.ts';
 import { isDirectory } from '../data/image-files.ts';
 import { GRADE_NAMES } from '../data/types.ts';
+import { referableProbability } from '../metrics/referable.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import { booleanOption, givenBooleanOption, stringOption } from './args.ts';
 import type { Command } from './command.ts';
@@ -28,8 +29,8 @@ export const predictCommand: Command = {
   positionals: [{ name: 'image', description: 'JPEG or PNG photograph(s), or folders of them', required: true, variadic: true }],
   options: [
     { name: 'checkpoint', type: 'string', placeholder: '<model.safetensors>', description: 'model file (model-best.safetensors of a run; default: the shipped models/drgrade-real.safetensors)' },
-    { name: 'json', type: 'boolean', description: 'print JSON: [{image, model, grade, gradeName, probabilities, reason?}]' },
-    { name: 'csv', type: 'string', placeholder: '<file.csv>', description: 'also write a table: image, grade, grade_name, p0..p4, reason (why a photograph has no grade)' },
+    { name: 'json', type: 'boolean', description: 'print JSON: [{image, model, grade, gradeName, probabilities, referable, reason?}] (referable: P(grade ≥ 2), the sum of p2..p4)' },
+    { name: 'csv', type: 'string', placeholder: '<file.csv>', description: 'also write a table: image, grade, grade_name, p0..p4, p_referable (P(grade ≥ 2)), reason (why a photograph has no grade)' },
     { name: 'tta', type: 'boolean', description: 'average over horizontal and vertical flips (default: as the model was evaluated, its train.tta; --no-tta turns them off)' },
     PHOTO_SKIP_BAD_OPTION,
   ],
@@ -58,17 +59,18 @@ export const predictCommand: Command = {
       await forEachPhoto(inputs, { skipBad: booleanOption(args, 'skip-bad'), command: 'predict', context }, async (input, photo) => {
         const verdict = assessGradability(photo);
         if (!verdict.gradable) {
-          results.push({ image: input.name, model: choice.path, grade: null, gradeName: 'ungradable', reason: verdict.reason, probabilities: null });
+          results.push({ image: input.name, model: choice.path, grade: null, gradeName: 'ungradable', reason: verdict.reason, probabilities: null, referable: null });
           say(`${input.name}: ${verdict.reason}\n`);
           return;
         }
         oneShot.beforeRun();
         const p = await predictImage(model, photo, { tta });
         const gradeName = GRADE_NAMES[p.grade] ?? String(p.grade);
-        results.push({ image: input.name, model: choice.path, grade: p.grade, gradeName, probabilities: p.probabilities });
-        say(`${input.name}: grade ${p.grade} (${gradeName}); probabilities ${p.probabilities.map((v) => v.toFixed(4)).join(' ')}\n`);
+        const referable = referableProbability(p.probabilities);
+        results.push({ image: input.name, model: choice.path, grade: p.grade, gradeName, probabilities: p.probabilities, referable });
+        say(`${input.name}: grade ${p.grade} (${gradeName}); probabilities ${p.probabilities.map((v) => v.toFixed(4)).join(' ')}; referable DR (grade ≥ 2) ${referable.toFixed(4)}\n`);
       }, (input, reason) => {
-        results.push({ image: input.name, model: choice.path, grade: null, gradeName: 'unreadable', reason, probabilities: null });
+        results.push({ image: input.name, model: choice.path, grade: null, gradeName: 'unreadable', reason, probabilities: null, referable: null });
       });
     } finally {
       model.dispose();
