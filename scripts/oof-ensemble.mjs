@@ -6,18 +6,21 @@
 // scripts/real-ensemble.mjs gets by joining the fold models and evaluating them again (an
 // ensemble's probabilities are the mean of its members', each averaged over the same flips), so it
 // needs no model files: runs whose models are gone can still be combined. Prints the Markdown table
-// of scripts/eval-table.mjs; with --out, also writes the ensemble's predictions.csv there.
-//   node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>]
+// of scripts/eval-table.mjs; with --out, also writes the ensemble's predictions.csv there; with
+// --json, the figures scripts/ship-model.mjs --ensemble-oof puts on the model card (run folders
+// only: each member's seed and flips come from its report.json).
+//   node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>] [--json <file.json>]
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { drMetrics, parseCsv, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
+import { drMetrics, meanStd, parseCsv, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
 import { EVAL_COLUMNS, evalRow } from './eval-table.mjs';
 
 const args = process.argv.slice(2);
-const outAt = args.indexOf('--out');
-const out = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
-if (args.length < 2 || (outAt >= 0 && !out)) {
-  console.error('usage: node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>]');
+const flag = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args.splice(i, 2)[1] ?? '' : undefined; };
+const out = flag('out');
+const jsonOut = flag('json');
+if (args.length < 2 || out === '' || jsonOut === '') {
+  console.error('usage: node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>] [--json <file.json>]');
   process.exit(2);
 }
 const fail = (message) => { console.error(`oof-ensemble: ${message}`); process.exit(1); };
@@ -25,7 +28,8 @@ const GRADES = 5;
 
 /** One run's rows by image id: patient, fold, grade and the five probabilities. */
 function readRun(arg) {
-  const file = existsSync(arg) && statSync(arg).isDirectory() ? join(arg, 'predictions.csv') : arg;
+  const dir = existsSync(arg) && statSync(arg).isDirectory() ? arg : null;
+  const file = dir ? join(dir, 'predictions.csv') : arg;
   if (!existsSync(file)) fail(`${file}: no such file (a run's predictions.csv, or the run folder holding it)`);
   const { table, errors } = parseCsv(readFileSync(file, 'utf8'));
   if (errors.length > 0) fail(`${file} line ${errors[0].line}: ${errors[0].message}`);
@@ -41,7 +45,7 @@ function readRun(arg) {
     if (rows.has(id)) fail(`${file} line ${line}: image ${id} appears twice`);
     rows.set(id, { patient: cells[at.patient], fold: Number(cells[at.fold]), grade: Number(cells[at.grade]), p });
   }
-  return { file, rows };
+  return { file, dir, rows };
 }
 
 const runs = args.map(readRun);
@@ -72,10 +76,39 @@ function scoreFolds(probabilities) {
   });
 }
 
+const memberFolds = members.map(scoreFolds);
+const ensembleFolds = scoreFolds(ensemble);
 console.log(`| ${runs.length} runs, out of fold ${EVAL_COLUMNS}`);
 console.log(`|---${'|---'.repeat(EVAL_COLUMNS.split('|').length - 2)}|`);
-runs.forEach((run, i) => console.log(evalRow(`member ${i}: ${run.file}`, scoreFolds(members[i]))));
-console.log(evalRow(`**ensemble of ${runs.length}** (probabilities averaged)`, scoreFolds(ensemble)));
+runs.forEach((run, i) => console.log(evalRow(`member ${i}: ${run.file}`, memberFolds[i])));
+console.log(evalRow(`**ensemble of ${runs.length}** (probabilities averaged)`, ensembleFolds));
+
+if (jsonOut) {
+  const reports = runs.map((run) => {
+    if (!run.dir) fail(`--json needs run folders (their report.json says each member's seed and flips), not ${run.file}`);
+    const file = join(run.dir, 'report.json');
+    if (!existsSync(file)) fail(`${file}: no such file; run drgrade report on ${run.dir} first`);
+    return JSON.parse(readFileSync(file, 'utf8'));
+  });
+  const flips = [...new Set(reports.map((r) => r.provenance.config.train.tta))];
+  if (flips.length > 1) fail('the members were scored some with test-time flips and some without; their mean is no ensemble of either');
+  const kappas = (folds) => { const perFold = folds.map((f) => f.kappa); return { ...meanStd(perFold), perFold }; };
+  // Pooled over folds, as report.json's outOfFold.pooled: every image once, at its fold's model.
+  const grades = [...first.rows.values()].map((r) => r.grade);
+  const pooled = (probabilities) => {
+    const p = [...first.rows.keys()].map((id) => probabilities.get(id));
+    const { referable } = drMetrics(grades, p.map(argmax), p, GRADES);
+    return { auc: referable.auc, sensitivity: referable.sensitivity, specificity: referable.specificity };
+  };
+  if (existsSync(jsonOut)) fail(`${jsonOut} exists; name a new file`);
+  writeFileSync(jsonOut, `${JSON.stringify({
+    source: 'out-of-fold predictions averaged (scripts/oof-ensemble.mjs)',
+    runs: runs.map((run) => run.dir), seeds: reports.map((r) => r.provenance.config.seed), folds: ensembleFolds.length, testTimeFlips: flips[0],
+    configs: reports.map((r) => r.provenance.config),
+    kappaMembers: memberFolds.map(kappas), kappaEnsemble: kappas(ensembleFolds),
+    referableMembers: members.map(pooled), referableEnsemble: pooled(ensemble),
+  }, null, 2)}\n`);
+}
 
 if (out) {
   if (existsSync(out)) fail(`${out} exists; name a new file`);

@@ -7,11 +7,13 @@
 // the preset); the configuration is then stored under the preset's name. With --flips-run, the card
 // also gives the effect of test-time flips measured on that cross-validation (scripts/real-tta.mjs).
 // The model may be a seed ensemble of final models (`drgrade ensemble`); --ensemble-run then gives
-// the effect of ensembling measured on cross-validations (the out-dir of scripts/real-ensemble.mjs).
+// the effect of ensembling measured on cross-validations (the out-dir of scripts/real-ensemble.mjs),
+// or --ensemble-oof the same measured from the runs' out-of-fold predictions (the --json of
+// scripts/oof-ensemble.mjs, for runs whose fold models are gone).
 //
 //   node scripts/ship-model.mjs <final-model.safetensors> <cv-run-dir> <out.safetensors> \
 //        --preset real --data "<what it was trained on>" [--flips-run <cv-run-dir scored by real-tta.mjs>] \
-//        [--ensemble-run <out-dir of real-ensemble.mjs>]
+//        [--ensemble-run <out-dir of real-ensemble.mjs> | --ensemble-oof <oof-ensemble.mjs --json file>]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +26,10 @@ const presetName = flag('preset');
 const data = flag('data');
 const flipsRun = flag('flips-run');
 const ensembleRun = flag('ensemble-run');
+const ensembleOof = flag('ensemble-oof');
 const [modelPath, cvDir, outPath] = args;
 if (!modelPath || !cvDir || !outPath || !presetName || !data) {
-  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>" [--flips-run <dir>] [--ensemble-run <dir>]');
+  console.error('usage: node scripts/ship-model.mjs <final-model> <cv-run-dir> <out.safetensors> --preset <name> --data "<description>" [--flips-run <dir>] [--ensemble-run <dir> | --ensemble-oof <file.json>]');
   process.exit(2);
 }
 const fail = (message) => { console.error(`ship-model: ${message}`); process.exit(1); };
@@ -74,8 +77,17 @@ const flips = flipsRun === undefined ? undefined : (() => {
   const kappas = (name) => folds.map((k) => JSON.parse(readFileSync(join(flipsRun, `fold-${k}`, `eval-${name}.json`), 'utf8')).kappa);
   return { seed: flipsReport.provenance.config.seed, adapter: flipsReport.adapter, folds: folds.length, kappaWithout: perFold(kappas('plain')), kappaWith: perFold(kappas('flips')) };
 })();
-// The effect of ensembling, from fold ensembles of cross-validations of the same recipe.
-const ensembleEffect = ensembleRun === undefined ? undefined : (() => {
+if (ensembleRun !== undefined && ensembleOof !== undefined) fail('give --ensemble-run or --ensemble-oof, not both');
+// The effect of ensembling, from fold ensembles of cross-validations of the same recipe: joined
+// fold models scored again, or the runs' out-of-fold probabilities averaged (the same numbers).
+const ensembleEffect = ensembleOof !== undefined ? (() => {
+  const measured = JSON.parse(readFileSync(ensembleOof, 'utf8'));
+  measured.configs.forEach((c, i) => {
+    if (strip({ ...resolve(JSON.stringify(c)), seed: resolved.seed }) !== strip(resolved)) fail(`${ensembleOof}: run ${measured.runs[i]} cross-validated another configuration (${c.name})`);
+  });
+  const { configs, runs, ...effect } = measured;
+  return effect;
+})() : ensembleRun === undefined ? undefined : (() => {
   const folds = readdirSync(ensembleRun).map((n) => /^fold-(\d+)$/.exec(n)).filter(Boolean).map((m) => Number(m[1])).sort((a, b) => a - b);
   const foldMeta = readHeader(join(ensembleRun, `fold-${folds[0]}`, 'ensemble.safetensors')).header.__metadata__;
   if (strip({ ...resolve(foldMeta.config), seed: resolved.seed }) !== strip(resolved)) fail(`${ensembleRun} ensembled another configuration`);
