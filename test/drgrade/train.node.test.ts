@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getDevice } from '@drgrade/tensor';
+import { autotuneEnabled, clearAutotune, getDevice, setAutotune, tunePending } from '@drgrade/tensor';
 import { decodeSafetensors, encodeSafetensorsHost, type HostEntry } from '@drgrade/nn';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -87,6 +87,35 @@ test('kill after one epoch and --resume: the same weights as an uninterrupted ru
   let differing = 0;
   for (const [k, v] of wa) if (JSON.stringify(v) !== JSON.stringify(wb.get(k))) differing++;
   assert.is(differing, 0, `${differing} tensors differ`);
+  const kernels = (dir: string) => (JSON.parse(readFileSync(join(dir, 'fold-1', 'result.json'), 'utf8')) as { kernels?: unknown }).kernels;
+  assert.equal(kernels(b), { autotune: autotuneEnabled(), timed: 0 }, 'the resumed fold counts the kernels timed over both processes');
+  assert.equal(kernels(a), kernels(b));
+});
+
+test('with the autotuner on, result.json counts the kernel choices timed mid-run; runs on decided choices repeat bit for bit', async () => {
+  const cfg = smallConfig({ train: { epochs: 2, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 0 } });
+  const synthetic = { n: 36, size: 96, seed: 13 };
+  const result = (dir: string) => JSON.parse(readFileSync(join(dir, 'fold-0', 'result.json'), 'utf8')) as { kernels?: { autotune: boolean; timed: number } };
+  setAutotune({ enabled: true, persist: false });
+  clearAutotune();
+  try {
+    const first = join(synthDir, 'tuning');
+    await runTraining({ config: cfg, out: first, log: quiet, folds: [0], synthetic, workers: 0 });
+    const { kernels } = result(first);
+    assert.is(kernels?.autotune, true);
+    assert.ok(kernels!.timed > 0, `the first run on an empty tuner times its shape classes: ${JSON.stringify(kernels)}`);
+    await tunePending();
+    const runs = [join(synthDir, 'decided-a'), join(synthDir, 'decided-b')];
+    for (const out of runs) await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0 });
+    for (const out of runs) assert.equal(result(out).kernels, { autotune: true, timed: 0 }, `${out}: every choice was decided before it started`);
+    const [wa, wb] = runs.map((out) => weights(join(out, 'fold-0', CHECKPOINT)));
+    let differing = 0;
+    for (const [k, v] of wa!) if (JSON.stringify(v) !== JSON.stringify(wb!.get(k))) differing++;
+    assert.is(differing, 0, `${differing} tensors differ between two runs on the same decided kernels`);
+  } finally {
+    clearAutotune();
+    setAutotune({ enabled: false });
+  }
 });
 
 test('a NaN loss stops training with a clear message and keeps the last good checkpoint', async () => {

@@ -3,7 +3,7 @@
 // random inputs, the autotuner, and the errors for bad shapes. Autotuning is off except in its
 // own test, so results never depend on timing.
 import {
-  autotuneDecisions, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dKernels, conv2dVariants, getDevice, setAutotune, tensor, tileShapes,
+  autotuneDecisions, autotuneTimedCount, conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dKernels, conv2dVariants, getDevice, setAutotune, tensor, tileShapes,
   tunePending, type Conv2dOptions, type Tensor,
 } from '@drgrade/tensor';
 import { test } from 'uvu';
@@ -162,11 +162,13 @@ test('the autotuner times the candidates, remembers its choice and keeps results
   try {
     const c = cases.find((k) => k.name === 'k3s1p1_aligned32')!;
     const x = load(c.name, 'x'), w = load(c.name, 'w');
+    const timedBefore = autotuneTimedCount();
     const first = conv2d(x, w, null, options(c));
     check(await first.toArray(), get(c.name, 'y'), 'before tuning');
     await tunePending();
     const keys = Object.keys(autotuneDecisions()).filter((k) => k.includes('conv2d_fwd') && k.includes('k3x3'));
     assert.ok(keys.length >= 1, `no conv2d_fwd decision recorded: ${JSON.stringify(autotuneDecisions())}`);
+    assert.ok(autotuneTimedCount() > timedBefore, 'the timed shape classes are counted');
     const tuned = conv2d(x, w, null, options(c));
     check(await tuned.toArray(), get(c.name, 'y'), 'after tuning');
     for (const t of [x, w, first, tuned]) t.dispose();
@@ -189,8 +191,10 @@ test('with timeNew off the tuner times no new shape class, and the choices it ma
     // A shape class never seen: the first conv with an odd 13-channel map of 40 x 40.
     const xs = tensor(randomArray(1 * 13 * 40 * 40, 3), [1, 13, 40, 40]), ws = tensor(randomArray(13 * 13 * 9, 4), [13, 13, 3, 3]);
     for (let i = 0; i < 3; i++) conv2d(xs, ws, null, { padding: 1 }).dispose();
+    const timedBefore = autotuneTimedCount();
     await tunePending();
     assert.equal(autotuneDecisions(), known, 'nothing new was timed');
+    assert.is(autotuneTimedCount(), timedBefore, 'and none counted');
     assert.is(conv2dKernels(x.shape, w.shape, options(decided)).forward, choice, 'the decided class keeps its choice');
     for (const t of [x, w, xs, ws]) t.dispose();
   } finally {

@@ -51,6 +51,8 @@ let timeNew = true;
 let loaded = false;
 let scheduled = false;
 let running: Promise<void> | null = null;
+/** Shape classes timed by this process: each ran the default kernel until then, the winner after. */
+let timedHere = 0;
 
 type Fs = typeof import('node:fs');
 type Builtins = { getBuiltinModule?: (id: string) => unknown };
@@ -284,6 +286,7 @@ async function runJobs(): Promise<void> {
       const best = await settleClose(bench, times);
       decisions.set(key, best);
       fresh.set(key, best);
+      timedHere++;
     } finally {
       bench.dispose();
     }
@@ -309,6 +312,16 @@ export async function tunePending(): Promise<void> {
 export function autotuneDecisions(): Record<string, string> {
   load();
   return Object.fromEntries(decisions);
+}
+
+/**
+ * How many shape classes this process has timed so far. A stretch of work during which it grew
+ * changed kernels part-way (default, then the winner), and the winner depends on timings, so
+ * such work is not repeatable bit for bit: the candidates differ in the order of float additions.
+ * Work that timed nothing ran on fixed choices (the defaults, or decisions made earlier) and is.
+ */
+export function autotuneTimedCount(): number {
+  return timedHere;
 }
 
 /** Forgets every decision in memory (the Node file stays). */

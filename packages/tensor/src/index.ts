@@ -13,5 +13,5 @@ export { sizeOf, stridesOf, broadcastShapes } from './shape.ts';
 export * from './ops/index.ts';
 // Attaches x.add(y), x.matmul(w), ... to Tensor (kept out of tensor.ts, which the ops import).
 import './ops/fluent.ts';
-export { tunePending, setAutotune, autotuneEnabled, autotuneDecisions, autotuneCachePath, clearAutotune, type AutotuneOptions } from './autotune.ts';
+export { tunePending, setAutotune, autotuneEnabled, autotuneDecisions, autotuneCachePath, autotuneTimedCount, clearAutotune, type AutotuneOptions } from './autotune.ts';
 export { conv2dFlops, matmulFlops } from './flops.ts';

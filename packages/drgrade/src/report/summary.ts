@@ -54,6 +54,14 @@ export interface FoldResult {
   adapter?: string;
   /** Held-out predictions of the selected model, one per image of the fold (absent in runs of older versions). */
   predictions?: ImagePrediction[];
+  /**
+   * The kernels' choices: whether the autotuner was on, and how many shape classes it timed while
+   * the fold trained and was scored (each ran the default kernel until then). With none timed the
+   * choices were fixed throughout, and the same seed, data, adapter and decision file reproduce the
+   * fold bit for bit; otherwise the rounding of the switch-over makes a rerun differ (absent in
+   * runs of older versions, or resumed from their checkpoints).
+   */
+  kernels?: { autotune: boolean; timed: number };
 }
 
 export interface RunSummary {

@@ -24,6 +24,8 @@ export interface TrainingState {
   rng: number[];
   /** The loss scale's state, in mixed precision (train.precision). */
   scaler?: GradScalerState;
+  /** Shape classes the autotuner timed while this fold trained, over every process that ran it (absent in older checkpoints). */
+  kernelsTimed?: number;
 }
 
 interface OptimMeta { paramGroups: OptimizerStateDict['paramGroups']; keys: [number, string, string][]; numbers: [number, string, number][] }

@@ -3,7 +3,7 @@
 // the last checkpoint and the selected model, resume, and a clear stop on NaN.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
+import { autotuneEnabled, autotuneTimedCount, defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
 import { loadSafetensors } from '@drgrade/nn';
 import { sameConfig, type DrgradeConfig } from '../config/index.ts';
 import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
@@ -116,7 +116,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   const optimizer = makeOptimizer(model, cfg);
   const scheduler = makeScheduler(optimizer, cfg);
   const precision = new StepPrecision(cfg);
-  let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state() };
+  let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state(), kernelsTimed: 0 };
   if (job.resume && existsSync(ckptPath)) {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
     if (!sameConfig(ck.config, cfg, ckptPath)) throw new RunProblemError({ kind: 'checkpoint-config-differs', file: ckptPath });
@@ -127,12 +127,17 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     for (const t of ck.model.values()) t.dispose();
     for (const s of Object.values(ck.optimizer.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
     defaultGenerator.setState(ck.state.rng);
-    state = { epoch: ck.state.epoch, fold: ck.state.fold, best: ck.state.best, history: ck.state.history, rng: ck.state.rng };
+    state = { epoch: ck.state.epoch, fold: ck.state.fold, best: ck.state.best, history: ck.state.history, rng: ck.state.rng, ...(ck.state.kernelsTimed === undefined ? {} : { kernelsTimed: ck.state.kernelsTimed }) };
     job.log.write(`${label}: resuming after epoch ${state.epoch + 1} from ${ckptPath}\n`);
   } else if (job.pretrained) {
     const { loaded, skipped } = await loadPretrained(model, job.pretrained);
     job.log.write(`${label}: loaded ${loaded} pretrained tensors from ${job.pretrained}${skipped.length ? ` (${skipped.length} not used, e.g. ${skipped.slice(0, 3).join(', ')})` : ''}\n`);
   }
+  // Kernel choices timed while this fold runs, added to those of the processes it resumes (unknown
+  // when resumed from a checkpoint that did not count them).
+  const priorTimed = state.kernelsTimed;
+  const timedAtStart = autotuneTimedCount();
+  const kernelsTimed = (): { kernelsTimed?: number } => (priorTimed === undefined ? {} : { kernelsTimed: priorTimed + autotuneTimedCount() - timedAtStart });
   if (select.length) job.log.write(`${label}: ${fit.length} training images, ${select.length} for selecting the epoch, ${heldOut.length} held out\n`);
   const source = { preprocessed: job.preprocessed, workers: trainingWorkers(cfg, job.workers) };
   const trainLoader = new DataLoader(trainingLoaderOptions(cfg, fit, job.fold, source));
@@ -197,7 +202,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       scheduler.step();
       state.epoch = epoch;
       state.rng = defaultGenerator.state();
-      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler, { ...state, ...precision.checkpointState() }));
+      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler, { ...state, ...precision.checkpointState(), ...kernelsTimed() }));
       epochsThisRun++;
     }
   } finally {
@@ -218,6 +223,8 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       gradcams: await gradcams(bestPath, heldOut, cfg.train.gradcamImages, job),
     };
   }
+  const timed = kernelsTimed().kernelsTimed;
+  if (timed !== undefined) result = { ...result, kernels: { autotune: autotuneEnabled(), timed } };
   if (finished) writeFileAtomic(join(job.dir, 'result.json'), `${JSON.stringify(result, null, 1)}\n`);
   await selectLoader?.close();
   await heldOutLoader?.close();
