@@ -15,8 +15,8 @@ export interface PhotoGrade {
 
 /**
  * `image,grade,grade_name,p0..p4,p_referable,reason`: probabilities in full, so metrics can be
- * recomputed from the file; a photograph without a grade has empty grade and probability cells and says why
- * in `reason` (ungradable, or unreadable and skipped with --skip-bad).
+ * recomputed from the file; a photograph without a grade has empty grade and probability cells
+ * and says why in `reason` (ungradable, or unreadable and skipped with --skip-bad).
  */
 export function formatPredictCsv(rows: readonly PhotoGrade[], numClasses = 5): string {
   const header = ['image', 'grade', 'grade_name', ...Array.from({ length: numClasses }, (_, g) => `p${g}`), 'p_referable', 'reason'].join(',');
