@@ -51,6 +51,7 @@ function handmade(k: number): FoldResult {
   return {
     ...fold(k, [0.5, 0.25][k]!), confusion, predictions, bestEpoch: 2, gradcams: [],
     ...(k === 0 ? { selection: 'validation' as const } : {}),
+    kernels: { autotune: true, timed: [3, 0][k]! },
   };
 }
 
@@ -124,6 +125,8 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   assert.is([...html.matchAll(/<title>fold \d: epoch 2 selected/g)].length, 2, 'a ring at each fold\'s selected epoch');
   assert.match(html, /fold 1: epoch 2 selected \(best held-out kappa \(older run: optimistic\)\)/);
   assert.match(html, /<table id="provenance">.*91be7c82.*<pre id="config">/s);
+  assert.equal(p.kernels, { repeatable: 1, of: 2, autotune: 'on' }, 'fold 1 timed no kernel choice, fold 0 three');
+  assert.match(html, /<th>kernel choices<\/th><td>fixed throughout in 1 of 2 folds \(autotuner on\)/);
   assert.match(html, /graded by the model of its selected epoch \([^)]*\)\)\.<\/p>/, 'no flips mentioned for a run without train.tta');
   // The same run configured with test-time flips says that its fold figures average over flips and its curves do not.
   writeFileSync(join(run, 'config.json'), `${JSON.stringify({ name: 'handmade', seed: 7, train: { folds: 2, tta: true } })}\n`);

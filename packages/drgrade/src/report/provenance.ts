@@ -16,6 +16,12 @@ export interface Provenance {
   adapter: string;
   /** SHA-256 (hex) of `of`; null when the run holds neither predictions nor folds.csv. */
   fingerprint: { sha256: string; of: string } | null;
+  /**
+   * Of the folds whose result.json says (`kernels`), how many ran on kernel choices fixed
+   * throughout, which a rerun with the same seed, data and decisions repeats bit for bit, and
+   * whether the autotuner was on; null when no fold says (runs of older versions).
+   */
+  kernels: { repeatable: number; of: number; autotune: 'on' | 'off' | 'mixed' } | null;
 }
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -34,6 +40,13 @@ export function labelsAndFoldsFingerprint(folds: FoldResult[]): string | null {
   return sha256(lines.sort().join(''));
 }
 
+function kernelChoices(folds: FoldResult[]): Provenance['kernels'] {
+  const told = folds.flatMap((f) => (f.kernels ? [f.kernels] : []));
+  if (told.length === 0) return null;
+  const on = told.filter((k) => k.autotune).length;
+  return { repeatable: told.filter((k) => k.timed === 0).length, of: told.length, autotune: on === told.length ? 'on' : on === 0 ? 'off' : 'mixed' };
+}
+
 export function readProvenance(dirs: string[], folds: FoldResult[], adapter: string): Provenance {
   const runs = dirs.map(runFolder);
   const configPath = runs.map((d) => join(d, 'config.json')).find((p) => existsSync(p));
@@ -44,6 +57,6 @@ export function readProvenance(dirs: string[], folds: FoldResult[], adapter: str
     : foldsCsv ? { sha256: sha256(readFileSync(foldsCsv)), of: 'folds.csv (ids and folds, without grades: the folds lack predictions)' } : null;
   return {
     config, seed: typeof config?.seed === 'number' ? config.seed : null, drgradeVersion: DRGRADE_VERSION,
-    date: new Date().toISOString(), adapter, fingerprint,
+    date: new Date().toISOString(), adapter, fingerprint, kernels: kernelChoices(folds),
   };
 }
