@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Seed ensembles from stored out-of-fold predictions: the per-image probabilities of several
 // cross-validations of the same folds (each run's predictions.csv, written by `drgrade train` at
-// the fold's selected epoch, or by scripts/real-ensemble.mjs) averaged image by image, graded by
-// argmax and scored fold by fold as `drgrade eval` scores a fold. This is the number
-// scripts/real-ensemble.mjs gets by joining the fold models and evaluating them again (an
+// the fold's selected epoch, or by scripts/real-ensemble.mjs) averaged image by image, graded as
+// `predict` grades (predictedGrade) and scored fold by fold as `drgrade eval` scores a fold. This is
+// the number scripts/real-ensemble.mjs gets by joining the fold models and evaluating them again (an
 // ensemble's probabilities are the mean of its members', each averaged over the same flips), so it
 // needs no model files: runs whose models are gone can still be combined. Prints the Markdown table
 // of scripts/eval-table.mjs; with --out, also writes the ensemble's predictions.csv there; with
@@ -12,7 +12,7 @@
 //   node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>] [--json <file.json>]
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { drMetrics, meanStd, parseCsv, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
+import { drMetrics, meanStd, parseCsv, predictedGrade, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
 import { EVAL_COLUMNS, evalRow } from './eval-table.mjs';
 
 const args = process.argv.slice(2);
@@ -60,7 +60,6 @@ for (const run of runs.slice(1)) {
   }
 }
 
-const argmax = (p) => p.reduce((best, x, g) => (x > p[best] ? g : best), 0);
 const members = runs.map((run) => new Map([...run.rows].map(([id, row]) => [id, row.p])));
 const ensemble = new Map([...first.rows].map(([id]) => [id, Array.from({ length: GRADES }, (_, g) => members.reduce((s, m) => s + m.get(id)[g], 0) / members.length)]));
 
@@ -71,7 +70,7 @@ function scoreFolds(probabilities) {
     const ids = [...first.rows].filter(([, r]) => r.fold === k).map(([id]) => id);
     const grades = ids.map((id) => first.rows.get(id).grade);
     const p = ids.map((id) => probabilities.get(id));
-    const predicted = p.map(argmax);
+    const predicted = p.map(predictedGrade);
     return { kappa: quadraticWeightedKappa(grades, predicted, { numClasses: GRADES }), ...drMetrics(grades, predicted, p, GRADES) };
   });
 }
@@ -97,7 +96,7 @@ if (jsonOut) {
   const grades = [...first.rows.values()].map((r) => r.grade);
   const pooled = (probabilities) => {
     const p = [...first.rows.keys()].map((id) => probabilities.get(id));
-    const { referable } = drMetrics(grades, p.map(argmax), p, GRADES);
+    const { referable } = drMetrics(grades, p.map(predictedGrade), p, GRADES);
     return { auc: referable.auc, sensitivity: referable.sensitivity, specificity: referable.specificity };
   };
   if (existsSync(jsonOut)) fail(`${jsonOut} exists; name a new file`);
@@ -115,7 +114,7 @@ if (out) {
   const lines = ['id,patient,fold,grade,predicted,' + Array.from({ length: GRADES }, (_, g) => `p${g}`).join(',')];
   for (const [id, row] of first.rows) {
     const p = ensemble.get(id);
-    lines.push([id, row.patient, row.fold, row.grade, argmax(p), ...p].join(','));
+    lines.push([id, row.patient, row.fold, row.grade, predictedGrade(p), ...p].join(','));
   }
   writeFileSync(out, lines.join('\n') + '\n');
 }

@@ -64,6 +64,7 @@ export { shippedModelPath, DEFAULT_MODEL } from './cli/default-model.ts';
 export {
   predictImage, predictPreprocessed, gradcamImage, gradcamOverPhoto, imageTensor, type Prediction, type GradcamResult,
 } from './infer/predict.ts';
+export { predictedGrade } from './infer/class-probabilities.ts';
 export { preprocessOptions } from './config/runtime.ts';
 export { assessGradability, measureGradability, GRADABILITY_LIMITS, type Gradability, type GradabilityMeasures } from './image/gradability.ts';
 export { fundusFrame, type FundusFrame } from './image/preprocess.ts';
