@@ -63,11 +63,13 @@ for (const run of runs.slice(1)) {
 const members = runs.map((run) => new Map([...run.rows].map(([id, row]) => [id, row.p])));
 const ensemble = new Map([...first.rows].map(([id]) => [id, Array.from({ length: GRADES }, (_, g) => members.reduce((s, m) => s + m.get(id)[g], 0) / members.length)]));
 
+// Each fold's images, once: every member and the ensemble are scored on the same ones.
+const foldIds = [...new Set([...first.rows.values()].map((r) => r.fold))].sort((a, b) => a - b)
+  .map((k) => [...first.rows].filter(([, r]) => r.fold === k).map(([id]) => id));
+
 /** Per fold, the eval-like object scripts/eval-table.mjs reads: kappa, confusion, referable AUC. */
 function scoreFolds(probabilities) {
-  const folds = [...new Set([...first.rows.values()].map((r) => r.fold))].sort((a, b) => a - b);
-  return folds.map((k) => {
-    const ids = [...first.rows].filter(([, r]) => r.fold === k).map(([id]) => id);
+  return foldIds.map((ids) => {
     const grades = ids.map((id) => first.rows.get(id).grade);
     const p = ids.map((id) => probabilities.get(id));
     const predicted = p.map(predictedGrade);
