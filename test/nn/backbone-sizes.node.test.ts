@@ -1,10 +1,11 @@
 // The backbones against torchvision's state dicts (names and shapes, in order, from
-// test/fixtures/gen_backbone_goldens.py): ResNet-50 and GoogLeNet at full size, with torchvision's
-// published parameter counts, ResNet-34 and ResNet-101 narrowed (their full sizes cost seconds of
+// test/fixtures/gen_backbone_goldens.py): ResNet-50, GoogLeNet and AlexNet at full size, with
+// torchvision's published parameter counts (AlexNet's 9216x4096 weight, 144 MiB, in row shards
+// where the adapter binds less, and whole in its file), ResNet-34 and ResNet-101 narrowed (their full sizes cost seconds of
 // random initialisation each); and the initialisation, the distributions torchvision's
 // constructors draw from. Node only: the models are large.
-import { getDevice, type Tensor } from '@drgrade/tensor';
-import { alexnet, googlenet, resnet101, resnet34, resnet50, type Module } from '@drgrade/nn';
+import { Generator, getDevice, maxTensorBytes, randn, tidy, type Tensor } from '@drgrade/tensor';
+import { alexnet, decodeSafetensors, encodeSafetensors, googlenet, groupShards, loadSafetensors, resnet101, resnet34, resnet50, type Linear, type Module } from '@drgrade/nn';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeState, loadBackboneFixture, narrowedKeys, type BackboneCase } from './backbone-golden.ts';
@@ -37,6 +38,38 @@ for (const [name, make, params] of SIZES) {
     net.dispose();
   });
 }
+
+test('alexnet: 61,100,840 parameters; a weight larger than one binding is held in row shards, and its file has torchvision\'s names and shapes', async () => {
+  const net = alexnet();
+  const c = cases.get('alexnet')!;
+  assert.is(count(net), 61100840);
+  const whole = [...groupShards(net.stateDict(), (t) => t.shape)].map(([k, e]) => [k, e.shape]);
+  assert.equal(whole, c.fullSizeKeys);
+  const fc6 = net.classifier.get('1') as Linear;
+  const bytes = 4096 * 9216 * 4;
+  assert.ok(fc6.weightShards.every((w) => w.size * 4 <= maxTensorBytes()), 'every shard fits one binding');
+  assert.is(fc6.weightShards.length > 1, bytes > maxTensorBytes(), `${fc6.weightShards.length} shard(s) of ${bytes} bytes, binding limit ${maxTensorBytes()}`);
+  const file = await encodeSafetensors(net.stateDict());
+  assert.equal([...decodeSafetensors(file, 'alexnet').tensors].map(([k, t]) => [k, t.shape]), c.fullSizeKeys);
+  // Back into another network: the file's whole 9216x4096 weight lands in that network's shards.
+  const again = alexnet();
+  const loaded = await loadSafetensors(file);
+  again.loadStateDict(loaded);
+  const last = fc6.weightShards[fc6.weightShards.length - 1]!;
+  const lastAgain = (again.classifier.get('1') as Linear).weightShards.at(-1)!;
+  assert.equal(Array.from((await lastAgain.toArray()).subarray(-9216)), Array.from((await last.toArray()).subarray(-9216)));
+  for (const t of loaded.values()) t.dispose();
+  // It trains on this adapter: a backward pass reaches every shard with a finite, non-zero gradient.
+  const x = randn([2, 3, 64, 64], { generator: new Generator(4) });
+  tidy(() => again.forward(x).square().mean().backward());
+  for (const w of (again.classifier.get('1') as Linear).weightShards) {
+    const g = await w.grad!.toArray();
+    assert.ok(g.every(Number.isFinite) && g.some((v) => v !== 0), `${w.name}: gradient finite and non-zero`);
+  }
+  x.dispose();
+  net.dispose();
+  again.dispose();
+});
 
 for (const [name, make] of [['resnet34', resnet34], ['resnet101', resnet101]] as const) {
   test(`${name} (width / 8): torchvision's state-dict names, and its shapes narrowed`, () => {

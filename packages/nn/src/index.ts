@@ -20,6 +20,7 @@ export { GradScaler, type GradScalerOptions, type GradScalerState } from './opti
 export { LRScheduler, StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, SequentialLR, type Schedule, type SchedulerStateDict } from './optim/lr-scheduler.ts';
 export { decodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type HostEntry, type DecodedSafetensors } from './io/safetensors.ts';
 export { loadSafetensors, loadSafetensorsMetadata, saveSafetensors, encodeSafetensors } from './io/weights.ts';
+export { deviceTensors, groupShards, parseShardName, shardName, shardRows, type ShardedEntry } from './row-shards.ts';
 export { DenseNet, densenet121, densenet169, densenet201, type DenseNetOptions } from './models/densenet.ts';
 export { FPN, type FPNOptions } from './models/fpn.ts';
 export { HBP, type HBPOptions, type HeadOutput } from './models/hbp.ts';

@@ -1,6 +1,7 @@
 // The Module base class: parameters, buffers and child modules under PyTorch's dotted names,
 // train/eval, state dicts and forward hooks.
-import { keep, noGrad, Tensor, tidy, toFloat } from '@drgrade/tensor';
+import { concat, keep, noGrad, Tensor, tidy, toFloat } from '@drgrade/tensor';
+import { groupShards, type ShardedEntry } from './row-shards.ts';
 
 /** Name → tensor, in PyTorch's state_dict order. The tensors are the module's own: do not dispose them. */
 export type StateDict = Map<string, Tensor>;
@@ -32,6 +33,24 @@ export interface HookHandle {
 
 function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Rows [row, row + shape[0]) of a state-dict entry as a tensor of `shape` and `dtype`: a view of a
+ * whole part, else the overlapping parts' rows sliced and joined. A view shares the source's
+ * storage, so assign copies it instead of taking it over.
+ */
+function rowsOf(entry: ShardedEntry<Tensor>, row: number, shape: readonly number[], dtype: Tensor['dtype']): Tensor {
+  const end = row + (shape[0] ?? 1);
+  const pieces: Tensor[] = [];
+  for (const p of entry.parts) {
+    const first = Math.max(row, p.row), last = Math.min(end, p.row + (p.shape[0] ?? 1));
+    if (first >= last) continue;
+    const whole = first === p.row && last === p.row + (p.shape[0] ?? 1);
+    pieces.push(whole ? p.value : p.value.slice([first - p.row], [last - p.row]));
+  }
+  const joined = pieces.length === 1 ? pieces[0]! : concat(pieces, 0);
+  return joined.dtype === dtype ? joined.view([...shape]) : toFloat(joined);
 }
 
 function checkName(kind: string, name: string): void {
@@ -174,21 +193,26 @@ export abstract class Module<In = Tensor, Out = Tensor> {
    * (optimisers hold them). Every problem is collected first and reported in one error: missing
    * and unexpected keys (when strict) and shape mismatches (always, as in PyTorch). Integer tensors
    * (torchvision's int64 num_batches_tracked) are converted to float32 where the module holds floats.
+   * Keys and shapes are the whole tensors': a weight held in row shards (`name:0`, ...) on either
+   * side is matched by its own name and copied row block by row block.
    */
   loadStateDict(dict: Map<string, Tensor> | Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
-    const source = dict instanceof Map ? dict : new Map(Object.entries(dict));
-    const own = this.stateDict();
+    const shapeOf = (t: Tensor) => t.shape;
+    const source = groupShards(dict instanceof Map ? dict : Object.entries(dict), shapeOf);
+    const own = groupShards(this.stateDict(), shapeOf);
     const missingKeys = [...own.keys()].filter((k) => !source.has(k));
     const unexpectedKeys = [...source.keys()].filter((k) => !own.has(k));
     const mismatches: string[] = [];
     for (const [k, t] of own) {
       const s = source.get(k);
       if (!s) continue;
-      if (s.size !== t.size || s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
+      const dtype = t.parts[0]!.value.dtype;
+      const sourceDtype = s.parts[0]!.value.dtype;
+      if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
         mismatches.push(`${k}: checkpoint has shape ${describeShape(s.shape)}, this model ${describeShape(t.shape)}`);
-      } else if (s.dtype !== t.dtype && !(s.dtype === 'int32' && t.dtype === 'float32')) {
-        mismatches.push(`${k}: checkpoint has dtype ${s.dtype}, this model ${t.dtype}`);
+      } else if (sourceDtype !== dtype && !(sourceDtype === 'int32' && dtype === 'float32')) {
+        mismatches.push(`${k}: checkpoint has dtype ${sourceDtype}, this model ${dtype}`);
       }
     }
     const problems: string[] = [];
@@ -204,8 +228,7 @@ export abstract class Module<In = Tensor, Out = Tensor> {
       for (const [k, t] of own) {
         const s = source.get(k);
         if (!s) continue;
-        // A view shares the source's storage, so assign copies it instead of taking it over.
-        t.assign(s.dtype === t.dtype ? s.view(t.shape) : toFloat(s));
+        for (const part of t.parts) part.value.assign(rowsOf(s, part.row, part.shape, part.value.dtype));
       }
     }));
     return { missingKeys, unexpectedKeys };

@@ -16,6 +16,7 @@ export class DeviceLostError extends TensorError {
 /**
  * A tensor larger than the adapter lets one kernel bind (maxStorageBufferBindingSize: 128 MiB on
  * lavapipe, GiBs on GPUs): a limit of the machine, not a bug; the message names the tensor.
+ * (`@drgrade/nn`'s Linear keeps a larger weight in row shards instead, so models do not meet it.)
  */
 export class AdapterLimitError extends TensorError {
   override name = 'AdapterLimitError';

@@ -1,7 +1,7 @@
 // @drgrade/tensor: an autograd tensor library whose every op is a hand-written WGSL kernel.
 // Its declarations name WebGPU types (GPUDevice, GPUBuffer): consumers get them from @webgpu/types.
 /// <reference types="@webgpu/types" preserve="true" />
-export { Tensor, Storage, liveTensors, record, elementBytes, type DType, type GradNode } from './tensor.ts';
+export { Tensor, Storage, liveTensors, record, elementBytes, maxTensorBytes, type DType, type GradNode } from './tensor.ts';
 export { getDevice, deviceInfo, describeDevice, hasF16, type Device, type DeviceInfo, type DeviceOptions, type AdapterChoice } from './device.ts';
 export { TensorError, GPUOpError, DeviceLostError, NoAdapterError, AdapterLimitError } from './errors.ts';
 export { tidy, keep, noGrad, isGradEnabled, setGradEnabled } from './scope.ts';

@@ -13,6 +13,13 @@ export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Fl
 /** Bytes per element of a dtype on the device. */
 export function elementBytes(dtype: DType): number { return dtype === 'float16' ? 2 : 4; }
 
+/**
+ * The most bytes one tensor may hold on this device: kernels bind whole buffers, so the adapter's
+ * maxStorageBufferBindingSize (128 MiB on lavapipe, SwiftShader and a browser's default limits).
+ * Layers whose weights are larger keep them in row blocks (`@drgrade/nn`'s Linear).
+ */
+export function maxTensorBytes(): number { return getEngine().pool.maxBindingBytes; }
+
 /** The clear error for float16 on a device without `shader-f16` (one place, so every path says the same). */
 function checkDtype(dtype: DType): void {
   if (dtype === 'float16' && !deviceSync().info.f16) {
@@ -69,7 +76,7 @@ export class Tensor {
     // Buffers are sized in whole 32-bit words (copies and readbacks move words).
     const bytes = Math.ceil(Math.max(sizeOf(shape), 1) * elementBytes(dtype) / 4) * 4;
     const engine = getEngine();
-    const limit = engine.pool.maxBindingBytes;
+    const limit = maxTensorBytes();
     if (bytes > limit) {
       const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
       throw new AdapterLimitError(`a tensor ${describeShape(shape)}${dtype === 'float32' ? '' : ` ${dtype}`} takes ${mb(bytes)}, more than the ${mb(limit)} one kernel can bind on adapter "${deviceSync().info.name}" (maxStorageBufferBindingSize); use a GPU adapter, or a smaller model or batch`);

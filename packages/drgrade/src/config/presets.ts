@@ -66,7 +66,7 @@ const rows: Record<string, DeepPartial<DrgradeConfig>> = {
     model: { type: 'resnet-pmg', resnet: { depth: 50 } }, loss: ce,
   },
   'ag-net': {
-    name: 'ag-net', description: 'Table 1: AG_Net, AlexNet and GoogLeNet (auxiliary classifiers in training) trained as graders, probabilities averaged, cross-entropy. At full width AlexNet\'s 9216x4096 classifier weight (144 MiB) needs an adapter that binds that much (GPUs; lavapipe binds 128 MiB: set model.agNet.widthDivisor there)',
+    name: 'ag-net', description: 'Table 1: AG_Net, AlexNet and GoogLeNet (auxiliary classifiers in training) trained as graders, probabilities averaged, cross-entropy. On adapters that bind less than AlexNet\'s 9216x4096 classifier weight (144 MiB; CPU adapters and browsers bind 128 MiB) that weight is held in row shards',
     model: { type: 'alexnet-googlenet' }, loss: ce,
   },
   'hbp-dsod-ce': { name: 'hbp-dsod-ce', description: 'HBP on DSOD + FPN, cross-entropy', loss: ce },

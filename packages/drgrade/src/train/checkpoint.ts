@@ -4,8 +4,8 @@
 // same weights as an uninterrupted one. A model file (model-best.safetensors) holds the weights
 // and the configuration they were trained with: what `predict`, `eval`, `gradcam` and the
 // browser page load. Both are written atomically (temporary file, then rename).
-import { tensor, type Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, encodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
+import type { Tensor } from '@drgrade/tensor';
+import { decodeSafetensors, deviceTensors, groupShards, encodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
 import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
@@ -74,7 +74,14 @@ const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F16', 'BF16', 'F64'])
  * infinity (a diverged run or a damaged file). `expected` is the architecture's state dict, when
  * known; checkpoints are checked against it when the trainer loads them.
  */
-function checkTensors(tensors: Map<string, HostTensor>, source: string, expected?: Map<string, Tensor>): void {
+/** A state dict's tensors by whole name (row shards joined, as files hold them): shape and dtype. */
+function wholeTensors(dict: Map<string, Tensor>): Map<string, { shape: number[]; dtype: Tensor['dtype'] }> {
+  const out = new Map<string, { shape: number[]; dtype: Tensor['dtype'] }>();
+  for (const [name, { shape, parts }] of groupShards(dict, (t) => t.shape)) out.set(name, { shape, dtype: parts[0]!.value.dtype });
+  return out;
+}
+
+function checkTensors(tensors: Map<string, HostTensor>, source: string, expected?: Map<string, { shape: readonly number[]; dtype: Tensor['dtype'] }>): void {
   if (expected) {
     const missing = [...expected.keys()].filter((k) => !tensors.has(k));
     const extra = [...tensors.keys()].filter((k) => !expected.has(k));
@@ -130,9 +137,10 @@ function decodeCheckpointFile(bytes: Uint8Array, source: string): LoadedCheckpoi
   checkTensors(file.tensors, source);
   const model = new Map<string, Tensor>();
   const host = new Map<string, Tensor>();
-  for (const [name, entry] of file.tensors) {
-    const t = tensor(entry.data, entry.shape, { dtype: entry.data instanceof Int32Array ? 'int32' : 'float32' });
-    if (name.startsWith('model.')) model.set(name.slice(6), t); else host.set(name, t);
+  for (const [key, entry] of file.tensors) {
+    for (const [name, t] of deviceTensors(key, entry.data, entry.shape)) {
+      if (name.startsWith('model.')) model.set(name.slice(6), t); else host.set(name, t);
+    }
   }
   const optimState: Record<number, Record<string, Tensor | number>> = {};
   for (const [index, name, key] of om.keys) {
@@ -178,13 +186,13 @@ export function decodeModelFile(bytes: Uint8Array, source: string): LoadedModel 
   const seeds = prefix ? null : ensembleSeeds(file.metadata, source);
   const model = seeds ? new GradingEnsemble(config, seeds) : new GradingModel(config);
   try {
-    checkTensors(weights, source, model.stateDict());
+    checkTensors(weights, source, wholeTensors(model.stateDict()));
   } catch (e) {
     model.dispose();
     throw e;
   }
   const dict = new Map<string, Tensor>();
-  for (const [name, entry] of weights) dict.set(name, tensor(entry.data, entry.shape, { dtype: entry.data instanceof Int32Array ? 'int32' : 'float32' }));
+  for (const [key, entry] of weights) for (const [name, t] of deviceTensors(key, entry.data, entry.shape)) dict.set(name, t);
   model.loadStateDict(dict, { strict: true });
   for (const t of dict.values()) t.dispose();
   model.eval();

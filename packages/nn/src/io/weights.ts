@@ -1,7 +1,8 @@
 // Weight files: safetensors to and from device tensors, from a path (Node's file system, or a
 // URL fetched in a browser) or from bytes. Node's modules are imported only when used, so the
 // same bundle runs in browsers.
-import { tensor, type Tensor } from '@drgrade/tensor';
+import type { Tensor } from '@drgrade/tensor';
+import { deviceTensors, groupShards } from '../row-shards.ts';
 import { decodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostEntry } from './safetensors.ts';
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string'
@@ -27,13 +28,15 @@ async function readSource(pathOrBytes: string | Uint8Array | ArrayBuffer): Promi
 /**
  * Reads a safetensors file (a path in Node, a URL in a browser, or the bytes) into device tensors
  * by name, in the file's order. F16, BF16 and F64 become float32; I64, I32, I16, I8, U8 and BOOL
- * become int32 (I64 values outside int32 are an error). The caller owns the tensors.
+ * become int32 (I64 values outside int32 are an error). A tensor larger than one kernel may bind
+ * comes as its row shards `name:0`, `name:1`, ... (row-shards.ts), as a module on this device holds
+ * it. The caller owns the tensors.
  */
 export async function loadSafetensors(pathOrBytes: string | Uint8Array | ArrayBuffer): Promise<Map<string, Tensor>> {
   const [bytes, source] = await readSource(pathOrBytes);
   const { tensors } = decodeSafetensors(bytes, source);
   const out = new Map<string, Tensor>();
-  for (const [key, t] of tensors) out.set(key, tensor(t.data, t.shape, { name: key }));
+  for (const [key, t] of tensors) for (const [name, part] of deviceTensors(key, t.data, t.shape)) out.set(name, part);
   return out;
 }
 
@@ -43,11 +46,24 @@ export async function loadSafetensorsMetadata(pathOrBytes: string | Uint8Array |
   return decodeSafetensors(bytes, source).metadata;
 }
 
-/** Encodes tensors (float32 → F32, int32 → I32) and string metadata as safetensors bytes (works in browsers). */
+/**
+ * Encodes tensors (float32 → F32, int32 → I32) and string metadata as safetensors bytes (works in
+ * browsers). Row shards `name:0`, `name:1`, ... are written as the one tensor `name`.
+ */
 export async function encodeSafetensors(dict: Map<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   const entries = dict instanceof Map ? [...dict] : Object.entries(dict);
   const host = new Map<string, HostEntry>();
-  for (const [key, t] of entries) host.set(key, { shape: t.shape, data: await t.toArray() });
+  for (const [key, { shape, parts }] of groupShards(entries, (t) => t.shape)) {
+    if (parts.length === 1) { host.set(key, { shape: parts[0]!.value.shape, data: await parts[0]!.value.toArray() }); continue; }
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    let at = 0;
+    for (const { value } of parts) {
+      const block = await value.toArray();
+      data.set(block, at);
+      at += block.length;
+    }
+    host.set(key, { shape, data });
+  }
   return encodeSafetensorsHost(host, metadata);
 }
 
