@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { preset, resolveConfig, type DrgradeConfig } from '../../packages/drgrade/src/config/index.ts';
 import { runTraining } from '../../packages/drgrade/src/train/cross-validation.ts';
 import { CHECKPOINT, TrainingDivergedError } from '../../packages/drgrade/src/train/trainer.ts';
+import { RunProblemError } from '../../packages/drgrade/src/train/run-problems.ts';
 
 const quiet = { write: () => true, isTTY: false };
 
@@ -116,6 +117,25 @@ test('with the autotuner on, result.json counts the kernel choices timed mid-run
     clearAutotune();
     setAutotune({ enabled: false });
   }
+});
+
+test('a checkpoint whose optimiser state holds another number of parameters (weights split for another adapter) is refused in one line', async () => {
+  const cfg = smallConfig();
+  const out = join(synthDir, 'other-adapter');
+  const synthetic = { n: 36, size: 96, seed: 7 };
+  await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, maxEpochsThisRun: 1 });
+  const path = join(out, 'fold-0', CHECKPOINT);
+  // As written where a weight was one parameter and here it is two: one parameter fewer in the state.
+  const file = decodeSafetensors(readFileSync(path), path);
+  const meta = JSON.parse(file.metadata.optimizer!) as { paramGroups: { params: number[] }[]; keys: [number, string, string][] };
+  const dropped = meta.paramGroups[0]!.params.pop()!;
+  meta.keys = meta.keys.filter(([index]) => index !== dropped);
+  const entries = new Map<string, HostEntry>([...file.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }]));
+  writeFileSync(path, encodeSafetensorsHost(entries, { ...file.metadata, optimizer: JSON.stringify(meta) }));
+  let error: unknown = null;
+  try { await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, resume: true }); } catch (e) { error = e; }
+  assert.instance(error, RunProblemError, String(error));
+  assert.match((error as RunProblemError).message, /fold-0\/checkpoint-last\.safetensors: its optimiser state does not fit this model's parameters \(.*group 0 has \d+ parameter\(s\) in the state, \d+ here\); a checkpoint written on an adapter that binds more or less memory per tensor resumes only on a like one; the checkpoint cannot be resumed/);
 });
 
 test('a NaN loss stops training with a clear message and keeps the last good checkpoint', async () => {

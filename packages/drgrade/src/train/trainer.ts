@@ -121,7 +121,13 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
     if (!sameConfig(ck.config, cfg, ckptPath)) throw new RunProblemError({ kind: 'checkpoint-config-differs', file: ckptPath });
     model.loadStateDict(ck.model, { strict: true });
-    optimizer.loadStateDict(ck.optimizer);
+    try {
+      optimizer.loadStateDict(ck.optimizer);
+    } catch (e) {
+      // The state is per parameter, and weights larger than one binding are split into as many
+      // parameters as the adapter that wrote it needed (row-shards.ts): same model, other adapter.
+      throw new RunProblemError({ kind: 'checkpoint-unreadable', reason: `${ckptPath}: its optimiser state does not fit this model's parameters (${(e as Error).message}); a checkpoint written on an adapter that binds more or less memory per tensor resumes only on a like one` });
+    }
     scheduler.loadStateDict(ck.state.scheduler);
     precision.resume(ck.state);
     for (const t of ck.model.values()) t.dispose();
