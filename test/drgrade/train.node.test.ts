@@ -119,12 +119,21 @@ test('with the autotuner on, result.json counts the kernel choices timed mid-run
   }
 });
 
+/** A fold stopped after its first epoch: the run's options and its checkpoint's path. */
+async function afterOneEpoch(name: string) {
+  const run = { config: smallConfig(), out: join(synthDir, name), log: quiet, folds: [0], synthetic: { n: 36, size: 96, seed: 7 }, workers: 0 };
+  await runTraining({ ...run, maxEpochsThisRun: 1 });
+  return { run, path: join(run.out, 'fold-0', CHECKPOINT) };
+}
+
+/** What resuming the run threw (null if it did not). */
+async function resumeError(run: Parameters<typeof runTraining>[0]): Promise<unknown> {
+  try { await runTraining({ ...run, resume: true }); } catch (e) { return e; }
+  return null;
+}
+
 test('a checkpoint whose optimiser state holds another number of parameters (weights split for another adapter) is refused in one line', async () => {
-  const cfg = smallConfig();
-  const out = join(synthDir, 'other-adapter');
-  const synthetic = { n: 36, size: 96, seed: 7 };
-  await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, maxEpochsThisRun: 1 });
-  const path = join(out, 'fold-0', CHECKPOINT);
+  const { run, path } = await afterOneEpoch('other-adapter');
   // As written where a weight was one parameter and here it is two: one parameter fewer in the state.
   const file = decodeSafetensors(readFileSync(path), path);
   const meta = JSON.parse(file.metadata.optimizer!) as { paramGroups: { params: number[] }[]; keys: [number, string, string][] };
@@ -132,18 +141,13 @@ test('a checkpoint whose optimiser state holds another number of parameters (wei
   meta.keys = meta.keys.filter(([index]) => index !== dropped);
   const entries = new Map<string, HostEntry>([...file.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }]));
   writeFileSync(path, encodeSafetensorsHost(entries, { ...file.metadata, optimizer: JSON.stringify(meta) }));
-  let error: unknown = null;
-  try { await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, resume: true }); } catch (e) { error = e; }
+  const error = await resumeError(run);
   assert.instance(error, RunProblemError, String(error));
   assert.match((error as RunProblemError).message, /fold-0\/checkpoint-last\.safetensors: its optimiser state does not fit this model's parameters \(.*group 0 has \d+ parameter\(s\) in the state, \d+ here\); a checkpoint written on an adapter that binds more or less memory per tensor resumes only on a like one; the checkpoint cannot be resumed/);
 });
 
 test('a NaN loss stops training with a clear message and keeps the last good checkpoint', async () => {
-  const cfg = smallConfig();
-  const out = join(synthDir, 'nan');
-  const synthetic = { n: 36, size: 96, seed: 7 };
-  await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, maxEpochsThisRun: 1 });
-  const path = join(out, 'fold-0', CHECKPOINT);
+  const { run, path } = await afterOneEpoch('nan');
   // Poison the classifier as a diverging update would: weights near the float32 limit, finite (a
   // checkpoint holding NaN is refused on load), whose products overflow so that the next loss is NaN.
   const file = decodeSafetensors(readFileSync(path), path);
@@ -151,8 +155,7 @@ test('a NaN loss stops training with a clear message and keeps the last good che
   for (const [k, v] of file.tensors) entries.set(k, { shape: v.shape, data: k.endsWith('fc_concat.weight') ? v.data.map((_, i) => (i % 2 ? 3e38 : -3e38)) : v.data });
   writeFileSync(path, encodeSafetensorsHost(entries, file.metadata));
   const poisoned = readFileSync(path);
-  let error: unknown = null;
-  try { await runTraining({ config: cfg, out, log: quiet, folds: [0], synthetic, workers: 0, resume: true }); } catch (e) { error = e; }
+  const error = await resumeError(run);
   assert.instance(error, TrainingDivergedError, String(error));
   assert.match(String((error as Error).message), /the loss became NaN at epoch 2, batch 1; training stopped\. The last good checkpoint \(after epoch 1\) is kept/);
   assert.ok(Buffer.compare(poisoned, readFileSync(path)) === 0, 'the checkpoint was not overwritten');
