@@ -4,7 +4,7 @@
 // computation on the CPU, files hold the whole weight under its own name, and state dicts move
 // between split and unsplit layers (and between different splits) in both directions.
 import { Generator, getDevice, tensor, tidy, type Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, encodeSafetensors, groupShards, Linear, loadSafetensors, shardRows, StateDictError } from '@drgrade/nn';
+import { decodeSafetensors, encodeSafetensors, groupShards, Linear, loadSafetensors, Module, shardRows, StateDictError } from '@drgrade/nn';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertClose } from '../helpers/index.ts';
@@ -120,6 +120,12 @@ test('state-dict errors name the whole tensor: its shape across shards, a missin
   }
   const gap = new Map<string, Tensor>([...split.stateDict()].filter(([k]) => k !== 'weight:1'));
   assert.throws(() => split.loadStateDict(gap), /tensor 'weight': row shard 1 is missing \(found 0, 2, 3\)/);
+  // ':' names row shards, so a module cannot register it itself.
+  class Colon extends Module {
+    constructor() { super(); this.registerParameter('w:0', tensor([1, 2], [2])); }
+    forward(x: Tensor): Tensor { return x; }
+  }
+  assert.throws(() => new Colon(), /name 'w:0' must be non-empty and contain no '\.' or ':'/);
   const grouped = groupShards(split.stateDict(), (t) => t.shape);
   assert.equal([...grouped].map(([k, e]) => [k, e.shape, e.parts.map((p) => p.row)]), [['weight', [OUT, IN], [0, 3, 6, 9]], ['bias', [OUT], [0]]]);
   [split, wider].forEach((m) => m.dispose());

@@ -1,7 +1,7 @@
 // The Module base class: parameters, buffers and child modules under PyTorch's dotted names,
 // train/eval, state dicts and forward hooks.
 import { concat, keep, noGrad, Tensor, tidy, toFloat } from '@drgrade/tensor';
-import { groupShards, type ShardedEntry } from './row-shards.ts';
+import { groupShards, shardName, type ShardedEntry } from './row-shards.ts';
 
 /** Name → tensor, in PyTorch's state_dict order. The tensors are the module's own: do not dispose them. */
 export type StateDict = Map<string, Tensor>;
@@ -54,7 +54,8 @@ function rowsOf(entry: ShardedEntry<Tensor>, row: number, shape: readonly number
 }
 
 function checkName(kind: string, name: string): void {
-  if (name.length === 0 || name.includes('.')) throw new Error(`${kind} name '${name}' must be non-empty and contain no '.'`);
+  // ':' is kept for row shards (row-shards.ts), which registerParameterShards names.
+  if (name.length === 0 || /[.:]/.test(name)) throw new Error(`${kind} name '${name}' must be non-empty and contain no '.' or ':'`);
 }
 
 export abstract class Module<In = Tensor, Out = Tensor> {
@@ -81,6 +82,22 @@ export abstract class Module<In = Tensor, Out = Tensor> {
     return t;
   }
 
+  /**
+   * Adds the row blocks of one trainable tensor too large for one kernel binding, in order, as
+   * `name:0`, `name:1`, ... (row-shards.ts): state dicts and files then treat them as one `name`.
+   */
+  protected registerParameterShards(name: string, shards: readonly Tensor[]): Tensor[] {
+    this.checkFree(name);
+    return shards.map((t, i) => {
+      const key = shardName(name, i);
+      this.checkUnused(key);
+      t.requireGrad();
+      t.name = key;
+      this.ownParameters.set(key, keep(t));
+      return t;
+    });
+  }
+
   /** Adds a non-trainable tensor that belongs in the state dict (running statistics). */
   protected registerBuffer(name: string, t: Tensor): Tensor {
     this.checkFree(name);
@@ -101,8 +118,12 @@ export abstract class Module<In = Tensor, Out = Tensor> {
 
   private checkFree(name: string): void {
     checkName('module member', name);
-    if (this.ownParameters.has(name) || this.ownBuffers.has(name) || this.ownModules.has(name)) {
-      throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    this.checkUnused(name);
+  }
+
+  private checkUnused(key: string): void {
+    if (this.ownParameters.has(key) || this.ownBuffers.has(key) || this.ownModules.has(key)) {
+      throw new Error(`${this.constructor.name}: '${key}' is already registered`);
     }
   }
 

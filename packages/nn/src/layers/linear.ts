@@ -5,7 +5,7 @@ import { concat, type Tensor } from '@drgrade/tensor';
 import { generatorOf, kaimingUniform, uniform, type InitOptions } from '../init.ts';
 import { Module } from '../module.ts';
 import { autocastInput, autocastInputs } from '../precision.ts';
-import { shardName, shardRows } from '../row-shards.ts';
+import { shardRows } from '../row-shards.ts';
 import { moduleLabel } from './label.ts';
 
 export interface LinearOptions extends InitOptions {
@@ -39,7 +39,7 @@ export class Linear extends Module {
     const init = (shape: number[]) => (opts.initWeight ? opts.initWeight(shape, whole) : kaimingUniform(shape, Math.sqrt(5), g, inFeatures));
     this.weightShards = rows.length === 1
       ? [this.registerParameter('weight', init(whole))]
-      : rows.map((r, i) => this.registerParameter(shardName('weight', i), init([r, inFeatures])));
+      : this.registerParameterShards('weight', rows.map((r) => init([r, inFeatures])));
     this.bias = (opts.bias ?? true)
       ? this.registerParameter('bias', opts.initBias ? opts.initBias([outFeatures]) : uniform([outFeatures], 1 / Math.sqrt(inFeatures), g))
       : null;
