@@ -92,6 +92,26 @@ test('drgrade ensemble writes one model file whose probabilities are the mean of
   }
 });
 
+test('an ensemble grows by a seed: its members and a new model join into one file averaging all three', async () => {
+  const ab = join(dir, 'grow-ab.safetensors'), abc = join(dir, 'grow-abc.safetensors');
+  assert.is((await cli(['ensemble', files.a, files.b, '--out', ab])).code, 0);
+  const r = await cli(['ensemble', ab, files.a2, '--out', abc]);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /3 members, seeds 11, 12, 13/);
+  const meta = decodeSafetensors(readFileSync(abc)).metadata;
+  assert.equal((JSON.parse(meta.ensemble!) as { members: unknown[] }).members, [{ fold: -1, epoch: 3 }, { fold: -1, epoch: 3 }, { fold: -1, epoch: 3 }]);
+  const [ens, a, b, a2] = [load(abc), load(files.a), load(files.b), load(files.a2)];
+  try {
+    const image = preprocessFundus(decodeImage(readFileSync(photos()[0]!.path)), preprocessOptions(ens.config));
+    const each = await Promise.all([a, b, a2].map((m) => predictPreprocessed(m.model, image, { tta: false })));
+    const expected = each[0]!.probabilities.map((_, c) => each.reduce((s, p) => s + p.probabilities[c]!, 0) / 3);
+    const got = await predictPreprocessed(ens.model, image, { tta: false });
+    assert.ok(maxDiff(got.probabilities, expected) < 1e-6, `${got.probabilities} vs ${expected}`);
+  } finally {
+    for (const m of [ens, a, b, a2]) m.model.dispose();
+  }
+});
+
 test('eval of an ensemble file says how many members it averaged; its grades are the members\' mean probabilities\' argmax', async () => {
   // Member c: a's weights with the classifier leaning to grade 2, so that on these photographs the
   // mean's argmax is neither member's alone and the confusion matrix tells them apart.
@@ -188,11 +208,11 @@ test('wrong members are refused in one line naming the file, and nothing is writ
   writeFileSync(checkpoint, encodeSafetensorsHost(new Map([...parsed.tensors].map(([k, t]) => [`model.${k}`, t])), { ...parsed.metadata, kind: 'checkpoint' }));
   const out = join(dir, 'refused.safetensors');
   const cases: [string[], RegExp][] = [
-    [[files.a], /an ensemble joins two or more model files; 1 given/],
+    [[files.a], /an ensemble joins two or more models; 1 given/],
     [[files.a, other], /other-size\.safetensors: its configuration differs from .*a\.safetensors's in data\.imageSize; an ensemble's members share one recipe/],
     [[files.a, fold0], /fold0\.safetensors: trained on fold 0's training images, .*a\.safetensors on every image/],
     [[files.a, twin], /twin\.safetensors: seed 11, as .*a\.safetensors; train the members with different seeds/],
-    [[files.a, joined], /joined\.safetensors: is an ensemble already; give the model files of its members/],
+    [[files.a, joined], /joined\.safetensors \(member 0, seed 11\): seed 11, as .*a\.safetensors; train the members with different seeds/],
     [[files.a, checkpoint], /checkpoint\.safetensors: not a model file \(kind 'checkpoint'\)/],
     [[files.a, join(dir, 'missing.safetensors')], /missing\.safetensors: no such file/],
   ];

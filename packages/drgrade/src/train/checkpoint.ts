@@ -213,23 +213,48 @@ function firstDifference(a: unknown, b: unknown, path = ''): string | null {
   return a === b ? null : path || '(the whole configuration)';
 }
 
+/** One network of an ensemble being written: its tensors, configuration and training facts. */
+interface EnsembleMember {
+  source: string;
+  tensors: Map<string, HostTensor>;
+  config: DrgradeConfig;
+  info: Record<string, number | string>;
+  /** The configuration as embedded JSON (written as the ensemble's when this member comes first). */
+  embedded: string;
+}
+
+/**
+ * The networks of one model file: the model itself, or each member of an ensemble file (whose
+ * members share its configuration but the seed), so that an ensemble can be grown by a seed.
+ */
+function ensembleMembers(bytes: Uint8Array, source: string): EnsembleMember[] {
+  const file = readSafetensors(bytes, source);
+  const meta = file.metadata;
+  if (meta.kind !== 'model') throw new UserError(`${source}: not a model file (kind '${meta.kind ?? 'missing'}'); give the model-best.safetensors that drgrade train writes`);
+  const config = readConfig(meta, source);
+  const info = readJson(meta, 'info', source) as Record<string, number | string>;
+  const seeds = ensembleSeeds(meta, source);
+  if (!seeds) return [{ source, tensors: file.tensors, config, info, embedded: meta.config as string }];
+  const infos = (readJson(meta, 'ensemble', source) as { members?: unknown }).members;
+  return seeds.map((seed, i) => {
+    const prefix = `members.${i}.`;
+    const tensors = new Map<string, HostTensor>();
+    for (const [name, t] of file.tensors) if (name.startsWith(prefix)) tensors.set(name.slice(prefix.length), t);
+    const memberInfo = Array.isArray(infos) && infos[i] !== null && typeof infos[i] === 'object' ? infos[i] as Record<string, number | string> : { fold: info.fold ?? 'unknown' };
+    return { source: `${source} (member ${i}, seed ${seed})`, tensors, config: { ...config, seed }, info: memberInfo, embedded: JSON.stringify({ ...readJson(meta, 'config', source) as object, seed }) };
+  });
+}
+
 /**
  * Joins model files of one recipe, trained apart with different seeds, into one ensemble model file
  * (see GradingEnsemble). The members must be drgrade model files of the same configuration, seed,
  * name and description aside, trained on the same images (the same fold, or all of them), each with
- * its own seed; the file keeps the first member's configuration and every member's training facts.
+ * its own seed; an ensemble file given as a member adds each of its members. The file keeps the
+ * first member's configuration and every member's training facts.
  */
 export function encodeEnsembleFile(files: readonly { bytes: Uint8Array; source: string }[]): Uint8Array {
-  if (files.length < 2) throw new UserError(`an ensemble joins two or more model files; ${files.length} given`);
-  const members = files.map(({ bytes, source }) => {
-    const file = readSafetensors(bytes, source);
-    const meta = file.metadata;
-    if (meta.kind !== 'model') throw new UserError(`${source}: not a model file (kind '${meta.kind ?? 'missing'}'); give the model-best.safetensors that drgrade train writes`);
-    if (meta.ensemble !== undefined) throw new UserError(`${source}: is an ensemble already; give the model files of its members`);
-    const config = readConfig(meta, source);
-    const info = readJson(meta, 'info', source) as Record<string, number | string>;
-    return { source, file, config, info, embedded: meta.config as string };
-  });
+  const members = files.flatMap(({ bytes, source }) => ensembleMembers(bytes, source));
+  if (members.length < 2) throw new UserError(`an ensemble joins two or more models; ${members.length} given`);
   const first = members[0]!;
   const recipe = ({ seed: _s, name: _n, description: _d, ...rest }: DrgradeConfig): unknown => rest;
   const seeds = new Map<number, string>([[first.config.seed, first.source]]);
@@ -242,7 +267,7 @@ export function encodeEnsembleFile(files: readonly { bytes: Uint8Array; source: 
     seeds.set(m.config.seed, m.source);
   }
   const tensors = new Map<string, HostTensor>();
-  for (const [i, m] of members.entries()) for (const [name, t] of m.file.tensors) tensors.set(`members.${i}.${name}`, t);
+  for (const [i, m] of members.entries()) for (const [name, t] of m.tensors) tensors.set(`members.${i}.${name}`, t);
   return encodeSafetensorsHost(tensors, {
     format: FORMAT,
     kind: 'model',
