@@ -93,6 +93,34 @@ test('kill after one epoch and --resume: the same weights as an uninterrupted ru
   assert.equal(kernels(a), kernels(b));
 });
 
+test('train.ema: the model file is the weights\' average, each epoch records both kappas, and a resumed run ends with the same average', async () => {
+  const cfg = smallConfig({ train: { epochs: 2, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 0, selection: 'last', ema: 0.9 } });
+  const synthetic = { n: 36, size: 96, seed: 5 };
+  const a = join(synthDir, 'ema-straight'), b = join(synthDir, 'ema-resumed');
+  const summary = await runTraining({ config: cfg, out: a, log: quiet, folds: [1], synthetic, workers: 0 });
+  await runTraining({ config: cfg, out: b, log: quiet, folds: [1], synthetic, workers: 0, maxEpochsThisRun: 1 });
+  await runTraining({ config: cfg, out: b, log: quiet, folds: [1], synthetic, workers: 0, resume: true });
+  const tensorsOf = (path: string, prefix: string) => {
+    const f = decodeSafetensors(readFileSync(path), path);
+    return new Map([...f.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Array.from(v.data)]));
+  };
+  const averageA = tensorsOf(join(a, 'fold-1', CHECKPOINT), 'ema.'), averageB = tensorsOf(join(b, 'fold-1', CHECKPOINT), 'ema.');
+  const trained = tensorsOf(join(a, 'fold-1', CHECKPOINT), 'model.');
+  const shipped = tensorsOf(join(a, 'fold-1', 'model-best.safetensors'), '');
+  assert.equal([...averageA.keys()], [...trained.keys()]);
+  let resumedDiffer = 0, shippedDiffer = 0, trainedDiffer = 0;
+  for (const [k, v] of averageA) {
+    if (JSON.stringify(v) !== JSON.stringify(averageB.get(k))) resumedDiffer++;
+    if (JSON.stringify(v) !== JSON.stringify(shipped.get(k))) shippedDiffer++;
+    if (!k.endsWith('num_batches_tracked') && JSON.stringify(v) !== JSON.stringify(trained.get(k))) trainedDiffer++;
+  }
+  assert.is(resumedDiffer, 0, `${resumedDiffer} averaged tensors differ after a resume`);
+  assert.is(shippedDiffer, 0, 'the model file holds the average');
+  assert.is(trainedDiffer, averageA.size - [...averageA.keys()].filter((k) => k.endsWith('num_batches_tracked')).length, 'every averaged weight differs from the trained one');
+  const history = summary.folds[0]!.history;
+  assert.ok(history.every((r) => Number.isFinite(r.rawValKappa) && Number.isFinite(r.valKappa)), JSON.stringify(history));
+});
+
 test('with the autotuner on, result.json counts the kernel choices timed mid-run; runs on decided choices repeat bit for bit', async () => {
   const cfg = smallConfig({ train: { epochs: 2, batchSize: 8, evalBatchSize: 16, folds: 3, gradcamImages: 0 } });
   const synthetic = { n: 36, size: 96, seed: 13 };

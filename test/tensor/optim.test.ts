@@ -1,7 +1,7 @@
-// The fused optimiser updates (sgdStep, adamStep) against a float64 reference of torch.optim's
+// The fused optimiser updates (sgdStep, adamStep, emaUpdate) against a float64 reference of torch.optim's
 // formulas on fresh random data, over several steps and every flag; @drgrade/nn's optimisers
 // are checked against PyTorch itself in test/nn/optim.test.ts.
-import { adamStep, getDevice, sgdStep, tensor, zeros } from '@drgrade/tensor';
+import { adamStep, emaUpdate, getDevice, sgdStep, tensor, zeros } from '@drgrade/tensor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertClose, randomArray } from '../helpers/index.ts';
@@ -73,6 +73,21 @@ test('adamStep follows Adam, AdamW and AMSGrad over three steps', async () => {
   }
 });
 
+test('emaUpdate keeps the moving average a = d·a + (1 − d)·v over steps of changing decay', async () => {
+  const a0 = randomArray(N, 40);
+  const ref = Float64Array.from(a0);
+  const a = tensor(a0, [N]);
+  for (const [step, decay] of [0.1, 0.9, 0.99, 0, 1].entries()) {
+    const v = randomArray(N, 41 + step);
+    for (let i = 0; i < N; i++) ref[i] = decay * ref[i]! + (1 - decay) * v[i]!;
+    const vt = tensor(v, [N]);
+    emaUpdate(a, vt, decay);
+    vt.dispose();
+  }
+  assertClose(await a.toArray(), ref, { atol: 1e-6, rtol: 1e-5 });
+  a.dispose();
+});
+
 test('bad operands name the tensors', () => {
   const p = zeros([4, 3]), g = zeros([5]);
   assert.throws(() => sgdStep(p, g, null, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, first: true }),
@@ -81,6 +96,8 @@ test('bad operands name the tensors', () => {
     (e: Error) => /momentum buffer is needed exactly when momentum/.test(e.message));
   assert.throws(() => adamStep(p, zeros([12]), zeros([12]), zeros([12]), null, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, step: 0 }),
     (e: Error) => /step must be an integer >= 1, got 0/.test(e.message));
+  assert.throws(() => emaUpdate(p, zeros([3, 4, 2]), 0.9), (e: Error) => /emaUpdate: value tensor \[3, 4, 2\] must be float32 with the 12 elements/.test(e.message));
+  assert.throws(() => emaUpdate(p, zeros([12]), 1.5), (e: Error) => /decay must be in \[0, 1\], got 1.5/.test(e.message));
 });
 
 test.run();

@@ -17,6 +17,7 @@ export { Optimizer, type Hyper, type ParamGroup, type ParamGroupInput, type Para
 export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
 export { GradScaler, type GradScalerOptions, type GradScalerState } from './optim/grad-scaler.ts';
+export { WeightAverage, type WeightAverageState } from './optim/weight-average.ts';
 export { LRScheduler, StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, SequentialLR, type Schedule, type SchedulerStateDict } from './optim/lr-scheduler.ts';
 export { decodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type HostEntry, type DecodedSafetensors } from './io/safetensors.ts';
 export { loadSafetensors, loadSafetensorsMetadata, saveSafetensors, encodeSafetensors } from './io/weights.ts';

@@ -48,7 +48,7 @@ export interface DrgradeConfig {
   };
   train: {
     epochs: number; batchSize: number; evalBatchSize: number; folds: number; tta: boolean; gradcamImages: number;
-    selection: 'validation' | 'last'; validationFraction: number; precision: 'float32' | 'mixed';
+    selection: 'validation' | 'last'; validationFraction: number; precision: 'float32' | 'mixed'; ema: number;
   };
 }
 
@@ -169,6 +169,7 @@ export const CONFIG_SPEC: Spec = obj('drgrade training configuration', {
     gradcamImages: int('Validation images with Grad-CAM overlays in the report', 0),
     selection: str('Which epoch\'s model a fold reports and ships: the best kappa on a validation split carved from the training folds (patients grouped, grades stratified), or the last epoch (a fixed schedule). Never the held-out fold', ['validation', 'last']),
     validationFraction: num('Share of the training folds\' patients held apart for selection: validation', 0.05, 0.5),
+    ema: num('Moving average of the weights: its decay per optimiser step, 0 for none. With it, each epoch\'s evaluation, the selected model and the model file are the average (batch-norm statistics averaged too), and the trained weights\' held-out kappa is kept beside it in the history (rawValKappa). The decay warms up as min(ema, (1 + t) / (10 + t)) over the first steps', 0, 0.99999),
     precision: str('float32, or mixed: convolutions and linear layers in float16 from float32 master weights, losses in float32, dynamic loss scaling (PyTorch\'s autocast and GradScaler); needs an adapter with shader-f16. Weights and checkpoints stay float32; evaluation runs in float32', ['float32', 'mixed']),
   }),
 });

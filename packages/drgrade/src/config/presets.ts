@@ -46,7 +46,7 @@ export const PAPER: DrgradeConfig = {
     type: 'sgd', lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 1e-4, headLrMultiplier: 1,
     schedule: { type: 'step', stepSize: 50, gamma: 0.1, milestones: [], warmupEpochs: 0 },
   },
-  train: { epochs: 150, batchSize: 32, evalBatchSize: 32, folds: 5, tta: false, gradcamImages: 4, selection: 'validation', validationFraction: 0.15, precision: 'float32' },
+  train: { epochs: 150, batchSize: 32, evalBatchSize: 32, folds: 5, tta: false, gradcamImages: 4, selection: 'validation', validationFraction: 0.15, precision: 'float32', ema: 0 },
 };
 
 const noMetric = { weight: 0 };

@@ -13,6 +13,8 @@ export interface EpochRecord {
   valAccuracy: number;
   /** Kappa on the validation split carved from the training folds, when the run selects on it. */
   selectionKappa?: number;
+  /** With a moving average of the weights (train.ema), valKappa is the average's; this is the trained weights' own. */
+  rawValKappa?: number;
   imagesPerSecond: number;
 }
 

@@ -5,7 +5,7 @@
 // and the configuration they were trained with: what `predict`, `eval`, `gradcam` and the
 // browser page load. Both are written atomically (temporary file, then rename).
 import type { Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, deviceTensors, groupShards, encodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict } from '@drgrade/nn';
+import { decodeSafetensors, deviceTensors, groupShards, encodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict, type WeightAverageState } from '@drgrade/nn';
 import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
@@ -26,13 +26,17 @@ export interface TrainingState {
   scaler?: GradScalerState;
   /** Shape classes the autotuner timed while this fold trained, over every process that ran it (absent in older checkpoints). */
   kernelsTimed?: number;
+  /** The weight average's update count (train.ema); its weights are the checkpoint's `ema.*` tensors. */
+  ema?: WeightAverageState;
 }
 
 interface OptimMeta { paramGroups: OptimizerStateDict['paramGroups']; keys: [number, string, string][]; numbers: [number, string, number][] }
 
-export async function encodeCheckpoint(model: GradingModel, optimizer: Optimizer<Hyper>, scheduler: LRScheduler, state: Omit<TrainingState, 'scheduler'>): Promise<Uint8Array> {
+/** A training checkpoint's bytes; `averaged` is the moving average of the weights (train.ema), when the run keeps one. */
+export async function encodeCheckpoint(model: GradingModel, optimizer: Optimizer<Hyper>, scheduler: LRScheduler, state: Omit<TrainingState, 'scheduler'>, averaged: GradingModel | null = null): Promise<Uint8Array> {
   const dict = new Map<string, Tensor>();
   for (const [k, v] of model.stateDict()) dict.set(`model.${k}`, v);
+  for (const [k, v] of averaged?.stateDict() ?? []) dict.set(`ema.${k}`, v);
   const o = optimizer.stateDict();
   const meta: OptimMeta = { paramGroups: o.paramGroups, keys: [], numbers: [] };
   for (const [index, entries] of Object.entries(o.state)) {
@@ -54,6 +58,8 @@ export interface LoadedCheckpoint {
   config: DrgradeConfig;
   state: TrainingState;
   model: Map<string, Tensor>;
+  /** The moving average's weights (train.ema); empty when the run keeps none. */
+  ema: Map<string, Tensor>;
   optimizer: OptimizerStateDict;
 }
 
@@ -136,10 +142,13 @@ function decodeCheckpointFile(bytes: Uint8Array, source: string): LoadedCheckpoi
   }
   checkTensors(file.tensors, source);
   const model = new Map<string, Tensor>();
+  const ema = new Map<string, Tensor>();
   const host = new Map<string, Tensor>();
   for (const [key, entry] of file.tensors) {
     for (const [name, t] of deviceTensors(key, entry.data, entry.shape)) {
-      if (name.startsWith('model.')) model.set(name.slice(6), t); else host.set(name, t);
+      if (name.startsWith('model.')) model.set(name.slice(6), t);
+      else if (name.startsWith('ema.')) ema.set(name.slice(4), t);
+      else host.set(name, t);
     }
   }
   const optimState: Record<number, Record<string, Tensor | number>> = {};
@@ -149,7 +158,7 @@ function decodeCheckpointFile(bytes: Uint8Array, source: string): LoadedCheckpoi
     (optimState[index] ??= {})[name] = t;
   }
   for (const [index, name, value] of om.numbers) (optimState[index] ??= {})[name] = value;
-  return { config, state, model, optimizer: { paramGroups: om.paramGroups, state: optimState } };
+  return { config, state, model, ema, optimizer: { paramGroups: om.paramGroups, state: optimState } };
 }
 
 /** The weights-only model file, with the configuration and a few facts about its training. */

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autotuneEnabled, autotuneTimedCount, defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
-import { loadSafetensors } from '@drgrade/nn';
+import { loadSafetensors, WeightAverage } from '@drgrade/nn';
 import { sameConfig, type DrgradeConfig } from '../config/index.ts';
 import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -116,6 +116,10 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   const optimizer = makeOptimizer(model, cfg);
   const scheduler = makeScheduler(optimizer, cfg);
   const precision = new StepPrecision(cfg);
+  // train.ema: a second network holds the moving average of the weights; it is what each epoch
+  // evaluates and what the model file holds (it starts from the weights training starts from).
+  const averaged = cfg.train.ema > 0 ? new GradingModel(cfg) : null;
+  const average = averaged ? new WeightAverage(averaged, cfg.train.ema) : null;
   let state: Omit<TrainingState, 'scheduler'> = { epoch: -1, fold, best: null, history: [], rng: defaultGenerator.state(), kernelsTimed: 0 };
   if (job.resume && existsSync(ckptPath)) {
     const ck = decodeCheckpoint(readFileSync(ckptPath), ckptPath);
@@ -130,7 +134,11 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     }
     scheduler.loadStateDict(ck.state.scheduler);
     precision.resume(ck.state);
-    for (const t of ck.model.values()) t.dispose();
+    if (averaged && average) {
+      averaged.loadStateDict(ck.ema, { strict: true });
+      average.loadStateDict(ck.state.ema ?? { steps: 0 });
+    }
+    for (const t of [...ck.model.values(), ...ck.ema.values()]) t.dispose();
     for (const s of Object.values(ck.optimizer.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
     defaultGenerator.setState(ck.state.rng);
     state = { epoch: ck.state.epoch, fold: ck.state.fold, best: ck.state.best, history: ck.state.history, rng: ck.state.rng, ...(ck.state.kernelsTimed === undefined ? {} : { kernelsTimed: ck.state.kernelsTimed }) };
@@ -155,6 +163,8 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     await scheme.prepare(model, images);
     await images.close();
   }
+  if (averaged && state.epoch < 0) averaged.loadStateDict(model.stateDict());
+  const judged = averaged ?? model;
   const started = performance.now();
   const adapter = (await deviceInfo()).name;
   let epochsThisRun = 0;
@@ -179,6 +189,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
             `${existsSync(ckptPath) ? `The last good checkpoint (after epoch ${state.epoch + 1}) is kept at ${ckptPath}.` : 'No epoch had finished, so there is no checkpoint.'} ` +
             'Lower optim.lr, or for the metric loss lower loss.metric.la or raise loss.metric.warmupEpochs.');
         }
+        average?.update(model);
         lossSum += value * grades.length;
         seen += grades.length;
         progress.detail = `loss ${(lossSum / seen).toFixed(4)} ${(seen / ((performance.now() - t0) / 1000)).toFixed(1)} img/s`;
@@ -186,29 +197,32 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       }
       progress.finish();
       const trainSeconds = (performance.now() - t0) / 1000;
-      const sel = await evaluateIf(model, selectLoader);
-      const ev = await evaluateIf(model, heldOutLoader);
+      const sel = await evaluateIf(judged, selectLoader);
+      const ev = await evaluateIf(judged, heldOutLoader);
+      const raw = averaged ? await evaluateIf(model, heldOutLoader) : null;
       const record: EpochRecord = {
         epoch: epoch + 1, lr: optimizer.paramGroups[0]!.lr, trainLoss: lossSum / Math.max(seen, 1),
         valLoss: ev?.loss ?? NaN, valKappa: ev?.kappa ?? NaN, valAccuracy: ev?.accuracy ?? NaN,
-        ...(sel ? { selectionKappa: sel.kappa } : {}), imagesPerSecond: seen / trainSeconds,
+        ...(sel ? { selectionKappa: sel.kappa } : {}), ...(raw ? { rawValKappa: raw.kappa } : {}), imagesPerSecond: seen / trainSeconds,
       };
       state.history.push(record);
       job.log.write(`${label} epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)}` +
         `${sel ? `, selection kappa ${sel.kappa.toFixed(4)}` : ''}` +
-        `${ev ? `, held-out loss ${ev.loss.toFixed(4)}, kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(3)}` : ''}, ${record.imagesPerSecond.toFixed(1)} img/s\n`);
+        `${ev ? `, held-out loss ${ev.loss.toFixed(4)}, kappa ${ev.kappa.toFixed(4)}, accuracy ${ev.accuracy.toFixed(3)}` : ''}` +
+        `${raw ? ` (weights' average; the trained weights' kappa ${raw.kappa.toFixed(4)})` : ''}, ${record.imagesPerSecond.toFixed(1)} img/s\n`);
       const last = epoch + 1 === cfg.train.epochs;
       // 'last' keeps the final epoch's model; 'validation' the best on the selection split
       // (ties to the later epoch, which has seen more training).
       const chosen = sel ? !state.best || sel.kappa >= state.best.kappa : last;
       if (chosen) {
         state.best = { kappa: sel?.kappa ?? NaN, epoch: epoch + 1 };
-        writeFileAtomic(bestPath, await encodeModelFile(model, { fold, epoch: epoch + 1, selection: cfg.train.selection, ...(sel ? { selectionKappa: sel.kappa } : {}), trainImages: fit.length, adapter }));
+        writeFileAtomic(bestPath, await encodeModelFile(judged, { fold, epoch: epoch + 1, selection: cfg.train.selection, ...(sel ? { selectionKappa: sel.kappa } : {}), trainImages: fit.length, adapter }));
       }
       scheduler.step();
       state.epoch = epoch;
       state.rng = defaultGenerator.state();
-      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler, { ...state, ...precision.checkpointState(), ...kernelsTimed() }));
+      writeFileAtomic(ckptPath, await encodeCheckpoint(model, optimizer, scheduler,
+        { ...state, ...precision.checkpointState(), ...kernelsTimed(), ...(average ? { ema: average.stateDict() } : {}) }, averaged));
       epochsThisRun++;
     }
   } finally {
@@ -235,6 +249,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
   await selectLoader?.close();
   await heldOutLoader?.close();
   model.dispose();
+  averaged?.dispose();
   optimizer.dispose();
   return result;
 }

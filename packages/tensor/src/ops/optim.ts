@@ -1,7 +1,8 @@
 // Fused optimiser updates (shaders/optim_*.wgsl): one dispatch per parameter and step, in place,
-// for @drgrade/nn's SGD and Adam/AdamW. Element-wise ops would take 6 (SGD) to 12 (Adam)
+// for @drgrade/nn's SGD and Adam/AdamW, and the moving average of weights (emaUpdate). Element-wise ops would take 6 (SGD) to 12 (Adam)
 // dispatches per parameter; for a DenseNet169 that was half of a training step's dispatches.
 import adamSrc from '../../shaders/optim_adam.wgsl';
+import emaSrc from '../../shaders/optim_ema.wgsl';
 import sgdSrc from '../../shaders/optim_sgd.wgsl';
 import { getEngine } from '../engine.ts';
 import { TensorError } from '../errors.ts';
@@ -38,6 +39,8 @@ const adamParams = uniformBlock({
   /** The bias corrections of step t: 1 − β1^t and √(1 − β2^t). */
   bias1: 'f32', sqrtBias2: 'f32',
 });
+
+const emaParams = uniformBlock({ n: 'u32', decay: 'f32' });
 
 /** Every tensor of an update must be float32 with the parameter's number of elements. */
 function check(op: string, param: Tensor, others: Record<string, Tensor>): void {
@@ -100,5 +103,22 @@ export function adamStep(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: 
       bias1: 1 - o.beta1 ** o.step, sqrtBias2: Math.sqrt(1 - o.beta2 ** o.step),
     }),
     workgroups: elementGrid(param.size), cost: param.size,
+  });
+}
+
+/**
+ * One step of an exponential moving average, in place: average = decay·average + (1 − decay)·value
+ * (torch's average.lerp_(value, 1 − decay)), for a moving average of a network's weights.
+ */
+export function emaUpdate(average: Tensor, value: Tensor, decay: number): void {
+  check('emaUpdate', average, { value });
+  if (!(decay >= 0 && decay <= 1)) throw new TensorError(`emaUpdate: decay must be in [0, 1], got ${decay}`);
+  if (average.size === 0) return;
+  getEngine().dispatch({
+    label: `moving average of ${average.describe()}`, key: 'optim:ema',
+    source: () => specialize(emaSrc, { PARAMS: emaParams.wgsl, WORKGROUP_SIZE }),
+    buffers: [value.buffer, average.buffer],
+    uniforms: emaParams.pack({ n: average.size, decay }),
+    workgroups: elementGrid(average.size), cost: average.size,
   });
 }
