@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodePng } from '../../packages/drgrade/src/image/encode.ts';
 import { renderReport, summarize, type FoldResult, type ImagePrediction, type RunSummary } from '../../packages/drgrade/src/report/index.ts';
+import { kappaCurves } from '../../packages/drgrade/src/report/html-curves.ts';
 import { writeReport } from '../../packages/drgrade/src/train/cross-validation.ts';
 import { repoRoot, tempDir } from './helpers.ts';
 
@@ -146,6 +147,14 @@ test('folds without predictions: no out-of-fold metrics or predictions.csv, fold
   assert.is(s.provenance!.fingerprint!.sha256, '322303934e53679e7d0dc42426176b59ec9001c2c333413f110d876c6f2ce172');
   assert.is(s.provenance!.config, null);
   assert.match(readFileSync(join(run, 'report.html'), 'utf8'), /No out-of-fold predictions in fold 0/);
+});
+
+test('learning curves of a run with a moving average of the weights: a dashed mean of the trained weights\' kappa', () => {
+  const withRaw = (k: number, raw: number[]): FoldResult => ({ ...fold(k, 0.5), history: raw.map((r, i) => ({ ...fold(k, 0.5).history[0]!, epoch: i + 1, valKappa: 0.4 + 0.1 * i, rawValKappa: r })) });
+  const html = kappaCurves([withRaw(0, [0.1, 0.3]), withRaw(1, [0.3, 0.5])]);
+  assert.is([...html.matchAll(/stroke-dasharray/g)].length, 1);
+  assert.match(html, />trained weights, mean \(not averaged\)</);
+  assert.not.match(kappaCurves([fold(0, 0.5), fold(1, 0.6)]), /stroke-dasharray|trained weights/);
 });
 
 test('report.html renders in headless Chromium without outside requests', async () => {
