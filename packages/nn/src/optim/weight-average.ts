@@ -3,7 +3,7 @@
 // moves towards the trained network's, avg = d·avg + (1 − d)·w (timm's ModelEmaV2,
 // torch.optim.swa_utils.AveragedModel with an EMA and use_buffers). The average changes slowly,
 // so the network it holds at the end of a schedule depends less on the last few batches.
-import { clone, emaUpdate, noGrad, tidy } from '@drgrade/tensor';
+import { clone, emaUpdate, noGrad, tidy, type Tensor } from '@drgrade/tensor';
 import type { Module } from '../module.ts';
 
 export interface WeightAverageState {
@@ -13,6 +13,8 @@ export interface WeightAverageState {
 
 export class WeightAverage {
   private steps = 0;
+  /** The average's tensors by name: assign keeps each tensor's identity, so the walk is done once. */
+  private readonly own: Map<string, Tensor>;
 
   /**
    * @param average a network of the same architecture as the trained one, already holding its
@@ -24,6 +26,7 @@ export class WeightAverage {
   constructor(readonly average: Module<unknown, unknown>, readonly decay: number) {
     if (!(decay >= 0 && decay < 1)) throw new Error(`WeightAverage: decay must be in [0, 1), got ${decay}`);
     average.eval();
+    this.own = average.stateDict();
   }
 
   /** The decay of the next update. */
@@ -35,10 +38,9 @@ export class WeightAverage {
   update(trained: Module<unknown, unknown>): void {
     const d = this.nextDecay();
     this.steps++;
-    const own = this.average.stateDict();
     tidy(() => noGrad(() => {
       for (const [name, t] of trained.stateDict()) {
-        const a = own.get(name);
+        const a = this.own.get(name);
         if (!a || a.size !== t.size) throw new Error(`WeightAverage: the trained network's '${name}' ${t.describe()} has no counterpart of its size in the average`);
         // num_batches_tracked counts batches: an average of counts means nothing.
         if (t.dtype !== 'float32' || name.endsWith('num_batches_tracked')) a.assign(clone(t));
