@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// GB/s of pooling, batch norm, interpolate and bilinear pooling, ours beside TF.js WebGPU 4.22 on
-// the same adapter in the same run.
+// GB/s of pooling, batch norm, interpolate, bilinear pooling and the weights' moving-average update,
+// ours beside TF.js WebGPU 4.22 on the same adapter in the same run.
 //   node bench/ops.js [--json] [--quick]
 // GB/s counts the bytes an op must move at least (inputs read once, outputs written once, as listed
 // per row below), the same count for both libraries, so the ratio is the ratio of run times.
@@ -200,6 +200,19 @@ async function bilinear() {
   [x, gy, gg, tx, tgg].forEach((t) => t.dispose());
 }
 
+// The moving average of the weights (train.ema): one update of AlexNet's 4096x4096 fc7 weight
+// (read the average and the weight, write the average). TF.js has no fused op: a variable assigned
+// d·a + (1 − d)·v, as tf.train's moving averages compose it.
+async function weightAverage() {
+  const shape = [4096, 4096];
+  const a = randn(shape), v = ours.randn(shape, { seed: 9 });
+  const ta = tf.variable(tfRandn(shape)), tv = tfRandn(shape);
+  await measure('emaUpdate', shape.join('x'), 3 * sizeOf(shape) * 4, () => ours.emaUpdate(a, v, 0.99),
+    () => { ta.assign(tf.tidy(() => tf.add(tf.mul(ta, 0.99), tf.mul(tv, 0.01)))); return []; });
+  [a, v, ta, tv].forEach((t) => t.dispose());
+}
+
+await weightAverage();
 await pooling();
 await batchNorm();
 await interpolate();
@@ -208,7 +221,7 @@ await bilinear();
 if (json) {
   console.log(JSON.stringify({ adapter, rows: rows.map((r) => ({ op: r.op, shape: r.shape, ours_gbps: r.ours, tfjs_gbps: Number.isFinite(r.tfjs) ? r.tfjs : null, ratio: Number.isFinite(r.ratio) ? r.ratio : null })) }));
 } else {
-  printTable('pooling, batch norm, interpolate, bilinear pooling: GB/s', adapter, rows, 'GB/s');
+  printTable('moving average, pooling, batch norm, interpolate, bilinear pooling: GB/s', adapter, rows, 'GB/s');
   console.log(`geometric mean ratio (ours / tfjs): ${geomean(rows.map((r) => r.ratio)).toFixed(2)}`);
 }
 process.exit(0);
