@@ -160,18 +160,25 @@ async function resumeError(run: Parameters<typeof runTraining>[0]): Promise<unkn
   return null;
 }
 
-test('a checkpoint whose optimiser state holds another number of parameters (weights split for another adapter) is refused in one line', async () => {
-  const { run, path } = await afterOneEpoch('other-adapter');
-  // As written where a weight was one parameter and here it is two: one parameter fewer in the state.
+test('a checkpoint whose optimiser state does not fit the model, or is kept by index (earlier drgrade), is refused in one line', async () => {
+  const { run, path } = await afterOneEpoch('other-optimiser');
   const file = decodeSafetensors(readFileSync(path), path);
-  const meta = JSON.parse(file.metadata.optimizer!) as { paramGroups: { params: number[] }[]; keys: [number, string, string][] };
-  const dropped = meta.paramGroups[0]!.params.pop()!;
-  meta.keys = meta.keys.filter(([index]) => index !== dropped);
   const entries = new Map<string, HostEntry>([...file.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }]));
-  writeFileSync(path, encodeSafetensorsHost(entries, { ...file.metadata, optimizer: JSON.stringify(meta) }));
-  const error = await resumeError(run);
+  const meta = JSON.parse(file.metadata.optimizer!) as { groups: { params: string[] }[] };
+  const rewrite = (optimizer: unknown) => writeFileSync(path, encodeSafetensorsHost(entries, { ...file.metadata, optimizer: JSON.stringify(optimizer) }));
+  // A group that names a parameter the model does not have (the state as another architecture kept it).
+  const renamed = meta.groups[0]!.params.pop()!;
+  meta.groups[0]!.params.push(`${renamed}_other`);
+  rewrite(meta);
+  let error = await resumeError(run);
   assert.instance(error, RunProblemError, String(error));
-  assert.match((error as RunProblemError).message, /fold-0\/checkpoint-last\.safetensors: its optimiser state does not fit this model's parameters \(.*group 0 has \d+ parameter\(s\) in the state, \d+ here\); a checkpoint written on an adapter that binds more or less memory per tensor resumes only on a like one; the checkpoint cannot be resumed/);
+  assert.match((error as RunProblemError).message, new RegExp(`fold-0/checkpoint-last\\.safetensors: its optimiser state does not fit this model's parameters \\(\\w+: the saved state's group 0 and this optimiser's differ in '${renamed.replace(/\./g, '\\.')}'`));
+  assert.not.match((error as RunProblemError).message, /\n/);
+  // The layout before states were named: by parameter index.
+  rewrite({ paramGroups: [{ params: [0], lr: 0.1 }], keys: [[0, 'exp_avg', 'optim.0.exp_avg']], numbers: [] });
+  error = await resumeError(run);
+  assert.instance(error, RunProblemError, String(error));
+  assert.match((error as RunProblemError).message, /checkpoint-last\.safetensors: written by an earlier drgrade, which kept the optimiser's state by parameter index; it cannot be resumed/);
 });
 
 test('a NaN loss stops training with a clear message and keeps the last good checkpoint', async () => {

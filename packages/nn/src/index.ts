@@ -14,6 +14,7 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './la
 export { Dropout, dropout, type DropoutOptions } from './layers/dropout.ts';
 export { Sequential, ModuleList, type Layer } from './layers/containers.ts';
 export { Optimizer, type Hyper, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type SavedGroup } from './optim/optimizer.ts';
+export { namedOptimizerState, loadNamedOptimizerState, type NamedOptimizerState, type NamedGroup } from './optim/named-state.ts';
 export { SGD, type SGDOptions } from './optim/sgd.ts';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.ts';
 export { GradScaler, type GradScalerOptions, type GradScalerState } from './optim/grad-scaler.ts';

@@ -1,7 +1,7 @@
 // The Module base class: parameters, buffers and child modules under PyTorch's dotted names,
 // train/eval, state dicts and forward hooks.
-import { concat, keep, noGrad, Tensor, tidy, toFloat } from '@drgrade/tensor';
-import { groupShards, shardName, type ShardedEntry } from './row-shards.ts';
+import { keep, noGrad, Tensor, tidy } from '@drgrade/tensor';
+import { groupShards, rowsOf, shardName } from './row-shards.ts';
 
 /** Name → tensor, in PyTorch's state_dict order. The tensors are the module's own: do not dispose them. */
 export type StateDict = Map<string, Tensor>;
@@ -33,24 +33,6 @@ export interface HookHandle {
 
 function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
-}
-
-/**
- * Rows [row, row + shape[0]) of a state-dict entry as a tensor of `shape` and `dtype`: a view of a
- * whole part, else the overlapping parts' rows sliced and joined. A view shares the source's
- * storage, so assign copies it instead of taking it over.
- */
-function rowsOf(entry: ShardedEntry<Tensor>, row: number, shape: readonly number[], dtype: Tensor['dtype']): Tensor {
-  const end = row + (shape[0] ?? 1);
-  const pieces: Tensor[] = [];
-  for (const p of entry.parts) {
-    const first = Math.max(row, p.row), last = Math.min(end, p.row + (p.shape[0] ?? 1));
-    if (first >= last) continue;
-    const whole = first === p.row && last === p.row + (p.shape[0] ?? 1);
-    pieces.push(whole ? p.value : p.value.slice([first - p.row], [last - p.row]));
-  }
-  const joined = pieces.length === 1 ? pieces[0]! : concat(pieces, 0);
-  return joined.dtype === dtype ? joined.view([...shape]) : toFloat(joined);
 }
 
 function checkName(kind: string, name: string): void {

@@ -4,7 +4,7 @@
 // always hold the whole tensor under its own (torchvision's) name: writers join the blocks on the
 // CPU and readers split a too-large tensor with the same rule, so a file reads the same on every
 // adapter and names match a module's shards wherever both were made on one device.
-import { maxTensorBytes, tensor, type Tensor } from '@drgrade/tensor';
+import { concat, maxTensorBytes, tensor, toFloat, type Tensor } from '@drgrade/tensor';
 
 const SHARD = /^(.*):(\d+)$/;
 
@@ -91,4 +91,22 @@ export function groupShards<T>(entries: Iterable<[string, T]>, shapeOf: (value: 
     entry.shape = [row, ...entry.parts[0]!.shape.slice(1)];
   }
   return out;
+}
+
+/**
+ * Rows [row, row + shape[0]) of a state-dict entry as a tensor of `shape` and `dtype`: a view of a
+ * whole part, else the overlapping parts' rows sliced and joined. A view shares the source's
+ * storage, so assign copies it instead of taking it over.
+ */
+export function rowsOf(entry: ShardedEntry<Tensor>, row: number, shape: readonly number[], dtype: Tensor['dtype']): Tensor {
+  const end = row + (shape[0] ?? 1);
+  const pieces: Tensor[] = [];
+  for (const p of entry.parts) {
+    const first = Math.max(row, p.row), last = Math.min(end, p.row + (p.shape[0] ?? 1));
+    if (first >= last) continue;
+    const whole = first === p.row && last === p.row + (p.shape[0] ?? 1);
+    pieces.push(whole ? p.value : p.value.slice([first - p.row], [last - p.row]));
+  }
+  const joined = pieces.length === 1 ? pieces[0]! : concat(pieces, 0);
+  return joined.dtype === dtype ? joined.view([...shape]) : toFloat(joined);
 }

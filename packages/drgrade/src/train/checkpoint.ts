@@ -5,7 +5,7 @@
 // and the configuration they were trained with: what `predict`, `eval`, `gradcam` and the
 // browser page load. Both are written atomically (temporary file, then rename).
 import type { Tensor } from '@drgrade/tensor';
-import { decodeSafetensors, deviceTensors, groupShards, encodeSafetensors, encodeSafetensorsHost, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type OptimizerStateDict, type SchedulerStateDict, type WeightAverageState } from '@drgrade/nn';
+import { decodeSafetensors, deviceTensors, groupShards, encodeSafetensors, encodeSafetensorsHost, namedOptimizerState, SafetensorsError, type HostTensor, type Optimizer, type Hyper, type GradScalerState, type LRScheduler, type NamedOptimizerState, type SchedulerStateDict, type WeightAverageState } from '@drgrade/nn';
 import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
@@ -30,21 +30,20 @@ export interface TrainingState {
   ema?: WeightAverageState;
 }
 
-interface OptimMeta { paramGroups: OptimizerStateDict['paramGroups']; keys: [number, string, string][]; numbers: [number, string, number][] }
+/**
+ * The optimiser's metadata. Its state tensors are `optim.<state key>.<parameter name>`, joined
+ * and split with the weights, so a checkpoint resumes whatever row shards this adapter needs.
+ */
+interface OptimMeta { groups: NamedOptimizerState['groups']; numbers: NamedOptimizerState['numbers'] }
 
 /** A training checkpoint's bytes; `averaged` is the moving average of the weights (train.ema), when the run keeps one. */
 export async function encodeCheckpoint(model: GradingModel, optimizer: Optimizer<Hyper>, scheduler: LRScheduler, state: Omit<TrainingState, 'scheduler'>, averaged: GradingModel | null = null): Promise<Uint8Array> {
   const dict = new Map<string, Tensor>();
   for (const [k, v] of model.stateDict()) dict.set(`model.${k}`, v);
   for (const [k, v] of averaged?.stateDict() ?? []) dict.set(`ema.${k}`, v);
-  const o = optimizer.stateDict();
-  const meta: OptimMeta = { paramGroups: o.paramGroups, keys: [], numbers: [] };
-  for (const [index, entries] of Object.entries(o.state)) {
-    for (const [name, value] of Object.entries(entries)) {
-      if (typeof value === 'number') meta.numbers.push([Number(index), name, value]);
-      else { const key = `optim.${index}.${name}`; dict.set(key, value); meta.keys.push([Number(index), name, key]); }
-    }
-  }
+  const named = namedOptimizerState(optimizer, model.namedParameters());
+  for (const [k, v] of named.tensors) dict.set(`optim.${k}`, v);
+  const meta: OptimMeta = { groups: named.groups, numbers: named.numbers };
   return encodeSafetensors(dict, {
     format: FORMAT,
     kind: 'checkpoint',
@@ -60,7 +59,7 @@ export interface LoadedCheckpoint {
   model: Map<string, Tensor>;
   /** The moving average's weights (train.ema); empty when the run keeps none. */
   ema: Map<string, Tensor>;
-  optimizer: OptimizerStateDict;
+  optimizer: NamedOptimizerState;
 }
 
 function readConfig(meta: Record<string, string>, source: string): DrgradeConfig {
@@ -136,29 +135,28 @@ function decodeCheckpointFile(bytes: Uint8Array, source: string): LoadedCheckpoi
   if (meta.kind !== 'checkpoint') throw new UserError(`${source}: not a training checkpoint (kind '${meta.kind ?? 'missing'}')`);
   const config = readConfig(meta, source);
   const state = readJson(meta, 'state', source) as TrainingState;
-  const om = readJson(meta, 'optimizer', source) as OptimMeta;
-  if (!Array.isArray(om?.keys) || !Array.isArray(om.numbers) || !Array.isArray(om.paramGroups) || typeof state?.epoch !== 'number') {
+  const om = readJson(meta, 'optimizer', source) as Partial<OptimMeta> & { keys?: unknown } | null;
+  if (om?.keys !== undefined) {
+    // Before 2026-12-06 the state was kept by parameter index, which shifts with row shards.
+    throw new UserError(`${source}: written by an earlier drgrade, which kept the optimiser's state by parameter index; it cannot be resumed (its weights still load as a model: drgrade eval --checkpoint)`);
+  }
+  if (!Array.isArray(om?.groups) || !Array.isArray(om.numbers) || typeof state?.epoch !== 'number') {
     throw new UserError(`${source}: the embedded training state is incomplete`);
   }
   checkTensors(file.tensors, source);
   const model = new Map<string, Tensor>();
   const ema = new Map<string, Tensor>();
-  const host = new Map<string, Tensor>();
+  const stray = [...file.tensors.keys()].find((k) => !/^(model|ema|optim)\./.test(k));
+  if (stray !== undefined) throw new UserError(`${source}: tensor '${stray}' belongs to no part of a checkpoint (model., ema. or optim.)`);
+  const optim = new Map<string, Tensor>();
   for (const [key, entry] of file.tensors) {
     for (const [name, t] of deviceTensors(key, entry.data, entry.shape)) {
       if (name.startsWith('model.')) model.set(name.slice(6), t);
       else if (name.startsWith('ema.')) ema.set(name.slice(4), t);
-      else host.set(name, t);
+      else optim.set(name.slice(6), t);
     }
   }
-  const optimState: Record<number, Record<string, Tensor | number>> = {};
-  for (const [index, name, key] of om.keys) {
-    const t = host.get(key);
-    if (!t) throw new UserError(`${source}: optimiser state '${key}' is missing`);
-    (optimState[index] ??= {})[name] = t;
-  }
-  for (const [index, name, value] of om.numbers) (optimState[index] ??= {})[name] = value;
-  return { config, state, model, ema, optimizer: { paramGroups: om.paramGroups, state: optimState } };
+  return { config, state, model, ema, optimizer: { tensors: optim, groups: om.groups, numbers: om.numbers } };
 }
 
 /** The weights-only model file, with the configuration and a few facts about its training. */

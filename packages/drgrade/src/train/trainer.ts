@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autotuneEnabled, autotuneTimedCount, defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
-import { loadSafetensors, WeightAverage } from '@drgrade/nn';
+import { loadNamedOptimizerState, loadSafetensors, WeightAverage } from '@drgrade/nn';
 import { sameConfig, type DrgradeConfig } from '../config/index.ts';
 import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -126,11 +126,9 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
     if (!sameConfig(ck.config, cfg, ckptPath)) throw new RunProblemError({ kind: 'checkpoint-config-differs', file: ckptPath });
     model.loadStateDict(ck.model, { strict: true });
     try {
-      optimizer.loadStateDict(ck.optimizer);
+      loadNamedOptimizerState(optimizer, model.namedParameters(), ck.optimizer);
     } catch (e) {
-      // The state is per parameter, and weights larger than one binding are split into as many
-      // parameters as the adapter that wrote it needed (row-shards.ts): same model, other adapter.
-      throw new RunProblemError({ kind: 'checkpoint-unreadable', reason: `${ckptPath}: its optimiser state does not fit this model's parameters (${(e as Error).message}); a checkpoint written on an adapter that binds more or less memory per tensor resumes only on a like one` });
+      throw new RunProblemError({ kind: 'checkpoint-unreadable', reason: `${ckptPath}: its optimiser state does not fit this model's parameters (${(e as Error).message})` });
     }
     scheduler.loadStateDict(ck.state.scheduler);
     precision.resume(ck.state);
@@ -139,7 +137,7 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
       average.loadStateDict(ck.state.ema ?? { steps: 0 });
     }
     for (const t of [...ck.model.values(), ...ck.ema.values()]) t.dispose();
-    for (const s of Object.values(ck.optimizer.state)) for (const v of Object.values(s)) if (typeof v !== 'number') v.dispose();
+    for (const t of ck.optimizer.tensors.values()) t.dispose();
     defaultGenerator.setState(ck.state.rng);
     state = { epoch: ck.state.epoch, fold: ck.state.fold, best: ck.state.best, history: ck.state.history, rng: ck.state.rng, ...(ck.state.kernelsTimed === undefined ? {} : { kernelsTimed: ck.state.kernelsTimed }) };
     job.log.write(`${label}: resuming after epoch ${state.epoch + 1} from ${ckptPath}\n`);
