@@ -15,10 +15,14 @@ process.env.DRGRADE_WORKER_DIR = buildWorkers();
 
 interface EvalJson {
   images: number;
+  patients: number;
   testTimeFlips: boolean;
   kappa: number;
+  kappaCI: [number, number] | null;
   accuracy: number;
+  intervals: { level: number; kappa: string; auc: string; sensitivity: string; specificity: string };
   referable: { auc: number | null; sensitivity: number | null; specificity: number | null; positives: number; negatives: number; roc: { fpr: number[]; tpr: number[] } | null;
+    aucCI: [number, number] | null; sensitivityCI: [number, number] | null; specificityCI: [number, number] | null;
     operatingPoints: { fix: 'sensitivity' | 'specificity'; at: number; threshold: number | null; sensitivity: number | null; specificity: number | null }[] };
   perClass: { precision: number | null; recall: number | null }[];
   confusion: number[][];
@@ -39,6 +43,15 @@ test('eval --json: kappa, referable DR, per-class precision and recall, confusio
   assert.is(r.images, grades.length);
   assert.is(r.testTimeFlips, false, 'the test model was evaluated without flips, so eval is too by default');
   assert.type(r.kappa, 'number');
+  // 95 % intervals: kappa's from resampling the sample's patients (11 photographs of fewer patients).
+  const ds = readDataset(sampleRoot());
+  assert.is(r.patients, new Set(ds.items.map((i) => i.group)).size);
+  assert.ok(r.patients < r.images, `${r.patients} patients, ${r.images} photographs`);
+  assert.ok(r.kappaCI !== null && r.kappaCI[0] <= r.kappaCI[1] && r.kappaCI[0] >= -1 && r.kappaCI[1] <= 1, `kappa interval ${JSON.stringify(r.kappaCI)}`);
+  assert.equal(r.intervals, { level: 0.95, kappa: 'percentile bootstrap over patients, 2000 resamples, seed 0', auc: 'DeLong, images counted as independent', sensitivity: 'Wilson score, images counted as independent', specificity: 'Wilson score, images counted as independent' });
+  for (const [rate, ci] of [[r.referable.sensitivity, r.referable.sensitivityCI], [r.referable.specificity, r.referable.specificityCI], [r.referable.auc, r.referable.aucCI]] as const) {
+    assert.ok(rate !== null && ci !== null && ci[0] <= rate && rate <= ci[1], `${rate} within ${JSON.stringify(ci)}`);
+  }
   const m = r.confusion;
   assert.equal(m.map(sum), [0, 1, 2, 3, 4].map((g) => grades.filter((x) => x === g).length), 'confusion rows are the label counts');
   const referable = [2, 3, 4], other = [0, 1];

@@ -115,7 +115,8 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   assert.is(csv[8], 'h,Ph,1,0,1,0.25,0.625,0.125,0,0');
   assert.is(csv.length, 10);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
-  assert.match(html, /id="referable">AUC <b>0\.844<\/b> · sensitivity <b>0\.500<\/b> · specificity <b>0\.750<\/b>/);
+  // Wilson intervals of 2 of 4 and 3 of 4 (scipy's binomtest(k, 4).proportion_ci(method='wilson'): 0.150-0.850, 0.301-0.954).
+  assert.match(html, /id="referable">AUC <b>0\.844<\/b> \[0\.\d{3}, 1\.000\] · sensitivity <b>0\.500<\/b> \[0\.150, 0\.850\] · specificity <b>0\.750<\/b> \[0\.301, 0\.954\]/);
   assert.match(html, /<th>mean ± std<\/th><td><\/td><td>0\.813 ± 0\.088<\/td><td>0\.500 ± 0\.000<\/td><td>0\.750 ± 0\.354<\/td>/);
   assert.match(html, /aria-label="ROC curve, referable DR/);
   assert.match(html, /<li>at sensitivity ≥ 0\.80: sensitivity 1\.000, specificity 0\.500 \(P\(grade ≥ 2\) ≥ 0\.250\)<\/li>/);

@@ -3,6 +3,7 @@
 import { confusionMatrix } from './confusion.ts';
 import { confusionRowPercent } from './confusion-percent.ts';
 import { perClassPrecisionRecall } from './precision-recall.ts';
+import type { Interval } from './intervals.ts';
 import type { OperatingTarget } from './operating-points.ts';
 import { referableMetrics } from './referable.ts';
 
@@ -18,6 +19,10 @@ export interface DrMetrics {
     specificity: number | null;
     positives: number;
     negatives: number;
+    /** 95 % confidence intervals [lower, upper]: DeLong's for the AUC, Wilson's score intervals for the two rates (metrics/intervals.ts); null where undefined. */
+    aucCI: Interval | null;
+    sensitivityCI: Interval | null;
+    specificityCI: Interval | null;
     /** Points of the ROC curve (scikit-learn's roc_curve), null when the AUC is undefined. */
     roc: { fpr: number[]; tpr: number[] } | null;
     /**
@@ -43,6 +48,7 @@ export function drMetrics(grades: number[], predicted: number[], probabilities: 
     images: grades.length,
     referable: {
       auc, sensitivity: orNull(r.sensitivity), specificity: orNull(r.specificity), positives: r.positives, negatives: r.negatives,
+      aucCI: r.intervals.auc, sensitivityCI: r.intervals.sensitivity, specificityCI: r.intervals.specificity,
       roc: auc === null ? null : { fpr: r.roc.fpr, tpr: r.roc.tpr },
       operatingPoints: r.operatingPoints.map((p) => ({
         fix: p.fix, at: p.at, threshold: finiteOrNull(p.threshold), sensitivity: orNull(p.sensitivity), specificity: orNull(p.specificity),

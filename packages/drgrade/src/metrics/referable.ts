@@ -1,6 +1,7 @@
 // Referable diabetic retinopathy: moderate NPDR or worse (grade ≥ 2), the threshold at which
 // screening programmes refer a patient to an ophthalmologist and DR papers report AUC,
 // sensitivity and specificity.
+import { delongAucInterval, wilsonInterval, type Interval } from './intervals.ts';
 import { operatingPoints, type OperatingPoint } from './operating-points.ts';
 import { rocAuc, rocCurve, type RocCurve } from './roc.ts';
 
@@ -25,6 +26,8 @@ export interface ReferableMetrics {
    */
   sensitivity: number;
   specificity: number;
+  /** 95 % intervals: Wilson's for sensitivity and specificity, DeLong's for the AUC (intervals.ts); null where undefined. */
+  intervals: { auc: Interval | null; sensitivity: Interval | null; specificity: Interval | null };
   roc: RocCurve;
   /** The screening operating points of the same score (SCREENING_TARGETS), read off the curve. */
   operatingPoints: OperatingPoint[];
@@ -46,6 +49,7 @@ export function referableMetrics(grades: ArrayLike<number>, predicted: ArrayLike
     auc: rocAuc(truth, score),
     sensitivity: positives ? tp / positives : Number.NaN,
     specificity: negatives ? tn / negatives : Number.NaN,
+    intervals: { auc: delongAucInterval(truth, score), sensitivity: wilsonInterval(tp, positives), specificity: wilsonInterval(tn, negatives) },
     roc: rocCurve(truth, score),
     operatingPoints: operatingPoints(truth, score),
   };

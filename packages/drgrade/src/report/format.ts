@@ -17,3 +17,8 @@ export function operatingPointText(p: ScreeningPoint): string {
   const cut = p.threshold === null ? (p.sensitivity === null ? '' : ' (nothing called referable)') : ` (P(grade ≥ 2) ≥ ${p.threshold.toFixed(3)})`;
   return `at ${p.fix} ≥ ${p.at.toFixed(2)}: sensitivity ${f3(p.sensitivity)}, specificity ${f3(p.specificity)}${cut}`;
 }
+
+/** " [0.412, 0.655]" after a figure, or "" where its interval is undefined. */
+export function intervalText(interval: readonly [number, number] | null): string {
+  return interval ? ` [${f3(interval[0])}, ${f3(interval[1])}]` : '';
+}

@@ -2,7 +2,7 @@
 // per fold, with the ROC curve), per-class precision and recall, and the confusion matrix's row
 // percentages.
 import type { FoldSpread, OutOfFold } from './out-of-fold.ts';
-import { f3, operatingPointText, percent, pm } from './format.ts';
+import { f3, intervalText, operatingPointText, percent, pm } from './format.ts';
 import { esc, lineChart } from './svg.ts';
 
 const spread = (s: FoldSpread) => `${pm(s.mean, s.std)}${s.folds ? '' : ' (undefined in every fold)'}`;
@@ -18,9 +18,9 @@ export function referableSection(o: OutOfFold | null, missing: number[]): string
     { name: 'chance', color: '#999', points: [[0, 0], [1, 1]], width: 1, dashed: true },
   ], { width: 320, height: 320, xRange: [0, 1], yRange: [0, 1], yLabel: 'sensitivity' }) : '';
   return `${head}
-<p class="big" id="referable">AUC <b>${f3(r.auc)}</b> · sensitivity <b>${f3(r.sensitivity)}</b> · specificity <b>${f3(r.specificity)}</b>
+<p class="big" id="referable">AUC <b>${f3(r.auc)}</b>${intervalText(r.aucCI)} · sensitivity <b>${f3(r.sensitivity)}</b>${intervalText(r.sensitivityCI)} · specificity <b>${f3(r.specificity)}</b>${intervalText(r.specificityCI)}
 (${o.pooled.images} images, ${r.positives} referable, ${r.negatives} not; every image graded by the model of the fold that held it out)</p>
-<p>AUC of P(grade ≥ 2) = p2 + p3 + p4. Sensitivity and specificity at the model's own operating point: referable when the predicted grade is 2 or more.</p>
+<p>AUC of P(grade ≥ 2) = p2 + p3 + p4. Sensitivity and specificity at the model's own operating point: referable when the predicted grade is 2 or more. In brackets, 95 % intervals (DeLong's for the AUC, Wilson's score intervals for the rates); they count every image as independent, though a patient's two eyes are often graded alike, so read them as somewhat narrow.</p>
 ${r.auc === null ? '' : `<p>The same curve read at the screening targets (80 % sensitivity and 95 % specificity, the UK standard, and 90 % sensitivity), cut on the pooled predictions; a reading, not the model's operating point:</p>
 <ul id="operating-points">${r.operatingPoints.map((p) => `<li>${esc(operatingPointText(p))}</li>`).join('')}</ul>`}
 <table id="referable-folds"><tr><th>fold</th><th>images</th><th>AUC</th><th>sensitivity</th><th>specificity</th></tr>${rows}
