@@ -12,7 +12,7 @@
 //   node scripts/oof-ensemble.mjs <predictions.csv | run-dir> <predictions.csv | run-dir> ... [--out <file.csv>] [--json <file.json>]
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { drMetrics, meanStd, parseCsv, predictedGrade, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
+import { drMetrics, meanStd, parsePredictionsCsv, predictedGrade, quadraticWeightedKappa } from '../packages/drgrade/dist/index.js';
 import { EVAL_COLUMNS, evalRow } from './eval-table.mjs';
 
 const args = process.argv.slice(2);
@@ -31,21 +31,10 @@ function readRun(arg) {
   const dir = existsSync(arg) && statSync(arg).isDirectory() ? arg : null;
   const file = dir ? join(dir, 'predictions.csv') : arg;
   if (!existsSync(file)) fail(`${file}: no such file (a run's predictions.csv, or the run folder holding it)`);
-  const { table, errors } = parseCsv(readFileSync(file, 'utf8'));
-  if (errors.length > 0) fail(`${file} line ${errors[0].line}: ${errors[0].message}`);
-  const need = ['id', 'patient', 'fold', 'grade', ...Array.from({ length: GRADES }, (_, g) => `p${g}`)];
-  const missing = need.filter((c) => !table.header.includes(c));
-  if (missing.length > 0) fail(`${file}: no column ${missing.join(', ')}`);
-  const at = Object.fromEntries(need.map((c) => [c, table.header.indexOf(c)]));
-  const rows = new Map();
-  for (const { line, cells } of table.rows) {
-    const id = cells[at.id];
-    const p = Array.from({ length: GRADES }, (_, g) => Number(cells[at[`p${g}`]]));
-    if (p.some((x) => !Number.isFinite(x))) fail(`${file} line ${line}: a probability is not a number`);
-    if (rows.has(id)) fail(`${file} line ${line}: image ${id} appears twice`);
-    rows.set(id, { patient: cells[at.patient], fold: Number(cells[at.fold]), grade: Number(cells[at.grade]), p });
-  }
-  return { file, dir, rows };
+  let table;
+  try { table = parsePredictionsCsv(readFileSync(file, 'utf8'), file); } catch (e) { fail(e.message); }
+  if (table.some((r) => r.probabilities.length !== GRADES || r.fold === null)) fail(`${file}: every row needs a fold and ${GRADES} probabilities`);
+  return { file, dir, rows: new Map(table.map((r) => [r.id, { patient: r.patient, fold: r.fold, grade: r.grade, p: r.probabilities }])) };
 }
 
 const runs = args.map(readRun);

@@ -75,6 +75,11 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   near(o.pooled.referable.sensitivity, 2 / 4, 'pooled sensitivity (c, f called referable)');
   near(o.pooled.referable.specificity, 3 / 4, 'pooled specificity (a, e, h called not referable)');
   assert.equal([o.pooled.referable.positives, o.pooled.referable.negatives], [4, 4]);
+  // All eight together: scikit-learn's cohen_kappa_score(weights='quadratic', labels 0-4) gives 2/3;
+  // eight patients of one image each, so the bootstrap interval is over eight.
+  near(o.pooledKappa.kappa, 2 / 3, 'pooled kappa');
+  assert.is(o.pooledKappa.patients, 8);
+  assert.ok(o.pooledKappa.interval !== null && o.pooledKappa.interval[0] < 2 / 3 && 2 / 3 < o.pooledKappa.interval[1], `interval ${o.pooledKappa.interval}`);
   // Scores from high to low: f+, c+, b−, d+, {e−, g+}, {a−, h−}.
   assert.equal(o.pooled.referable.roc, { fpr: [0, 0, 0, 0.25, 0.25, 0.5, 1], tpr: [0, 0.25, 0.5, 0.5, 0.75, 1, 1] });
   // Screening points on that curve (P = N = 4): 80 % and 90 % sensitivity first at 2/8 (g and e,
@@ -116,6 +121,7 @@ test('report.json, report.html and predictions.csv over hand-made out-of-fold pr
   assert.is(csv.length, 10);
   const html = readFileSync(join(run, 'report.html'), 'utf8');
   // Wilson intervals of 2 of 4 and 3 of 4 (scipy's binomtest(k, 4).proportion_ci(method='wilson'): 0.150-0.850, 0.301-0.954).
+  assert.match(html, /id="pooled-kappa">All out-of-fold predictions together: kappa 0\.667 \[-?\d\.\d{3}, \d\.\d{3}\] \(95 % interval, bootstrap over the 8 patients\)/);
   assert.match(html, /id="referable">AUC <b>0\.844<\/b> \[0\.\d{3}, 1\.000\] · sensitivity <b>0\.500<\/b> \[0\.150, 0\.850\] · specificity <b>0\.750<\/b> \[0\.301, 0\.954\]/);
   assert.match(html, /<th>mean ± std<\/th><td><\/td><td>0\.813 ± 0\.088<\/td><td>0\.500 ± 0\.000<\/td><td>0\.750 ± 0\.354<\/td>/);
   assert.match(html, /aria-label="ROC curve, referable DR/);

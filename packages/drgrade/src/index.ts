@@ -50,7 +50,9 @@ export { meanStd } from './report/mean-std.ts';
 export { perClassPrecisionRecall, type ClassPrecisionRecall } from './metrics/precision-recall.ts';
 export { confusionRowPercent } from './metrics/confusion-percent.ts';
 export { drMetrics, type DrMetrics } from './metrics/dr-metrics.ts';
-export { clusterBootstrapInterval, clustersOf, delongAucInterval, INTERVAL_METHODS, KAPPA_BOOTSTRAP, quantile, wilsonInterval, Z95, type BootstrapOptions, type Interval } from './metrics/intervals.ts';
+export { clusterBootstrapInterval, clustersOf, delongAucInterval, INTERVAL_METHODS, KAPPA_BOOTSTRAP, kappaInterval, quantile, wilsonInterval, Z95, type BootstrapOptions, type Interval } from './metrics/intervals.ts';
+export { gradingFigures, pairedDifferences, type Graded, type GradingFigures, type PairedDifferences, type WithInterval } from './metrics/paired.ts';
+export { formatPredictionsCsv, parsePredictionsCsv, type PredictionGroup, type PredictionRow } from './report/predictions-csv.ts';
 
 export {
   sordLabels, sordRows, crossEntropy, focalLoss, softTripleLoss, combinedLoss,

@@ -1,4 +1,5 @@
 import type { Command } from './command.ts';
+import { compareCommand } from './compare.ts';
 import { configDocsCommand, configShowCommand } from './config.ts';
 import { dataFoldsCommand } from './data-folds.ts';
 import { dataInspectCommand } from './data-inspect.ts';
@@ -17,6 +18,6 @@ import { trainCommand } from './train.ts';
  * module exporting a Command plus one line here.
  */
 export const COMMANDS: readonly Command[] = [
-  trainCommand, evalCommand, predictCommand, gradcamCommand, ensembleCommand, reportCommand, configShowCommand, configDocsCommand,
+  trainCommand, evalCommand, predictCommand, gradcamCommand, ensembleCommand, reportCommand, compareCommand, configShowCommand, configDocsCommand,
   dataInspectCommand, dataFoldsCommand, preprocessCommand, synthCommand, serveCommand,
 ];

@@ -10,8 +10,7 @@ import { readDataset } from '../data/read-dataset.ts';
 import { GRADE_NAMES, hasErrors, type Dataset } from '../data/types.ts';
 import { describeAveraging, usesFlips } from '../infer/class-probabilities.ts';
 import { drMetrics } from '../metrics/dr-metrics.ts';
-import { INTERVAL_METHODS, KAPPA_BOOTSTRAP, clusterBootstrapInterval, clustersOf } from '../metrics/intervals.ts';
-import { quadraticWeightedKappa } from '../metrics/kappa.ts';
+import { INTERVAL_METHODS, kappaInterval } from '../metrics/intervals.ts';
 import { graderMembers } from '../train/ensemble.ts';
 import { evaluate, imagePredictions } from '../train/evaluate.ts';
 import { f3, intervalText as ci, operatingPointText } from '../report/format.ts';
@@ -78,16 +77,17 @@ export const evalCommand: Command = {
     }
     const m = drMetrics(ev.grades, ev.predictions, ev.probabilities, config.model.numClasses);
     const patientOf = new Map(checked.items.map((i) => [i.id, i.group]));
-    const patients = clustersOf(ev.ids.map((id) => patientOf.get(id) ?? id));
-    const kappaCI = clusterBootstrapInterval(patients, (ix) => quadraticWeightedKappa(ix.map((i) => ev.grades[i]!), ix.map((i) => ev.predictions[i]!), { numClasses: config.model.numClasses }), KAPPA_BOOTSTRAP);
+    const patientIds = ev.ids.map((id) => patientOf.get(id) ?? id);
+    const patients = new Set(patientIds).size;
+    const kappaCI = kappaInterval(ev.grades, ev.predictions, patientIds, config.model.numClasses);
     const result = {
-      images: ev.grades.length, patients: patients.length, members: graderMembers(model).length, testTimeFlips: flips, kappa: ev.kappa, kappaCI, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
+      images: ev.grades.length, patients, members: graderMembers(model).length, testTimeFlips: flips, kappa: ev.kappa, kappaCI, accuracy: ev.accuracy, perClassAccuracy: ev.perClassAccuracy,
       referable: m.referable, perClass: m.perClass, confusion: m.confusion, confusionRowPercent: m.confusionRowPercent, intervals: INTERVAL_METHODS,
     };
     if (booleanOption(args, 'json')) { context.stdout.write(`${JSON.stringify(result, null, 2)}\n`); return 0; }
     const ref = m.referable;
     const averaged = describeAveraging(result.members, flips);
-    context.stdout.write(`${ev.grades.length} images of ${patients.length} patients${averaged ? ` (${averaged})` : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}${ci(kappaCI)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
+    context.stdout.write(`${ev.grades.length} images of ${patients} patients${averaged ? ` (${averaged})` : ''}: quadratic weighted kappa ${ev.kappa.toFixed(4)}${ci(kappaCI)}, accuracy ${ev.accuracy.toFixed(4)}\n`);
     context.stdout.write(`referable DR (grade ≥ 2; ${ref.positives} of ${ev.grades.length} images): AUC ${f3(ref.auc)}${ci(ref.aucCI)}, sensitivity ${f3(ref.sensitivity)}${ci(ref.sensitivityCI)}, specificity ${f3(ref.specificity)}${ci(ref.specificityCI)} (referable when the predicted grade is ≥ 2)\n`);
     context.stdout.write(`[95 % intervals] kappa: ${INTERVAL_METHODS.kappa}; AUC: ${INTERVAL_METHODS.auc}; sensitivity, specificity: ${INTERVAL_METHODS.sensitivity}\n`);
     if (ref.auc !== null) context.stdout.write(`screening operating points (the curve read at fixed targets): ${ref.operatingPoints.map(operatingPointText).join('; ')}\n`);

@@ -4,6 +4,7 @@
 // development or test set these intervals are as wide as the differences between recipes, which
 // is why they stand beside every figure `drgrade eval` prints.
 import { Rng } from '../util/rng.ts';
+import { quadraticWeightedKappa } from './kappa.ts';
 import { checkScores } from './roc.ts';
 
 /** The standard normal quantile of 0.975: a two-sided 95 % interval. */
@@ -126,4 +127,12 @@ export function clustersOf(groups: readonly string[]): number[][] {
   const byGroup = new Map<string, number[]>();
   groups.forEach((g, i) => { const list = byGroup.get(g); if (list) list.push(i); else byGroup.set(g, [i]); });
   return [...byGroup.values()];
+}
+
+/**
+ * Quadratic weighted kappa's 95 % interval by the bootstrap over patients (KAPPA_BOOTSTRAP):
+ * `patients[i]` is image i's patient id. Null with fewer than two patients.
+ */
+export function kappaInterval(grades: readonly number[], predicted: readonly number[], patients: readonly string[], numClasses: number): Interval | null {
+  return clusterBootstrapInterval(clustersOf(patients), (ix) => quadraticWeightedKappa(ix.map((i) => grades[i]!), ix.map((i) => predicted[i]!), { numClasses }), KAPPA_BOOTSTRAP);
 }

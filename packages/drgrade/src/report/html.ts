@@ -3,7 +3,7 @@ import { kappaCurves, selectionLabel } from './html-curves.ts';
 import { perClassSection, referableSection, rowPercentTable } from './html-metrics.ts';
 import { provenanceSection } from './html-provenance.ts';
 import { GRADE_NAMES } from '../data/types.ts';
-import { f3 } from './format.ts';
+import { f3, intervalText } from './format.ts';
 import { confusionChart, esc, lineChart } from './svg.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -43,6 +43,7 @@ th{background:#f3f3f3}figure{display:inline-block;margin:.5rem}.cam img{width:19
 <h1>drgrade report: ${esc(s.config)}</h1>
 <p>Data set: ${esc(s.dataset)} · adapter: ${esc(s.adapter)} · ${s.folds.length} fold${s.folds.length === 1 ? '' : 's'}${s.provenance ? ` · drgrade ${esc(s.provenance.drgradeVersion)} · ${esc(s.provenance.date.slice(0, 10))}` : ''}</p>
 <p class="big" id="kappa">Quadratic weighted kappa: <b>${f3(s.kappaMean)} ± ${f3(s.kappaStd)}</b> (mean ± std over folds) · accuracy ${f3(s.accuracyMean)}</p>
+${s.outOfFold ? `<p id="pooled-kappa">All out-of-fold predictions together: kappa ${f3(s.outOfFold.pooledKappa.kappa)}${intervalText(s.outOfFold.pooledKappa.interval)} (95 % interval, bootstrap over the ${s.outOfFold.pooledKappa.patients} patients).</p>` : ''}
 <p>Each fold's figures are its held-out images graded by the model of its selected epoch (${esc(selections || 'no folds')})${gradedWithFlips(s)
   ? ', its probabilities averaged over each image and its horizontal, vertical and double flips (train.tta); the learning curves score every epoch in one pass, without flips' : ''}.</p>
 ${referableSection(s.outOfFold, missing)}

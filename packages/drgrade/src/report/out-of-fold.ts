@@ -1,6 +1,8 @@
 // The DR metrics over a run's out-of-fold predictions: every image graded once, by the model of
 // the fold that held it out. Pooled over all folds, and per fold with mean ± std.
 import { drMetrics, type DrMetrics } from '../metrics/dr-metrics.ts';
+import { kappaInterval, type Interval } from '../metrics/intervals.ts';
+import { quadraticWeightedKappa } from '../metrics/kappa.ts';
 import { meanStd } from './mean-std.ts';
 import type { FoldResult, ImagePrediction } from './summary.ts';
 
@@ -17,6 +19,8 @@ export interface FoldSpread { mean: number | null; std: number | null; folds: nu
 
 export interface OutOfFold {
   pooled: DrMetrics;
+  /** Kappa of all out-of-fold predictions together, with its 95 % interval by the bootstrap over patients (a different figure from the mean over folds). */
+  pooledKappa: { kappa: number; interval: Interval | null; patients: number };
   byFold: FoldReferable[];
   byFoldMean: { auc: FoldSpread; sensitivity: FoldSpread; specificity: FoldSpread };
 }
@@ -41,8 +45,11 @@ export function outOfFold(folds: FoldResult[], numClasses: number): OutOfFold | 
     const r = metricsOf(f.predictions!, numClasses).referable;
     return { fold: f.fold, images: f.predictions!.length, auc: r.auc, sensitivity: r.sensitivity, specificity: r.specificity };
   });
+  const all = folds.flatMap((f) => f.predictions!);
+  const grades = all.map((p) => p.grade), predicted = all.map((p) => p.predicted), patients = all.map((p) => p.patient);
   return {
-    pooled: metricsOf(folds.flatMap((f) => f.predictions!), numClasses),
+    pooled: metricsOf(all, numClasses),
+    pooledKappa: { kappa: quadraticWeightedKappa(grades, predicted, { numClasses }), interval: kappaInterval(grades, predicted, patients, numClasses), patients: new Set(patients).size },
     byFold,
     byFoldMean: { auc: spread(byFold.map((f) => f.auc)), sensitivity: spread(byFold.map((f) => f.sensitivity)), specificity: spread(byFold.map((f) => f.specificity)) },
   };
