@@ -146,7 +146,7 @@ test('eval of an ensemble file says how many members it averaged; its grades are
   assert.not.equal(expected, onlyC, 'the mean grades some photograph otherwise than member c');
   assert.equal(json.confusion, expected);
   const text = await cli(['eval', '--checkpoint', out, '--data', sampleRoot(), '--workers', '0']);
-  assert.match(text.out, /11 images \(probabilities averaged over 2 models\)/);
+  assert.match(text.out, /11 images of 6 patients \(probabilities averaged over 2 models\)/);
 });
 
 /** One member's Grad-CAM map before normalisation, computed here from its own forward and backward pass. */
