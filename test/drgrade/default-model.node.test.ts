@@ -10,6 +10,7 @@ import { decodeImage, foregroundBox, runCli, UserError, type RgbImage } from 'dr
 import { chooseModel, defaultModelCandidates } from '../../packages/drgrade/src/cli/default-model.ts';
 import { pageModel } from '../../packages/drgrade/src/cli/serve.ts';
 import { decodeModelFile } from '../../packages/drgrade/src/train/checkpoint.ts';
+import { cardSummary } from '../../packages/drgrade/src/train/model-card.ts';
 import { SAMPLE_IMAGES, captureContext, repoRoot, sampleRoot, tempDir } from './helpers.ts';
 
 const ROOT = repoRoot();
@@ -103,6 +104,18 @@ test('gradcam without --checkpoint: the photograph at its size, heat only inside
     }
   }
   assert.ok(changedInside > 0.5 * box.width * box.height, `the heat map colours the fundus (${changedInside} pixels)`);
+});
+
+test('the shipped file\'s card summary: the two-seed ensemble\'s cross-validated kappa of models/README.md, its data and limits; none without a card', () => {
+  const { card } = decodeModelFile(readFileSync(DEFAULT), DEFAULT);
+  assert.ok(card !== null);
+  assert.equal([card!.kappa.mean.toFixed(3), card!.kappa.std.toFixed(3), card!.kappa.folds, card!.images], ['0.572', '0.092', 5, 348]);
+  assert.match(card!.limits ?? '', /^Research software, not a medical device\./);
+  const tiny = join(ROOT, 'test', 'fixtures', 'models', 'tiny-synthetic.safetensors');
+  assert.is(decodeModelFile(readFileSync(tiny), tiny).card, null);
+  assert.is(cardSummary({ card: '{"crossValidation": {"kappaMean": "high"}}' }), null);
+  assert.is(cardSummary({ card: 'not json' }), null);
+  assert.equal(cardSummary({ card: '{"crossValidation": {"folds": 3, "kappaMean": 0.5, "kappaStd": 0.1}}' }), { kappa: { mean: 0.5, std: 0.1, folds: 3 }, images: null, limits: null });
 });
 
 test('gradcam --on input draws over the network input; a JPEG by its extension; a bad --out is one line', async () => {

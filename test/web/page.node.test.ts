@@ -143,6 +143,8 @@ test('the page loads the shipped model, under the name the server gives it, and 
   await page.locator('#model-status', { hasText: MODEL_NAME }).waitFor({ timeout: 120_000 });
   assert.match(await page.locator('#model-status').innerText(), /probabilities averaged over 2 models and over flips/, 'the shipped model is an ensemble of two graded with test-time flips (its train.tta), and the page says so');
   assert.match(await page.locator('#adapter').innerText(), /swiftshader/i, 'the adapter in use is shown');
+  // The card's cross-validated figure as models/README.md gives it (0.572 ± 0.092), and its limits.
+  assert.match(await page.locator('#model-card').innerText(), /^Cross-validated on 348 photographs \(5 folds\): quadratic weighted kappa 0\.57 ± 0\.09 as this file grades\. Research software, not a medical device\. Trained from scratch/);
   const started = performance.now();
   await page.setInputFiles('#photo-input', PHOTO);
   const seconds = await graded(started);

@@ -61,6 +61,7 @@ export {
 
 // Grading photographs with a model file: what `drgrade predict`, `gradcam` and the page use.
 export { decodeModelFile, encodeEnsembleFile, type LoadedModel } from './train/checkpoint.ts';
+export { cardSentence, cardSummary, type CardSummary } from './train/model-card.ts';
 export { GradingEnsemble, graderMembers, type Grader } from './train/ensemble.ts';
 export { GradingModel, type ModelOutput } from './train/model.ts';
 export { shippedModelPath, DEFAULT_MODEL } from './cli/default-model.ts';

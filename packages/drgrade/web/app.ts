@@ -11,6 +11,7 @@ import { describeAveraging, usesFlips } from '../src/infer/class-probabilities.t
 import { referableProbability } from '../src/metrics/referable.ts';
 import { gradcamImage, predictImage, type GradcamResult, type Prediction } from '../src/infer/predict.ts';
 import { decodeModelFile, type LoadedModel } from '../src/train/checkpoint.ts';
+import { cardSentence } from '../src/train/model-card.ts';
 import { graderMembers } from '../src/train/ensemble.ts';
 import { ImageDecodeError, errorMessage } from '../src/util/errors.ts';
 import { decodePhoto } from './photo.ts';
@@ -21,6 +22,7 @@ const SHIPPED_MODEL = 'model.safetensors';
 
 const ui = {
   modelStatus: element('model-status', HTMLParagraphElement),
+  modelCard: element('model-card', HTMLParagraphElement),
   modelButton: element('model-button', HTMLButtonElement),
   modelInput: element('model-input', HTMLInputElement),
   dropZone: element('drop-zone', HTMLDivElement),
@@ -112,6 +114,9 @@ async function useModel(bytes: Uint8Array, name: string): Promise<void> {
   const averaged = describeAveraging(graderMembers(loaded.model).length, usesFlips(config, undefined));
   ui.modelStatus.replaceChildren(strong(name), ` · ${config.name} · ${config.model.type} · ${config.data.imageSize} px input${averaged ? ` · ${averaged}` : ''}`);
   ui.modelStatus.title = config.description;
+  // A shipped model says how well it graded in cross-validation; a model chosen by hand may not.
+  ui.modelCard.textContent = loaded.card ? cardSentence(loaded.card) : '';
+  ui.modelCard.hidden = loaded.card === null;
   if (photo) await analyse();
   else {
     setBusy(null);

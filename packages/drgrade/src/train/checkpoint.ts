@@ -10,6 +10,7 @@ import { resolveConfig, PAPER, type DrgradeConfig } from '../config/index.ts';
 import { UserError, errorMessage } from '../util/errors.ts';
 import type { EpochRecord } from '../report/index.ts';
 import { GradingEnsemble, type Grader } from './ensemble.ts';
+import { cardSummary, type CardSummary } from './model-card.ts';
 import { GradingModel } from './model.ts';
 import { RunProblemError } from './run-problems.ts';
 
@@ -168,6 +169,8 @@ export interface LoadedModel {
   model: Grader;
   config: DrgradeConfig;
   info: Record<string, number | string>;
+  /** The key figures of a shipped model's card (metadata `card`), or null. */
+  card: CardSummary | null;
 }
 
 /**
@@ -205,7 +208,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string): LoadedModel 
   model.eval();
   let info: Record<string, number | string> = {};
   try { info = JSON.parse(file.metadata.info ?? '{}') as Record<string, number | string>; } catch { info = {}; }
-  return { model, config, info };
+  return { model, config, info, card: cardSummary(file.metadata) };
 }
 
 /** The first dotted path where two JSON values differ, or null when they are equal. */
