@@ -64,12 +64,13 @@ test('serve ships the default model to the page under its own name', () => {
   assert.equal(shipped.choice, { path: DEFAULT, isDefault: true });
 });
 
-test('predict without --checkpoint grades with the default model and says so', async () => {
+test('predict without --checkpoint grades with the default model and says so, with its card\'s cross-validated kappa and limits', async () => {
   const streams = captureContext(scratch);
   assert.is(await runCli(['predict', PHOTO], streams), 0, streams.stderr.text);
   const lines = streams.stdout.text.trim().split('\n');
   assert.is(lines[0], `model: ${DEFAULT} (the default model); probabilities averaged over 2 models and over flips`, 'the shipped model is an ensemble of two graded with test-time flips, and says so');
-  assert.match(lines[1]!, /Patient146_L\.jpg: grade [0-4] \(.+\); probabilities( \d\.\d{4}){5}; referable DR \(grade ≥ 2\) \d\.\d{4}$/);
+  assert.match(lines[1]!, /^Cross-validated on 348 photographs \(5 folds\): quadratic weighted kappa 0\.57 ± 0\.09 as this file grades\. Research software, not a medical device\./, 'the card\'s figure and limits');
+  assert.match(lines[2]!, /Patient146_L\.jpg: grade [0-4] \(.+\); probabilities( \d\.\d{4}){5}; referable DR \(grade ≥ 2\) \d\.\d{4}$/);
   const json = captureContext(scratch);
   assert.is(await runCli(['predict', PHOTO, '--json'], json), 0, json.stderr.text);
   const [row] = JSON.parse(json.stdout.text) as { model: string; probabilities: number[] }[];

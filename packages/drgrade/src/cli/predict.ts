@@ -4,6 +4,7 @@ import { assessGradability } from '../image/gradability.ts';
 import { describeAveraging, usesFlips } from '../infer/class-probabilities.ts';
 import { predictImage } from '../infer/predict.ts';
 import { graderMembers } from '../train/ensemble.ts';
+import { cardSentence } from '../train/model-card.ts';
 import { UserError } from '../util/errors.ts';
 import { isDirectory } from '../data/image-files.ts';
 import { GRADE_NAMES } from '../data/types.ts';
@@ -46,7 +47,7 @@ export const predictCommand: Command = {
     const inputs = listPhotos(args.rest, context.cwd);
     await getDevice();
     const choice = chooseModel(stringOption(args, 'checkpoint'), 'checkpoint', context.cwd);
-    const { model } = readModelFile(choice.path);
+    const { model, card } = readModelFile(choice.path);
     const tta = givenBooleanOption(args, 'tta');
     const oneShot = await startOneShot('predict', context);
     const json = booleanOption(args, 'json');
@@ -55,6 +56,7 @@ export const predictCommand: Command = {
     const say = (text: string): void => { if (!json) context.stdout.write(text); };
     const averaged = describeAveraging(graderMembers(model).length, usesFlips(model.config, tta));
     say(`model: ${describeChoice(choice)}${averaged ? `; ${averaged}` : ''}\n`);
+    if (card) say(`${cardSentence(card)}\n`);
     try {
       await forEachPhoto(inputs, { skipBad: booleanOption(args, 'skip-bad'), command: 'predict', context }, async (input, photo) => {
         const verdict = assessGradability(photo);
