@@ -6,7 +6,7 @@
 import { drMetrics } from './dr-metrics.ts';
 import { clusterBootstrapInterval, clustersOf, KAPPA_BOOTSTRAP, kappaInterval, type Interval } from './intervals.ts';
 import { quadraticWeightedKappa } from './kappa.ts';
-import { REFERABLE_GRADE, referableProbability } from './referable.ts';
+import { REFERABLE_GRADE, referableCounts, referableProbability } from './referable.ts';
 import { rocAuc } from './roc.ts';
 
 /** Images graded once: true grade, predicted grade, class probabilities and patient, image by image. */
@@ -45,22 +45,12 @@ export function gradingFigures(g: Graded, numClasses: number): GradingFigures {
 /** A figure of the images `ix` of a grading (NaN where undefined on them). */
 type Statistic = (g: Graded, ix: number[]) => number;
 
-function rate(g: Graded, ix: number[], referable: boolean): number {
-  let hits = 0, n = 0;
-  for (const i of ix) {
-    if ((g.grades[i]! >= REFERABLE_GRADE) !== referable) continue;
-    n++;
-    if ((g.predicted[i]! >= REFERABLE_GRADE) === referable) hits++;
-  }
-  return n ? hits / n : Number.NaN;
-}
-
 function statistics(numClasses: number): Record<'kappa' | 'referableAuc' | 'sensitivity' | 'specificity', Statistic> {
   return {
     kappa: (g, ix) => quadraticWeightedKappa(ix.map((i) => g.grades[i]!), ix.map((i) => g.predicted[i]!), { numClasses }),
     referableAuc: (g, ix) => rocAuc(ix.map((i) => g.grades[i]! >= REFERABLE_GRADE), ix.map((i) => referableProbability(g.probabilities[i]!))),
-    sensitivity: (g, ix) => rate(g, ix, true),
-    specificity: (g, ix) => rate(g, ix, false),
+    sensitivity: (g, ix) => { const c = referableCounts(g.grades, g.predicted, ix); return c.positives ? c.tp / c.positives : Number.NaN; },
+    specificity: (g, ix) => { const c = referableCounts(g.grades, g.predicted, ix); return c.negatives ? c.tn / c.negatives : Number.NaN; },
   };
 }
 

@@ -33,17 +33,25 @@ export interface ReferableMetrics {
   operatingPoints: OperatingPoint[];
 }
 
+/**
+ * Over the images `indices` (a bootstrap resample may repeat one): referable images and those of
+ * them called referable (predicted grade ≥ 2), other images and those called not referable.
+ */
+export function referableCounts(grades: ArrayLike<number>, predicted: ArrayLike<number>, indices: readonly number[]): { positives: number; tp: number; negatives: number; tn: number } {
+  let tp = 0, tn = 0, positives = 0;
+  for (const i of indices) {
+    const called = (predicted[i] as number) >= REFERABLE_GRADE;
+    if ((grades[i] as number) >= REFERABLE_GRADE) { positives++; if (called) tp++; } else if (!called) tn++;
+  }
+  return { positives, tp, negatives: indices.length - positives, tn };
+}
+
 export function referableMetrics(grades: ArrayLike<number>, predicted: ArrayLike<number>, probabilities: ArrayLike<ArrayLike<number>>): ReferableMetrics {
   const n = grades.length;
   if (predicted.length !== n || probabilities.length !== n) throw new RangeError(`${n} grades, ${predicted.length} predictions and ${probabilities.length} probability rows`);
   const truth = Array.from({ length: n }, (_, i) => (grades[i] as number) >= REFERABLE_GRADE);
   const score = Array.from({ length: n }, (_, i) => referableProbability(probabilities[i]!));
-  let tp = 0, tn = 0, positives = 0;
-  for (let i = 0; i < n; i++) {
-    const called = (predicted[i] as number) >= REFERABLE_GRADE;
-    if (truth[i]) { positives++; if (called) tp++; } else if (!called) tn++;
-  }
-  const negatives = n - positives;
+  const { tp, tn, positives, negatives } = referableCounts(grades, predicted, Array.from({ length: n }, (_, i) => i));
   return {
     positives, negatives,
     auc: rocAuc(truth, score),
