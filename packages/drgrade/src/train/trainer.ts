@@ -181,10 +181,6 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
         const value = await loss.item();
         loss.dispose();
         images.dispose();
-        // One macrotask turn a step: the autotuner times new shape classes when the thread is idle
-        // (a zero timeout), and where readbacks and the loader resolve as microtasks (a fast CPU
-        // adapter, in-process loading) no such turn would come until the run ended.
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
         b++;
         if (!Number.isFinite(value)) {
           throw new TrainingDivergedError(`${label}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
