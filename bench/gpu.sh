@@ -12,6 +12,7 @@
 #   bash bench/gpu.sh training  # there: the recording cost per op, the training step, where a DenseNet169 step's device time goes, then the conv bench
 #   bash bench/gpu.sh ablation  # there: scripts/ablation.sh with its four rows at once; tables under $OUT
 #   bash bench/gpu.sh realdata <data-dir> [recipe ...]  # there: scripts/real-cv.sh, every real-data recipe, folds side by side
+#                               (REAL_SEEDS="0 1 2 3 4": each recipe once per seed, the way to tell recipes apart)
 #
 # `run` prints the adapter first; Vulkan is pointed at NVIDIA's driver by path (the loader does not
 # search the driver's folder). Every benchmark has its own time limit, so one slow step cannot eat the call.
@@ -115,14 +116,16 @@ realdata() {
   REAL_JOBS=${REAL_JOBS:-10} REAL_LIMIT=${REAL_LIMIT:-480} DRGRADE_AUTOTUNE=0 \
     timeout "${REAL_TOTAL:-520}" bash scripts/real-cv.sh "$data" runs/real-gpu "${recipes[@]}"
   echo "== real-cv exit $? $(date -u +%T)"
-  for r in "${recipes[@]}"; do
+  # The run folders real-cv.sh listed (one per recipe, or per recipe and seed with REAL_SEEDS).
+  local names=($(cat runs/real-gpu/runs.txt 2>/dev/null))
+  for r in "${names[@]}"; do
     ls runs/real-gpu/$r/fold-*/result.json >/dev/null 2>&1 && node packages/drgrade/bin/drgrade.js report runs/real-gpu/$r >/dev/null 2>&1
   done
-  node scripts/real-table.mjs runs/real-gpu "${recipes[@]}" | tee "$OUT/table.md"
+  node scripts/real-table.mjs runs/real-gpu "${names[@]}" | tee "$OUT/table.md"
   # With REAL_TTA=1, each finished cross-validation re-scored without and with test-time flips while
   # its fold models are still here (too large to bring back): fold-k/eval-plain.json, eval-flips.json.
-  # Up to REAL_TTA_LIMIT (90) s a recipe, which the call's time limit must leave.
-  [ "${REAL_TTA:-0}" = 1 ] && for r in "${recipes[@]}"; do
+  # Up to REAL_TTA_LIMIT (90) s a run, which the call's time limit must leave.
+  [ "${REAL_TTA:-0}" = 1 ] && for r in "${names[@]}"; do
     [ -f "runs/real-gpu/$r/folds.csv" ] && timeout "${REAL_TTA_LIMIT:-90}" node scripts/real-tta.mjs "$data" "runs/real-gpu/$r" | tee -a "$OUT/tta.md"
   done
   (cd runs && find real-gpu -name result.json -o -name '*.log' -o -name config.json -o -name folds.csv -o -name report.json \
