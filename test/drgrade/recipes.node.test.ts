@@ -1,5 +1,5 @@
-// The committed real-data recipes (configs/real/*.json) are what scripts/real-cv.sh and the GPU
-// script run, often in a later session than the one that wrote them: each must still resolve
+// The committed real-data recipes (configs/real/*.json, and configs/*.json beside them) are what
+// scripts/real-cv.sh, the GPU script and the commands of docs/real-data.md run, often in a later session than the one that wrote them: each must still resolve
 // against the current schema, carry its file's name, and say what it is.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,14 +9,16 @@ import { loadConfig, preset, resolveConfig } from '../../packages/drgrade/src/co
 
 const dir = join(process.cwd(), 'configs', 'real');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const top = join(process.cwd(), 'configs');
+const others = readdirSync(top).filter((f) => f.endsWith('.json'));
 
 test('there are recipes to check', () => {
   assert.ok(files.length >= 10, `${files.length} recipes in configs/real`);
 });
 
 test('every recipe resolves, is named after its file and describes itself', async () => {
-  for (const f of files) {
-    const c = await loadConfig(join(dir, f));
+  for (const [folder, f] of [...files.map((f) => [dir, f]), ...others.map((f) => [top, f])] as const) {
+    const c = await loadConfig(join(folder, f));
     assert.is(c.name, f.replace(/\.json$/, ''), `${f}: name`);
     assert.ok(c.description.length > 20, `${f}: description`);
     // Real-data figures are reported at a fixed schedule or a validation split, never the held-out fold's best.
