@@ -8,6 +8,7 @@
 # REAL_FINAL="r…" recipes also trained on every image (into <out-dir>/<recipe>-final/final/)
 # REAL_LIMIT=s    time limit of each job (default none); REAL_WORKERS=n data threads per job
 # REAL_SET="…"    extra --set overrides for every job (e.g. train.epochs=1 for a smoke run)
+# REAL_PRETRAINED=f  every job's backbone starts from these torchvision-named weights (--pretrained)
 # REAL_SEEDS="0 1 2"  every recipe once per seed, into <out-dir>/<recipe>-seed<N> (default: once, with
 #                 the recipe's own seed, into <out-dir>/<recipe>): a recipe's kappa moves by ±0.05
 #                 between seeds on 348 photographs, so comparing recipes needs several seeds each
@@ -34,6 +35,7 @@ job() { # recipe fold|final seed|- run-name
   local sets=() s
   for s in ${REAL_SETS_STR:-}; do sets+=(--set "$s"); done
   [ "$seed" = - ] || sets+=(--set "seed=$seed")
+  [ -z "${REAL_PRETRAINED:-}" ] || sets+=(--pretrained "$REAL_PRETRAINED")
   local drgrade=(node "$here/../packages/drgrade/bin/drgrade.js")
   local args=(train --config "$here/../configs/real/$recipe.json" --data "$data" --folds-file "$out/folds.csv" --workers "${REAL_WORKERS:-1}" "${sets[@]}")
   if [ "$what" = final ]; then dir="$out/$name-final"; args+=(--final); else dir="$out/$name"; args+=(--fold "$what"); fi
