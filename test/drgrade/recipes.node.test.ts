@@ -17,7 +17,8 @@ test('there are recipes to check', () => {
 });
 
 test('every recipe resolves, is named after its file and describes itself', async () => {
-  for (const [folder, f] of [...files.map((f) => [dir, f]), ...others.map((f) => [top, f])] as const) {
+  const all = [...files.map((f): [string, string] => [dir, f]), ...others.map((f): [string, string] => [top, f])];
+  for (const [folder, f] of all) {
     const c = await loadConfig(join(folder, f));
     assert.is(c.name, f.replace(/\.json$/, ''), `${f}: name`);
     assert.ok(c.description.length > 20, `${f}: description`);

@@ -2,11 +2,12 @@
 //
 // Ops are synchronous and GPU timing is not, so a shape class runs the adapter's fixed default
 // until it has been timed. Its first use records a tuning job; its second use (work that repeats,
-// like a training loop, is what tuning pays off for; a one-shot script never waits on it) makes
-// the jobs due: they run at the next readback (`toArray()`, `item()`), which returns once they
-// are done, or as soon as the JavaScript thread is idle, whichever comes first. The readback is
-// the place a loop reliably waits: where readbacks resolve as microtasks (a fast CPU adapter) no
-// idle turn may come until the loop ends. `await tunePending()` runs them at once. A job times every candidate on scratch tensors of the same shape, and later calls
+// like a training loop, is what tuning pays off for; a one-shot script never waits on it)
+// schedules the jobs to run as soon as the JavaScript thread is idle, which suits interactive use:
+// a page grading photographs, or a script grading one, never waits on them at a readback. A loop
+// whose readbacks resolve as microtasks (a fast CPU adapter) may never leave the thread idle, so
+// the owner of a loop decides when tuning may run: `await tunePending()` runs the queued jobs at
+// once (drgrade's trainer calls it after each step; it returns at once when nothing is queued). A job times every candidate on scratch tensors of the same shape, and later calls
 // use the winner. Decisions are kept in memory and, in Node, persisted to
 // `$DRGRADE_CACHE_DIR/autotune.json` (default `~/.cache/drgrade/autotune.json`), so a second run
 // starts tuned. Candidates compute the same function and differ only in the order of float
@@ -173,9 +174,9 @@ export function tuned<V>(op: string, shapeClass: string, candidates: readonly V[
   uses.set(key, n);
   if (n >= 2 && !scheduled) {
     scheduled = true;
-    // Never inside a synchronous tidy: at the next readback (tuneIfDue) or idle turn. The timer is
+    // Runs when the caller next yields (e.g. awaits a readback), never inside a synchronous tidy;
     // unref'd so that a Node process that is done anyway does not stay for it.
-    const timer = setTimeout(() => { if (scheduled) { scheduled = false; void tunePending(); } }, 0) as unknown as { unref?: () => void };
+    const timer = setTimeout(() => { scheduled = false; void tunePending(); }, 0) as unknown as { unref?: () => void };
     timer.unref?.();
   }
   return fallback;
@@ -297,9 +298,9 @@ async function runJobs(): Promise<void> {
 }
 
 /**
- * Times every queued shape class now. Call it after a first training step or before a benchmark
- * to have the tuned kernels from then on; it also runs by itself, once a shape class has been used
- * twice, at the next readback or whenever the thread is idle.
+ * Times every queued shape class now. Call it after a training step (a loop's readbacks may never
+ * leave the thread idle) or before a benchmark to have the tuned kernels from then on; it returns
+ * at once when nothing is queued, and also runs by itself whenever the thread is idle.
  */
 export async function tunePending(): Promise<void> {
   while (running) await running;
@@ -309,17 +310,6 @@ export async function tunePending(): Promise<void> {
     uncaptured.push(`autotune: ${e instanceof Error ? e.message : String(e)}`);
   }).finally(() => { running = null; });
   await running;
-}
-
-/**
- * Called by every readback once its data is in: runs the jobs made due since the last run (and
- * waits for a run the idle timer started), so that the caller's next ops use the winners and no
- * op of the caller's is recorded while candidates are being timed.
- */
-export async function tuneIfDue(): Promise<void> {
-  if (!scheduled && !running) return;
-  scheduled = false;
-  await tunePending();
 }
 
 /** The decisions made so far (key: adapter | op | shape class), for reports and tests. */

@@ -1,4 +1,3 @@
-import { tuneIfDue } from './autotune.ts';
 import { deviceSync } from './device.ts';
 import { getEngine } from './engine.ts';
 import { AdapterLimitError, TensorError, describeShape } from './errors.ts';
@@ -153,13 +152,9 @@ export class Tensor {
   /** Keeps this tensor alive past the enclosing `tidy`. */
   keep(): this { return keep(this); }
 
-  /**
-   * The values on the CPU (float16 tensors as their exact float32 values). Kernel tuning that has
-   * become due (a shape class used twice, see tunePending) runs before it returns.
-   */
+  /** The values on the CPU (float16 tensors as their exact float32 values). */
   async toArray(): Promise<TypedArrayFor<DType>> {
     const bytes = await getEngine().read(this.buffer, this.size * elementBytes(this.dtype));
-    await tuneIfDue();
     if (this.dtype === 'float16') return halfToFloat(new Uint16Array(bytes));
     return this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }

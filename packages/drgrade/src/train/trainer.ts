@@ -3,7 +3,7 @@
 // the last checkpoint and the selected model, resume, and a clear stop on NaN.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { autotuneEnabled, autotuneTimedCount, defaultGenerator, deviceInfo, tensor, type Tensor } from '@drgrade/tensor';
+import { autotuneEnabled, autotuneTimedCount, defaultGenerator, deviceInfo, tensor, tunePending, type Tensor } from '@drgrade/tensor';
 import { loadNamedOptimizerState, loadSafetensors, WeightAverage } from '@drgrade/nn';
 import { sameConfig, type DrgradeConfig } from '../config/index.ts';
 import { evaluationLoaderOptions, trainingLoaderOptions, trainingWorkers } from '../config/runtime.ts';
@@ -181,6 +181,10 @@ export async function trainFold(job: FoldJob): Promise<FoldResult> {
         const value = await loss.item();
         loss.dispose();
         images.dispose();
+        // Kernel choices for the shapes this step met, timed now rather than whenever the thread
+        // is next idle, which in this loop may be never (readbacks can resolve as microtasks): the
+        // winners apply from the next step on. Nothing is queued after the first steps.
+        await tunePending();
         b++;
         if (!Number.isFinite(value)) {
           throw new TrainingDivergedError(`${label}: the loss became ${value} at epoch ${epoch + 1}, batch ${b}; training stopped. ` +
