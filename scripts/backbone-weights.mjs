@@ -16,7 +16,14 @@ if (existsSync(output)) {
   process.exit(1);
 }
 const PREFIX = 'net.backbone.';
-const { tensors } = decodeSafetensors(readFileSync(input), input);
+let tensors;
+try {
+  ({ tensors } = decodeSafetensors(readFileSync(input), input));
+} catch (e) {
+  // A missing or malformed file is the caller's mistake: one line, no stack trace.
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+}
 const backbone = new Map([...tensors].filter(([name]) => name.startsWith(PREFIX)).map(([name, t]) => [name.slice(PREFIX.length), t]));
 if (backbone.size === 0) {
   console.error(`${input}: no ${PREFIX}* tensors (a model of one network with a backbone, as drgrade train writes, is expected; an ensemble's members are not read)`);

@@ -7,10 +7,10 @@
 // a page grading photographs, or a script grading one, never waits on them at a readback. A loop
 // whose readbacks resolve as microtasks (a fast CPU adapter) may never leave the thread idle, so
 // the owner of a loop decides when tuning may run: `await tunePending()` runs the queued jobs at
-// once (drgrade's trainer calls it after each step; it returns at once when nothing is queued). A job times every candidate on scratch tensors of the same shape, and later calls
-// use the winner. Decisions are kept in memory and, in Node, persisted to
-// `$DRGRADE_CACHE_DIR/autotune.json` (default `~/.cache/drgrade/autotune.json`), so a second run
-// starts tuned. Candidates compute the same function and differ only in the order of float
+// once (drgrade's trainer calls it after each step; it returns at once when nothing is queued).
+// A job times every candidate on scratch tensors of the same shape, and later calls use the winner.
+// Decisions are kept in memory and, in Node, persisted to `$DRGRADE_CACHE_DIR/autotune.json`
+// (default `~/.cache/drgrade/autotune.json`), so a second run starts tuned. Candidates compute the same function and differ only in the order of float
 // additions, so tuning changes results by rounding only.
 //
 // Off with `DRGRADE_AUTOTUNE=0` (Node), `globalThis.DRGRADE_AUTOTUNE = '0'` (browsers) or
