@@ -10,8 +10,9 @@
 // once (drgrade's trainer calls it after each step; it returns at once when nothing is queued).
 // A job times every candidate on scratch tensors of the same shape, and later calls use the winner.
 // Decisions are kept in memory and, in Node, persisted to `$DRGRADE_CACHE_DIR/autotune.json`
-// (default `~/.cache/drgrade/autotune.json`), so a second run starts tuned. Candidates compute the same function and differ only in the order of float
-// additions, so tuning changes results by rounding only.
+// (default `~/.cache/drgrade/autotune.json`), so a second run starts tuned. Candidates compute
+// the same function and differ only in the order of float additions, so tuning changes results by
+// rounding only.
 //
 // Off with `DRGRADE_AUTOTUNE=0` (Node), `globalThis.DRGRADE_AUTOTUNE = '0'` (browsers) or
 // `setAutotune({ enabled: false })`: every op then uses the fixed default, which is what the test
