@@ -18,7 +18,13 @@ if (!out || recipes.length === 0) {
 const spread = (xs) => { const { mean, std } = meanStd(xs); return `${mean.toFixed(3)} ± ${std.toFixed(3)}`; };
 console.log('| recipe | folds | kappa (selected: last epoch) | per fold | pooled kappa [95 %] | accuracy | referable AUC (pooled) | recall per grade 0–4 (pooled) | predicted 3 / 4 | best held-out epoch (optimistic) | s per fold | img/s |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+// Each run's fold results, read once: the seed summary below reads them again.
+const read = new Map();
 const foldsOf = (r) => {
+  if (!read.has(r)) read.set(r, readFolds(r));
+  return read.get(r);
+};
+const readFolds = (r) => {
   const dir = join(out, r);
   return existsSync(dir) ? readdirSync(dir).filter((n) => /^fold-\d+$/.test(n)).map((n) => join(dir, n, 'result.json')).filter(existsSync)
     .map((p) => JSON.parse(readFileSync(p, 'utf8'))).sort((a, b) => a.fold - b.fold) : [];
